@@ -1,0 +1,7 @@
+"""Allow `python -m packstation`."""
+
+import sys
+
+from packstation.cli import main
+
+sys.exit(main())

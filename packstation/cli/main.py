@@ -1,0 +1,47 @@
+"""Argument parsing and the error policy: expected failures are one line and exit 1."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from packstation import __version__
+from packstation.cli import codes_cmd, db_cmd, demo_cmd, operators_cmd, orders_cmd
+from packstation.cli.common import CliError
+from packstation.config import ConfigError
+from packstation.models.db import DatabaseError, describe_db_error
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="packstation", description="Packing-station software for fulfilment warehouses."
+    )
+    parser.add_argument("--version", action="version", version=f"packstation {__version__}")
+    parser.add_argument("--config", metavar="FILE", help="station config (TOML)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in (demo_cmd, db_cmd, orders_cmd, operators_cmd, codes_cmd):
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except (CliError, ConfigError, DatabaseError) as exc:
+        print(f"packstation: {exc}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        print(f"packstation: database error: {describe_db_error(exc)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

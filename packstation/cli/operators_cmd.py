@@ -1,0 +1,74 @@
+"""`packstation operators add|list`."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from sqlalchemy import select
+
+from packstation.cli.common import CliError, add_db_option, database_of, say
+from packstation.domain.pins import PinError, hash_pin
+from packstation.models.operators_repo import OperatorError, add_operator
+from packstation.models.people import Operator, Role
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    ops = sub.add_parser("operators", help="badges of packers, leads and admins")
+    osub = ops.add_subparsers(dest="operators_command", required=True, metavar="COMMAND")
+    add = osub.add_parser("add", help="register a badge")
+    add.add_argument("--badge", required=True)
+    add.add_argument("--name", required=True)
+    add.add_argument("--role", required=True, choices=[r.value for r in Role])
+    pin = add.add_mutually_exclusive_group()
+    pin.add_argument("--pin", action="store_true", help="ask for a PIN (not echoed)")
+    pin.add_argument("--pin-stdin", action="store_true", help="read the PIN from stdin")
+    add_db_option(add)
+    add.set_defaults(func=run_add)
+    lst = osub.add_parser("list", help="list operators")
+    add_db_option(lst)
+    lst.set_defaults(func=run_list)
+
+
+def read_pin(args: argparse.Namespace) -> str | None:
+    if args.pin_stdin:
+        return sys.stdin.readline().strip()
+    if args.pin:
+        first = getpass.getpass("PIN: ")
+        if getpass.getpass("PIN again: ") != first:
+            raise CliError("the two PINs differ; nothing saved")
+        return first
+    return None
+
+
+def run_add(args: argparse.Namespace) -> int:
+    pin = read_pin(args)
+    try:
+        pin_hash = hash_pin(pin) if pin is not None else None
+    except PinError as exc:
+        raise CliError(str(exc)) from exc
+    db = database_of(args)
+    try:
+        with db.unit_of_work() as session:
+            op = add_operator(
+                session, badge=args.badge, name=args.name, role=args.role, pin_hash=pin_hash
+            )
+            say(f"added {op.role} {op.name} (badge {op.badge}{', PIN set' if pin_hash else ''})")
+    except OperatorError as exc:
+        raise CliError(str(exc)) from exc
+    finally:
+        db.dispose()
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    db = database_of(args)
+    try:
+        with db.sessions() as session:
+            for op in session.scalars(select(Operator).order_by(Operator.badge)):
+                pin = "PIN" if op.pin_hash else "-"
+                say(f"{op.badge:<16} {op.role:<7} {pin:<4} {op.name}")
+    finally:
+        db.dispose()
+    return 0

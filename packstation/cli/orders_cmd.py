@@ -1,0 +1,111 @@
+"""`packstation orders import|list`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import datetime
+from pathlib import Path
+
+from packstation.cli.common import CliError, add_db_option, database_of, say
+from packstation.domain.codes import barcode_problem
+from packstation.domain.intake import OrderFileError, read_orders
+from packstation.domain.orders import OrderData, OrderStatus, Problem
+from packstation.domain.text import printable
+from packstation.domain.validation import validate_order
+from packstation.models.orders_repo import ImportReport, import_orders, list_orders
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    orders = sub.add_parser("orders", help="order intake and listing")
+    osub = orders.add_subparsers(dest="orders_command", required=True, metavar="COMMAND")
+    imp = osub.add_parser(
+        "import",
+        help="import orders from a JSON or CSV file",
+        description="Validate and store orders. The whole file is one transaction: "
+        "a file that cannot be read imports nothing.",
+    )
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--json", action="store_true", help="print the report as JSON")
+    add_db_option(imp)
+    imp.set_defaults(func=run_import)
+    lst = osub.add_parser("list", help="list orders in queue order")
+    lst.add_argument("--status", choices=[s.value for s in OrderStatus])
+    lst.add_argument("--limit", type=int, default=None)
+    lst.add_argument("--json", action="store_true", help="JSON lines, one order per line")
+    add_db_option(lst)
+    lst.set_defaults(func=run_list)
+
+
+def validate(order: OrderData) -> list[Problem]:
+    return validate_order(order, barcode_problem)
+
+
+def import_file(args: argparse.Namespace, path: Path) -> ImportReport:
+    try:
+        orders = read_orders(path)
+    except OrderFileError as exc:
+        raise CliError(f"{path}: nothing imported: {exc}") from exc
+    except OSError as exc:
+        raise CliError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    db = database_of(args)
+    try:
+        with db.unit_of_work() as session:
+            return import_orders(session, orders, validate, source=path.name)
+    finally:
+        db.dispose()
+
+
+def run_import(args: argparse.Namespace) -> int:
+    report = import_file(args, args.file)
+    if args.json:
+        data = report.as_dict()
+        data["refused_orders"] = [{"id": i, "reason": r} for i, r in report.refused]
+        data["problems"] = {
+            oid: [{"field": p.field, "message": p.message} for p in probs]
+            for oid, probs in report.problems.items()
+        }
+        say(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    for oid, probs in report.problems.items():
+        say(f"{printable(oid)} needs correction:")
+        for p in probs:
+            say(f"  - {printable(str(p))}")
+    for oid, reason in report.refused:
+        say(f"{printable(oid)} refused: {printable(reason)}")
+    say(
+        f"{args.file.name}: {report.ready} ready, {report.needs_correction} needs correction, "
+        f"{report.unchanged} unchanged, {len(report.refused)} refused "
+        f"({report.lines} lines stored)"
+    )
+    return 0
+
+
+def _fmt_time(value: datetime | None) -> str:
+    return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+def run_list(args: argparse.Namespace) -> int:
+    db = database_of(args)
+    try:
+        with db.sessions() as session:
+            rows = list_orders(session, status=args.status, limit=args.limit)
+    finally:
+        db.dispose()
+    if args.json:
+        for row in rows:
+            say(json.dumps(row.as_dict(), ensure_ascii=False))
+        return 0
+    if not rows:
+        say("no orders" + (f" with status {args.status}" if args.status else ""))
+        return 0
+    say(f"{'ORDER':<14} {'STATUS':<17} {'PRIO':>4}  {'SHIP BY':<16}  {'CITY':<18} "
+        f"{'LINES':>5} {'UNITS':>5}  PROBLEMS")
+    for r in rows:
+        problems = "; ".join(f"{p['field']}: {p['message']}" for p in r.problems)
+        say(
+            f"{printable(r.id, limit=14):<14} {r.status:<17} {r.priority:>4}  "
+            f"{_fmt_time(r.ship_by):<16}  {printable(r.city, limit=18):<18} "
+            f"{r.lines:>5} {r.units:>5}  {printable(problems, limit=80)}"
+        )
+    return 0

@@ -1,0 +1,544 @@
+"""What a scanned line means: command, box, document, item code, marking code or text.
+
+Pure logic (no UI, storage or serial). ``parse_code`` never raises: the scanner
+is untrusted input, and a crash on a bad scan would stop the station. Every
+problem ends up in ``ScannedCode.errors`` instead.
+
+Order of interpretation (SPEC section 3):
+
+1. Trailing CR/LF is dropped (``raw``); other control characters except GS
+   (FNC1) are removed (``text``), so nothing reaches the UI as a terminal
+   escape. Markup-looking text such as ``[red]`` is kept literally; escaping it
+   is the UI's job.
+2. An AIM symbology identifier (``]E0``, ``]C1``, ``]d2`` ...) is stripped
+   *before* the namespaces are checked, so ``CMD:``/``BOX:``/``DOC:`` cards
+   still work on a scanner that sends AIM prefixes.
+3. ``CMD:``, ``BOX:``, ``DOC:`` (case-insensitive) win over everything else.
+4. All-digit codes of GTIN length (8, 12, 13, 14) and 18 digits (SSCC) are
+   checked by their check digit; a failure is INVALID, never TEXT (a wrong
+   check digit is its own error, not "unknown item"). A numeric order id of
+   those lengths is therefore INVALID too; ``text`` still carries it for
+   context lookups.
+5. GS1 element strings (via biip). Without a GS1 AIM prefix or a GS in the
+   data they only count if they carry AI 00, 01 or 02, because e.g.
+   ``10-PACK`` or ``21ABC`` also parse as GS1 (batch, serial) but are SKUs.
+6. Everything else printable is TEXT (Code128 SKU, badge, order, tote ...).
+
+Decisions:
+
+* 8 digits: EAN-8 when its check digit is valid, else UPC-E when valid as
+  such, else INVALID with the EAN-8 check digit message. ``]E4`` forces
+  EAN-8, ``]E0`` forces UPC-E. ``gtin14`` and ``barcode_problem`` use the
+  same rule, so what intake accepts is what the scan matches.
+* 6/7-digit UPC-E (no check digit) is only recognised with an EAN/UPC AIM
+  prefix; without it a 6/7-digit number is TEXT (badges, SKUs), since there
+  is nothing to verify.
+* Marking code (Chestny ZNAK): AI 01 + AI 21 + any of 91/92/93, or AI 01 +
+  AI 21 in a GS1 DataMatrix (``]d2``; some scanners are set to drop the
+  crypto part). ``identity`` is ``01<GTIN-14>21<serial>``; ``crypto_tail`` is
+  the 91/92/93 element strings joined by GS, without leading/trailing GS.
+* A keyboard wedge usually loses GS. A GS-less string that exactly matches
+  the published layouts ``01 GTIN 21 <13> 91 <4> 92 <44|88>`` or
+  ``01 GTIN 21 <6> 93 <4>`` is split by those fixed lengths; otherwise a
+  GS-less 21 serial would swallow the crypto tail.
+* Tobacco pack codes (29 chars, no AIs: GTIN-14, serial 7, MRP 4, check 4)
+  are recognised when the first 14 characters are a valid GTIN; identity is
+  ``01<GTIN-14>21<serial 7>`` (same shape as other marking codes) and the
+  last 8 characters are the crypto tail.
+* AI 00 present (and not a marking code) -> SSCC, with ``gtin`` from AI 01 if
+  any. An EAN/UPC add-on (``]E3``) is dropped, the main code is used.
+* Box types are upper-cased like command names (``box:s`` -> ``BOX:S``), so a
+  caps-locked keyboard wedge still matches; order ids keep their case.
+* INVALID results carry no gtin/serial/identity, so nothing can match on them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import enum
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from biip.gs1_element_strings import GS1ElementString
+from biip.gs1_messages import GS1Message
+from biip.symbology import ISOSymbology
+from biip.upc import Upc
+
+__all__ = [
+    "GS",
+    "MAX_CODE_LENGTH",
+    "CodeKind",
+    "ScannedCode",
+    "barcode_problem",
+    "gtin14",
+    "parse_code",
+]
+
+GS = "\x1d"
+"""ASCII group separator: how scanners transmit FNC1 between GS1 fields."""
+
+MAX_CODE_LENGTH = 4096
+"""Longer input is not a barcode (a stuck key, a pasted file): rejected unparsed."""
+
+_ERROR_MAX = 200  # biip messages quote the input; keep them readable
+
+
+class CodeKind(enum.StrEnum):
+    COMMAND = "command"
+    BOX = "box"
+    DOCUMENT = "document"
+    GTIN = "gtin"
+    GS1 = "gs1"
+    MARKING = "marking"
+    SSCC = "sscc"
+    TEXT = "text"
+    INVALID = "invalid"
+    EMPTY = "empty"
+
+
+@dataclass(frozen=True, slots=True)
+class ScannedCode:
+    """One scan, interpreted. Immutable so it can be logged and passed around safely."""
+
+    raw: str
+    text: str
+    kind: CodeKind
+    symbology: str
+    aim: str | None = None
+    gtin: str | None = None
+    serial: str | None = None
+    batch: str | None = None
+    expiry: datetime.date | None = None
+    sscc: str | None = None
+    identity: str | None = None
+    crypto_tail: str | None = None
+    command: str | None = None
+    order_ref: str | None = None
+    errors: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when the code can be acted on (possibly after a context lookup)."""
+        return self.kind not in (CodeKind.INVALID, CodeKind.EMPTY) and not self.errors
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready view for logs and the CLI; ``raw`` and the crypto tail are left out."""
+        return {
+            "symbology": self.symbology,
+            "kind": self.kind.value,
+            "gtin": self.gtin,
+            "serial": self.serial,
+            "batch": self.batch,
+            "expiry": self.expiry.isoformat() if self.expiry else None,
+            "sscc": self.sscc,
+            "identity": self.identity,
+            "aim": self.aim,
+            "command": self.command,
+            "order_ref": self.order_ref,
+            "text": self.text,
+            "errors": list(self.errors),
+        }
+
+
+# --- small helpers ---------------------------------------------------------------
+
+# Cc: C0/C1 controls incl. ESC and NUL; Cf: invisible format chars (bidi overrides,
+# zero-width); Cs: lone surrogates (not encodable); Zl/Zp: line/paragraph separators.
+_STRIP_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+_ISO_LETTERS = frozenset(s.value for s in ISOSymbology)
+
+_AIM_NAMES: dict[str, str] = {
+    "C1": "GS1-128",
+    "d2": "GS1 DataMatrix",
+    "Q3": "GS1 QR",
+    "I1": "ITF-14",
+    "e0": "GS1 DataBar",
+    "J1": "GS1 DotCode",
+}
+_AIM_FAMILIES: dict[str, str] = {
+    "A": "Code39",
+    "C": "Code128",
+    "d": "DataMatrix",
+    "E": "EAN/UPC",
+    "F": "Codabar",
+    "G": "Code93",
+    "I": "ITF",
+    "L": "PDF417",
+    "Q": "QR",
+    "e": "GS1 DataBar",
+    "z": "Aztec",
+}
+# AIM prefixes that promise a GS1 element string (FNC1 in first position).
+_GS1_AIMS = frozenset({"C1", "d2", "Q3", "e0", "e1", "e2", "J1"})
+
+_MARKING_AIS = ("91", "92", "93")
+
+# Chestny ZNAK layouts with fixed field lengths, for input that lost its GS.
+_MARKING_NO_GS = (
+    re.compile(r"01(\d{14})21([!-~]{13})(91[!-~]{4})(92[!-~]{44}(?:[!-~]{44})?)"),
+    re.compile(r"01(\d{14})21([!-~]{6})(93[!-~]{4})"),
+)
+_TOBACCO = re.compile(r"(\d{14})([!-~]{7})([!-~]{8})")
+
+_NAME = re.compile(r"[A-Z0-9_-]+")
+_BOX_TYPE = re.compile(r"[A-Z0-9_.-]+")
+_EXPECTED_GOT = re.compile(r"Expected (\d+), got (\d+)")
+
+_GTIN_NAMES = {8: "EAN-8", 12: "UPC-A", 13: "EAN-13", 14: "GTIN-14"}
+_EAN_UPC_NAMES = frozenset({*_GTIN_NAMES.values(), "UPC-E"})
+
+
+def _clean(value: str) -> str:
+    return "".join(
+        ch for ch in value if ch == GS or unicodedata.category(ch) not in _STRIP_CATEGORIES
+    )
+
+
+def _is_digits(value: str) -> bool:
+    # str.isdigit() alone accepts e.g. Arabic-Indic digits; barcodes are ASCII.
+    return value.isascii() and value.isdigit()
+
+
+def _check_digit(payload: str) -> int:
+    """GS1 mod-10: weights 3,1,3,1... from the right."""
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(payload)))
+    return (10 - total % 10) % 10
+
+
+def _check_digit_problem(digits: str) -> str | None:
+    expected = _check_digit(digits[:-1])
+    if expected == int(digits[-1]):
+        return None
+    return f"bad check digit: expected {expected}, got {digits[-1]}"
+
+
+def _short(message: str) -> str:
+    return message if len(message) <= _ERROR_MAX else message[: _ERROR_MAX - 1] + "…"
+
+
+def _upc_e(digits: str) -> tuple[str | None, str | None]:
+    """(GTIN-14, error) for a 6/7/8-digit UPC-E, expanded by biip."""
+    try:
+        return Upc.parse(digits).as_gtin_14(), None
+    except Exception as exc:  # biip raises ParseError, asserts on odd input
+        message = str(exc)
+        found = _EXPECTED_GOT.search(message)
+        if "check digit" in message and found:
+            return None, f"bad check digit: expected {found[1]}, got {found[2]}"
+        if "number system" in message:
+            return None, "not a valid UPC-E: number system digit must be 0 or 1"
+        return None, _short(message)
+
+
+def _numeric_gtin(digits: str, aim_code: str | None) -> tuple[str | None, str, str | None] | None:
+    """Interpret all-digit text as a GTIN: (gtin14, symbology, error), None if not GTIN-shaped."""
+    n = len(digits)
+    ean_upc_aim = aim_code is not None and aim_code.startswith("E")
+    gtin: str | None
+    error: str | None
+    if n == 8:
+        candidates = ["UPC-E"] if aim_code == "E0" else ["EAN-8"]
+        if aim_code not in ("E0", "E4"):
+            candidates.append("UPC-E")
+        first_error: str | None = None
+        for name in candidates:
+            if name == "EAN-8":
+                gtin, error = digits.zfill(14), _check_digit_problem(digits)
+            else:
+                gtin, error = _upc_e(digits)
+            if error is None:
+                return gtin, name, None
+            first_error = first_error or error
+        return None, candidates[0], first_error
+    if n in (6, 7):
+        if not ean_upc_aim:
+            return None
+        gtin, error = _upc_e(digits)
+        return (gtin if error is None else None), "UPC-E", error
+    if n in _GTIN_NAMES:
+        error = _check_digit_problem(digits)
+        return (digits.zfill(14) if error is None else None), _GTIN_NAMES[n], error
+    return None
+
+
+def _strip_add_on(digits: str) -> str:
+    """``]E3``: EAN/UPC followed by a 2- or 5-digit add-on; keep the main code."""
+    for add_on in (2, 5):
+        if len(digits) - add_on in (8, 12, 13):
+            return digits[: len(digits) - add_on]
+    return digits
+
+
+def _split_aim(text: str) -> tuple[str | None, str]:
+    if (
+        len(text) >= 3
+        and text[0] == "]"
+        and text[1] in _ISO_LETTERS
+        and text[2].isascii()
+        and text[2].isalnum()
+    ):
+        return text[:3], text[3:]
+    return None, text
+
+
+def _symbology(aim_code: str | None, by_content: str) -> str:
+    """AIM prefix names the symbology; EAN/UPC ones depend on the digit count."""
+    if aim_code is None or (aim_code.startswith("E") and by_content in _EAN_UPC_NAMES):
+        return by_content
+    return _AIM_NAMES.get(aim_code) or _AIM_FAMILIES.get(aim_code[0], "unknown")
+
+
+# --- interpretation steps ----------------------------------------------------------
+
+
+def _namespace(base: ScannedCode, core: str) -> ScannedCode | None:
+    prefix = core[:4].upper()
+    rest = core[4:].strip(" ")
+    symbology = _symbology(base.aim[1:] if base.aim else None, "Code128")
+    if prefix == "CMD:":
+        name = rest.upper()
+        if not _NAME.fullmatch(name):
+            return _invalid(base, "malformed command: expected CMD:<NAME> (A-Z, 0-9, _ or -)")
+        return dataclasses.replace(base, kind=CodeKind.COMMAND, symbology=symbology, command=name)
+    if prefix == "BOX:":
+        box = rest.upper()
+        if not _BOX_TYPE.fullmatch(box):
+            return _invalid(base, "malformed box code: expected BOX:<TYPE>")
+        return dataclasses.replace(
+            base, kind=CodeKind.BOX, symbology=symbology, command=f"BOX:{box}"
+        )
+    if prefix == "DOC:":
+        kind, _, order = rest.partition(":")
+        kind, order = kind.strip(" ").upper(), order.strip(" ")
+        if not _NAME.fullmatch(kind) or not order:
+            return _invalid(base, "malformed document code: expected DOC:<KIND>:<ORDER-ID>")
+        return dataclasses.replace(
+            base, kind=CodeKind.DOCUMENT, symbology=symbology, command=kind, order_ref=order
+        )
+    return None
+
+
+def _invalid(base: ScannedCode, *errors: str, symbology: str | None = None) -> ScannedCode:
+    return dataclasses.replace(
+        base,
+        kind=CodeKind.INVALID,
+        symbology=symbology or base.symbology,
+        errors=tuple(_short(e) for e in errors),
+    )
+
+
+def _digits(base: ScannedCode, digits: str, aim_code: str | None) -> ScannedCode | None:
+    if aim_code == "E3":
+        digits = _strip_add_on(digits)
+    interpreted = _numeric_gtin(digits, aim_code)
+    if interpreted is not None:
+        gtin, name, error = interpreted
+        symbology = _symbology(aim_code, name)
+        if error is not None:
+            return _invalid(base, error, symbology=symbology)
+        return dataclasses.replace(base, kind=CodeKind.GTIN, symbology=symbology, gtin=gtin)
+    if len(digits) == 18:
+        symbology = _symbology(aim_code, "Code128")
+        error = _check_digit_problem(digits)
+        if error is not None:
+            return _invalid(base, f"SSCC: {error}", symbology=symbology)
+        return dataclasses.replace(base, kind=CodeKind.SSCC, symbology=symbology, sscc=digits)
+    return None
+
+
+def _marking(
+    base: ScannedCode,
+    gtin: str,
+    serial: str,
+    tail: str | None,
+    symbology: str,
+) -> ScannedCode:
+    error = _check_digit_problem(gtin)
+    if error is not None:
+        return _invalid(base, f"AI 01 GTIN: {error}", symbology=symbology)
+    return dataclasses.replace(
+        base,
+        kind=CodeKind.MARKING,
+        symbology=symbology,
+        gtin=gtin,
+        serial=serial,
+        identity=f"01{gtin}21{serial}",
+        crypto_tail=tail,
+    )
+
+
+def _from_elements(
+    base: ScannedCode, elements: Sequence[GS1ElementString], aim_code: str | None
+) -> ScannedCode:
+    first: dict[str, GS1ElementString] = {}
+    for element in elements:
+        first.setdefault(element.ai.ai, element)
+
+    errors: list[str] = []
+    gtin: str | None = None
+    sscc: str | None = None
+    if "01" in first:
+        value = first["01"].value
+        problem = _check_digit_problem(value) if _is_digits(value) else "not 14 digits"
+        if problem is None and first["01"].gtin is not None:
+            gtin = value
+        else:
+            errors.append(f"AI 01 GTIN: {problem or first['01'].gtin_error}")
+    if "00" in first:
+        value = first["00"].value
+        problem = _check_digit_problem(value) if _is_digits(value) else "not 18 digits"
+        if problem is None and first["00"].sscc is not None:
+            sscc = value
+        else:
+            errors.append(f"AI 00 SSCC: {problem or first['00'].sscc_error}")
+
+    serial = first["21"].value if "21" in first else None
+    tail = GS.join(e.ai.ai + e.value for e in elements if e.ai.ai in _MARKING_AIS) or None
+    is_marking = gtin is not None and serial is not None and bool(tail or aim_code == "d2")
+    if is_marking:
+        kind, content_name = CodeKind.MARKING, "GS1 DataMatrix"
+    elif sscc is not None:
+        kind, content_name = CodeKind.SSCC, "GS1-128"
+    else:
+        kind, content_name = CodeKind.GS1, "GS1-128"
+    symbology = _symbology(aim_code, content_name)
+    if errors:
+        return _invalid(base, *errors, symbology=symbology)
+
+    expiry = first["17"].date if "17" in first else None
+    return dataclasses.replace(
+        base,
+        kind=kind,
+        symbology=symbology,
+        gtin=gtin,
+        serial=serial,
+        batch=first["10"].value if "10" in first else None,
+        expiry=expiry,
+        sscc=sscc,
+        identity=f"01{gtin}21{serial}" if is_marking else None,
+        crypto_tail=tail if is_marking else None,
+    )
+
+
+def _gs1(base: ScannedCode, core: str, aim_code: str | None) -> ScannedCode | None:
+    gs1_context = aim_code in _GS1_AIMS or GS in core
+    if GS not in core:
+        for layout in _MARKING_NO_GS:
+            found = layout.fullmatch(core)
+            if found:
+                tail = GS.join(found.groups()[2:])
+                symbology = _symbology(aim_code, "GS1 DataMatrix")
+                return _marking(base, found[1], found[2], tail, symbology)
+
+    elements: Sequence[GS1ElementString] | None = None
+    error = "no GS1 application identifier"
+    if core[:2].isdigit() or core.startswith("("):
+        try:
+            if core.startswith("("):
+                elements = GS1Message.parse_hri(core).element_strings
+            else:
+                elements = GS1Message.parse(core).element_strings
+        except Exception as exc:  # ParseError mostly; biip is not our code to trust
+            error = str(exc)
+    if elements and (gs1_context or {"00", "01", "02"} & {e.ai.ai for e in elements}):
+        return _from_elements(base, elements, aim_code)
+
+    if GS not in core:
+        found = _TOBACCO.fullmatch(core)
+        if found and _check_digit_problem(found[1]) is None:
+            symbology = _symbology(aim_code, "DataMatrix")
+            return _marking(base, found[1], found[2], found[3], symbology)
+
+    if gs1_context:
+        return _invalid(
+            base,
+            f"not a valid GS1 element string: {error}",
+            symbology=_symbology(aim_code, "GS1-128"),
+        )
+    return None
+
+
+def _parse(raw: str) -> ScannedCode:
+    if len(raw) > MAX_CODE_LENGTH:
+        text = _clean(raw[:MAX_CODE_LENGTH]).strip(" ")
+        return ScannedCode(
+            raw=raw,
+            text=text,
+            kind=CodeKind.INVALID,
+            symbology="unknown",
+            errors=(f"code too long: {len(raw)} characters, at most {MAX_CODE_LENGTH}",),
+        )
+
+    aim, payload = _split_aim(_clean(raw).strip(" "))
+    aim_code = aim[1:] if aim else None
+    payload = payload.strip(" ")
+    base = ScannedCode(
+        raw=raw,
+        text=payload,
+        kind=CodeKind.EMPTY,
+        symbology=_symbology(aim_code, "unknown"),
+        aim=aim,
+    )
+    core = payload.strip(GS)
+    if not core:
+        return base
+
+    result = _namespace(base, core)
+    if result is None and core.isascii():
+        if _is_digits(core) and aim_code not in _GS1_AIMS:
+            result = _digits(base, core, aim_code)
+        if result is None:
+            result = _gs1(base, core, aim_code)
+    if result is None:
+        result = dataclasses.replace(
+            base, kind=CodeKind.TEXT, symbology=_symbology(aim_code, "Code128")
+        )
+    return result
+
+
+# --- public API --------------------------------------------------------------------
+
+
+def parse_code(raw: str) -> ScannedCode:
+    """Interpret one scanned line. Never raises; problems are in ``errors``."""
+    raw = raw.rstrip("\r\n")
+    try:
+        return _parse(raw)
+    except Exception as exc:  # last resort: a bad scan must not stop the station
+        return ScannedCode(
+            raw=raw,
+            text=_clean(raw[:MAX_CODE_LENGTH]).strip(" "),
+            kind=CodeKind.INVALID,
+            symbology="unknown",
+            errors=(f"internal error while parsing code: {type(exc).__name__}",),
+        )
+
+
+def barcode_problem(code: str) -> str | None:
+    """For order intake: a message if the barcode has a check digit and it is wrong.
+
+    All-digit codes of 8, 12, 13 or 14 digits carry a check digit. 8 digits are
+    checked as EAN-8 (the message names the EAN-8 digit) but a valid UPC-E is
+    accepted too, exactly as ``parse_code`` accepts it at the station. Anything
+    else (SKU-like Code128, 6/7-digit UPC-E) has nothing to verify.
+    """
+    digits = code.strip()
+    if not _is_digits(digits) or len(digits) not in (8, 12, 13, 14):
+        return None
+    interpreted = _numeric_gtin(digits, None)
+    return interpreted[2] if interpreted else None
+
+
+def gtin14(code: str) -> str | None:
+    """A valid GTIN-8/12/13/14 (or 8-digit UPC-E) as 14 digits, so order lines and scans compare."""
+    digits = code.strip()
+    if not _is_digits(digits):
+        return None
+    interpreted = _numeric_gtin(digits, None)
+    if interpreted is None or interpreted[2] is not None:
+        return None
+    return interpreted[0]

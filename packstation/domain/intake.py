@@ -1,0 +1,614 @@
+"""Read order files (JSON or CSV, formats in shared/fixtures/) into `OrderData`.
+
+Intake decides only whether a file can be read as orders at all: structure,
+types, order ids. Whether an order can be *packed* (postcode, contact, ...) is
+`validation`'s job, so one bad postcode sends one order back to the buyer
+instead of rejecting the file, while a string quantity or a missing column
+rejects the file before anything is stored. Missing fields are therefore not
+errors here: they get empty defaults and validation names them.
+
+Everything is read in one pass with cheap per-line work (no per-line regex
+compiles or copies); the raw JSON tree is released order by order, so a
+100,000-line file stays well inside the importer's memory budget. No
+generators are offered: CSV rows of one order may be anywhere in the file and
+JSON needs the whole document parsed, so nothing could be yielded early.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import pathlib
+import re
+from collections.abc import Iterator
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from packstation.domain.orders import Address, Customer, LineData, OrderData
+
+__all__ = [
+    "CSV_COLUMNS",
+    "CSV_REQUIRED_COLUMNS",
+    "OrderFileError",
+    "normalise_locale",
+    "read_orders",
+    "read_orders_csv",
+    "read_orders_json",
+]
+
+#: Columns the CSV reader understands; any other column is ignored.
+CSV_COLUMNS = (
+    "order_id",
+    "tote",
+    "priority",
+    "ship_by",
+    "customer_name",
+    "phone",
+    "email",
+    "locale",
+    "country",
+    "region",
+    "city",
+    "postcode",
+    "line1",
+    "line2",
+    "sku",
+    "name",
+    "barcodes",
+    "qty",
+    "unit_weight_g",
+    "fragile",
+    "liquid",
+    "marked",
+    "hs_code",
+    "unit_price",
+    "price",
+    "carrier",
+    "declared_value",
+    "currency",
+)
+#: Without these a CSV row cannot even be placed in an order.
+CSV_REQUIRED_COLUMNS = ("order_id", "sku", "qty")
+
+_LOCALES = frozenset({"ru", "en"})
+_DEFAULT_LOCALE = "ru"
+_CSV_BOOLS = {
+    "true": True,
+    "yes": True,
+    "1": True,
+    "false": False,
+    "no": False,
+    "0": False,
+    "": False,
+}
+_LEADING_SPACE = re.compile(rb"\s*")
+_SHOW_MAX = 40
+
+
+class OrderFileError(Exception):
+    """The file cannot be read as orders at all (not: an order is invalid).
+
+    `str(e)` is one line: ``<file>: <where>: <what>``, where `where` is a JSON
+    path (``orders[2].lines[0].qty``) or a CSV position (``line 5, column qty``),
+    so the CLI can print it as is and the operator can fix the file.
+    """
+
+    def __init__(self, file: str, where: str, detail: str) -> None:
+        self.file = file
+        self.where = where
+        self.detail = detail
+        text = f"{file}: {where}: {detail}" if where else f"{file}: {detail}"
+        super().__init__(" ".join(text.splitlines()))
+
+
+class _FieldError(Exception):
+    """A type error at a JSON path or CSV column; the caller adds the file position."""
+
+    def __init__(self, where: str, detail: str) -> None:
+        super().__init__(where, detail)
+        self.where = where
+        self.detail = detail
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def read_orders(path: pathlib.Path) -> list[OrderData]:
+    """Read an order file, choosing the format by suffix, else by its first character."""
+    file = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise OrderFileError(file, "", f"cannot read the file: {e.strerror or e}") from e
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        return read_orders_json(data, file)
+    if suffix == ".csv":
+        return read_orders_csv(data, file)
+    start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    match = _LEADING_SPACE.match(data, start)
+    end = match.end() if match else start
+    if data[end : end + 1] in (b"{", b"["):
+        return read_orders_json(data, file)
+    return read_orders_csv(data, file)
+
+
+def read_orders_json(data: bytes, name: str = "<json>") -> list[OrderData]:
+    """Read ``{"orders": [...]}`` or a bare list of orders."""
+    text = _decode(data, name)
+    if not text.strip():
+        raise OrderFileError(name, "", "the file is empty")
+    try:
+        doc = json.loads(text, parse_float=Decimal, parse_constant=Decimal)
+    except json.JSONDecodeError as e:
+        raise OrderFileError(name, f"line {e.lineno} column {e.colno}", e.msg) from None
+    except RecursionError:
+        raise OrderFileError(name, "", "JSON is nested too deeply") from None
+    del text
+    if isinstance(doc, dict):
+        if "orders" not in doc:
+            raise OrderFileError(
+                name, "top level", 'expected an object with an "orders" list, or a list'
+            )
+        raw = doc["orders"]
+        if not isinstance(raw, list):
+            raise OrderFileError(name, "orders", f"expected a list, got {_show(raw)}")
+    elif isinstance(doc, list):
+        raw = doc
+    else:
+        raise OrderFileError(
+            name, "top level", f'expected an object with an "orders" list, got {_show(doc)}'
+        )
+    del doc
+
+    orders: list[OrderData] = []
+    first_seen: dict[str, int] = {}
+    try:
+        for i, item in enumerate(raw):
+            order = _json_order(item, f"orders[{i}]")
+            first = first_seen.setdefault(order.id, i)
+            if first != i:
+                raise _FieldError(
+                    f"orders[{i}].id",
+                    f"duplicate order id {_show(order.id)} (first at orders[{first}])",
+                )
+            orders.append(order)
+            raw[i] = None  # release the parsed tree as we go: keeps peak memory flat
+    except _FieldError as e:
+        raise OrderFileError(name, e.where, e.detail) from None
+    return orders
+
+
+def read_orders_csv(data: bytes, name: str = "<csv>") -> list[OrderData]:
+    """Read one row per order line; rows sharing an order_id form one order.
+
+    Order-level columns are taken from the order's first row; later rows'
+    order-level cells are ignored, so a mismatch never silently mixes orders.
+    """
+    body = data[len(codecs.BOM_UTF8) :] if data.startswith(codecs.BOM_UTF8) else data
+    if not body.strip():
+        raise OrderFileError(name, "", "the file is empty")
+    reader = csv.reader(_decoded_lines(data, name), delimiter=_sniff_delimiter(body), strict=True)
+    ix: dict[str, int] | None = None
+    ncols = 0
+    orders: dict[str, OrderData] = {}
+    last = 0  # physical line where the previous record ended
+    try:
+        for row in reader:
+            start, last = last + 1, reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue  # blank line, or a spreadsheet's row of empty cells
+            if ix is None:
+                ix = _csv_header(row, start, name)
+                ncols = len(row)
+                continue
+            if len(row) != ncols:
+                raise OrderFileError(
+                    name,
+                    f"line {start}",
+                    f"expected {ncols} cells as in the header, got {len(row)}",
+                )
+            try:
+                _csv_row(row, ix, orders, start)
+            except _FieldError as e:
+                raise OrderFileError(name, f"line {start}, column {e.where}", e.detail) from None
+    except csv.Error as e:  # raised while reading the record that starts after `last`
+        raise OrderFileError(name, f"line {last + 1}", f"malformed CSV: {e}") from None
+    if ix is None:
+        raise OrderFileError(name, "", "no header row")
+    return list(orders.values())
+
+
+# --------------------------------------------------------------------------- shared helpers
+
+
+def normalise_locale(value: str) -> str:
+    """'RU', 'ru-RU', 'en_GB' -> 'ru'/'en'; anything else -> 'ru' (notifications exist in ru/en)."""
+    lang = value.strip().lower().replace("_", "-").partition("-")[0]
+    return lang if lang in _LOCALES else _DEFAULT_LOCALE
+
+
+def _decode(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        offset = e.start + (len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0)
+        raise _utf8_error(name, data, offset) from None
+
+
+def _utf8_error(name: str, data: bytes, offset: int) -> OrderFileError:
+    line = data.count(b"\n", 0, offset) + 1
+    return OrderFileError(
+        name, f"line {line}", f"invalid UTF-8 at byte offset {offset} (byte 0x{data[offset]:02x})"
+    )
+
+
+def _decoded_lines(data: bytes, name: str) -> Iterator[str]:
+    """Decode line by line: no second full copy of the file, and errors know their line."""
+    offset = 0
+    for lineno, raw in enumerate(io.BytesIO(data), 1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise _utf8_error(name, data, offset + e.start) from None
+        if lineno == 1:
+            line = line.removeprefix("\ufeff")
+        offset += len(raw)
+        yield line
+
+
+def _show(value: object) -> str:
+    """A JSON value as the file's author would recognise it, short and on one line."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        shown = value if len(value) <= _SHOW_MAX else value[: _SHOW_MAX - 1] + "…"
+        return json.dumps(shown, ensure_ascii=False)
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    return str(value)
+
+
+def _cell_repr(value: str) -> str:
+    return repr(value if len(value) <= _SHOW_MAX else value[: _SHOW_MAX - 1] + "…")
+
+
+def _parse_datetime(text: str) -> datetime | None:
+    """ISO-8601 with a timezone, or None; a deadline without a zone is ambiguous."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return value if value.tzinfo is not None and value.utcoffset() is not None else None
+
+
+def _parse_decimal(text: str) -> Decimal | None:
+    """A finite decimal in plain ASCII notation, or None."""
+    if not text.isascii() or "_" in text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def _parse_whole(text: str) -> int | None:
+    if not text.isascii() or "_" in text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        value = _parse_decimal(text)
+        return int(value) if value is not None and value == value.to_integral_value() else None
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def _j_obj(parent: dict[str, Any], key: str, base: str) -> dict[str, Any]:
+    value = parent.get(key)
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return value
+    raise _FieldError(f"{base}.{key}", f"expected an object, got {_show(value)}")
+
+
+def _j_str(obj: dict[str, Any], key: str, base: str) -> str:
+    value = obj.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    raise _FieldError(f"{base}.{key}", f"expected a string, got {_show(value)}")
+
+
+def _j_int(obj: dict[str, Any], key: str, base: str) -> int:
+    value = obj.get(key)
+    if value is None:
+        return 0
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return int(value)  # 2.0 is a whole number written by a float-happy exporter
+    raise _FieldError(f"{base}.{key}", f"expected a whole number, got {_show(value)}")
+
+
+def _j_number(obj: dict[str, Any], key: str, base: str) -> Decimal:
+    value = obj.get(key)
+    if value is None:
+        return Decimal(0)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    if isinstance(value, Decimal) and value.is_finite():
+        return value
+    raise _FieldError(f"{base}.{key}", f"expected a number, got {_show(value)}")
+
+
+def _j_money(obj: dict[str, Any], key: str, base: str) -> Decimal | None:
+    """Money may be a JSON number or a decimal string ("5490.00"), as exporters differ."""
+    value = obj.get(key)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if not value.strip():
+            return None
+        parsed = _parse_decimal(value.strip())
+        if parsed is not None:
+            return parsed
+    elif isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    elif isinstance(value, Decimal) and value.is_finite():
+        return value
+    raise _FieldError(f"{base}.{key}", f"expected an amount, got {_show(value)}")
+
+
+def _j_bool(obj: dict[str, Any], key: str, base: str) -> bool:
+    value = obj.get(key)
+    if value is None:
+        return False
+    if isinstance(value, bool):
+        return value
+    raise _FieldError(f"{base}.{key}", f"expected true or false, got {_show(value)}")
+
+
+def _j_datetime(obj: dict[str, Any], key: str, base: str) -> datetime | None:
+    value = obj.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str):
+        parsed = _parse_datetime(value.strip())
+        if parsed is not None:
+            return parsed
+    raise _FieldError(
+        f"{base}.{key}", f"expected an ISO-8601 date-time with a timezone, got {_show(value)}"
+    )
+
+
+def _j_barcodes(obj: dict[str, Any], base: str) -> list[str]:
+    value = obj.get("barcodes")
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _FieldError(f"{base}.barcodes", f"expected a list of strings, got {_show(value)}")
+    codes: list[str] = []
+    for k, code in enumerate(value):
+        if not isinstance(code, str):
+            raise _FieldError(f"{base}.barcodes[{k}]", f"expected a string, got {_show(code)}")
+        code = code.strip()
+        if code:
+            codes.append(code)
+    return codes
+
+
+def _json_line(item: Any, base: str) -> LineData:
+    if not isinstance(item, dict):
+        raise _FieldError(base, f"expected an object, got {_show(item)}")
+    price = _j_money(item, "unit_price", base)
+    if price is None:
+        price = _j_money(item, "price", base)
+    return LineData(
+        sku=_j_str(item, "sku", base),
+        name=_j_str(item, "name", base),
+        barcodes=_j_barcodes(item, base),
+        qty=_j_int(item, "qty", base),
+        unit_weight_g=_j_number(item, "unit_weight_g", base),
+        fragile=_j_bool(item, "fragile", base),
+        liquid=_j_bool(item, "liquid", base),
+        marked=_j_bool(item, "marked", base),
+        hs_code=_j_str(item, "hs_code", base),
+        unit_price=price,
+    )
+
+
+def _json_order(item: Any, base: str) -> OrderData:
+    if not isinstance(item, dict):
+        raise _FieldError(base, f"expected an object, got {_show(item)}")
+    if item.get("id") is None:
+        raise _FieldError(f"{base}.id", "order id is missing")
+    order_id = _j_str(item, "id", base)
+    if not order_id:
+        raise _FieldError(f"{base}.id", "order id is empty")
+
+    cust = _j_obj(item, "customer", base)
+    cbase = f"{base}.customer"
+    addr = _j_obj(item, "address", base)
+    abase = f"{base}.address"
+
+    currency = _j_str(item, "currency", base)
+    declared = item.get("declared_value")
+    if isinstance(declared, dict):
+        dbase = f"{base}.declared_value"
+        declared_value = _j_money(declared, "amount", dbase)
+        currency = _j_str(declared, "currency", dbase) or currency
+    else:
+        declared_value = _j_money(item, "declared_value", base)
+
+    raw_lines = item.get("lines")
+    if raw_lines is None:
+        raw_lines = []
+    elif not isinstance(raw_lines, list):
+        raise _FieldError(f"{base}.lines", f"expected a list, got {_show(raw_lines)}")
+
+    return OrderData(
+        id=order_id,
+        tote=_j_str(item, "tote", base),
+        priority=_j_int(item, "priority", base),
+        ship_by=_j_datetime(item, "ship_by", base),
+        customer=Customer(
+            name=_j_str(cust, "name", cbase),
+            phone=_j_str(cust, "phone", cbase),
+            email=_j_str(cust, "email", cbase),
+            locale=normalise_locale(_j_str(cust, "locale", cbase)),
+        ),
+        address=Address(
+            country=_j_str(addr, "country", abase).upper(),
+            region=_j_str(addr, "region", abase),
+            city=_j_str(addr, "city", abase),
+            postcode=_j_str(addr, "postcode", abase),
+            line1=_j_str(addr, "line1", abase),
+            line2=_j_str(addr, "line2", abase),
+        ),
+        carrier=_j_str(item, "carrier", base),
+        declared_value=declared_value,
+        currency=currency.upper(),
+        lines=[_json_line(line, f"{base}.lines[{j}]") for j, line in enumerate(raw_lines)],
+        source=base,
+    )
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def _sniff_delimiter(body: bytes) -> str:
+    """Comma per the fixture; ';' or tab when the header clearly uses them (Excel in ru locale)."""
+    end = body.find(b"\n")
+    header = body if end < 0 else body[:end]
+    counts = {b",": header.count(b","), b";": header.count(b";"), b"\t": header.count(b"\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best.decode() if counts[best] > counts[b","] else ","
+
+
+def _csv_header(row: list[str], line: int, name: str) -> dict[str, int]:
+    names = [cell.strip().lower() for cell in row]
+    ix: dict[str, int] = {}
+    duplicates: list[str] = []
+    for i, column in enumerate(names):
+        if column not in CSV_COLUMNS:
+            continue  # unknown columns are ignored
+        if column in ix:
+            duplicates.append(column)
+        ix[column] = i
+    if duplicates:
+        raise OrderFileError(name, f"line {line}", f"duplicate column(s): {', '.join(duplicates)}")
+    missing = [column for column in CSV_REQUIRED_COLUMNS if column not in ix]
+    if missing:
+        raise OrderFileError(name, f"line {line}", f"missing column(s): {', '.join(missing)}")
+    return ix
+
+
+def _c(row: list[str], ix: dict[str, int], column: str) -> str:
+    i = ix.get(column)
+    return "" if i is None else row[i].strip()
+
+
+def _c_int(row: list[str], ix: dict[str, int], column: str) -> int:
+    text = _c(row, ix, column)
+    if not text:
+        return 0
+    value = _parse_whole(text)
+    if value is None:
+        raise _FieldError(column, f"expected a whole number, got {_cell_repr(text)}")
+    return value
+
+
+def _c_number(row: list[str], ix: dict[str, int], column: str) -> Decimal | None:
+    text = _c(row, ix, column)
+    if not text:
+        return None
+    value = _parse_decimal(text)
+    if value is None:
+        raise _FieldError(column, f"expected a number, got {_cell_repr(text)}")
+    return value
+
+
+def _c_bool(row: list[str], ix: dict[str, int], column: str) -> bool:
+    text = _c(row, ix, column)
+    value = _CSV_BOOLS.get(text.lower())
+    if value is None:
+        raise _FieldError(column, f"expected true/false, yes/no or 1/0, got {_cell_repr(text)}")
+    return value
+
+
+def _csv_line(row: list[str], ix: dict[str, int]) -> LineData:
+    weight = _c_number(row, ix, "unit_weight_g")
+    price = _c_number(row, ix, "unit_price")
+    if price is None:
+        price = _c_number(row, ix, "price")
+    barcodes = _c(row, ix, "barcodes")
+    return LineData(
+        sku=_c(row, ix, "sku"),
+        name=_c(row, ix, "name"),
+        barcodes=[code for code in (c.strip() for c in barcodes.split("|")) if code]
+        if barcodes
+        else [],
+        qty=_c_int(row, ix, "qty"),
+        unit_weight_g=Decimal(0) if weight is None else weight,
+        fragile=_c_bool(row, ix, "fragile"),
+        liquid=_c_bool(row, ix, "liquid"),
+        marked=_c_bool(row, ix, "marked"),
+        hs_code=_c(row, ix, "hs_code"),
+        unit_price=price,
+    )
+
+
+def _csv_order(row: list[str], ix: dict[str, int], order_id: str, line: int) -> OrderData:
+    ship_by_text = _c(row, ix, "ship_by")
+    ship_by = _parse_datetime(ship_by_text) if ship_by_text else None
+    if ship_by_text and ship_by is None:
+        raise _FieldError(
+            "ship_by",
+            f"expected an ISO-8601 date-time with a timezone, got {_cell_repr(ship_by_text)}",
+        )
+    return OrderData(
+        id=order_id,
+        tote=_c(row, ix, "tote"),
+        priority=_c_int(row, ix, "priority"),
+        ship_by=ship_by,
+        customer=Customer(
+            name=_c(row, ix, "customer_name"),
+            phone=_c(row, ix, "phone"),
+            email=_c(row, ix, "email"),
+            locale=normalise_locale(_c(row, ix, "locale")),
+        ),
+        address=Address(
+            country=_c(row, ix, "country").upper(),
+            region=_c(row, ix, "region"),
+            city=_c(row, ix, "city"),
+            postcode=_c(row, ix, "postcode"),
+            line1=_c(row, ix, "line1"),
+            line2=_c(row, ix, "line2"),
+        ),
+        carrier=_c(row, ix, "carrier"),
+        declared_value=_c_number(row, ix, "declared_value"),
+        currency=_c(row, ix, "currency").upper(),
+        source=f"line {line}",
+    )
+
+
+def _csv_row(row: list[str], ix: dict[str, int], orders: dict[str, OrderData], line: int) -> None:
+    order_id = _c(row, ix, "order_id")
+    if not order_id:
+        raise _FieldError("order_id", "order id is empty")
+    order = orders.get(order_id)
+    if order is None:
+        order = orders[order_id] = _csv_order(row, ix, order_id, line)
+    order.lines.append(_csv_line(row, ix))

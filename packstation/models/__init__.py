@@ -1,0 +1,23 @@
+"""Storage: SQLAlchemy models, migrations and the repositories that write them."""
+
+from packstation.models.base import Base
+from packstation.models.orders import Barcode, Order, OrderLine
+from packstation.models.outbox import Notification
+from packstation.models.packing import Defect, Event, MarkingCode, PackSession, Parcel
+from packstation.models.people import Operator, Role, Station
+
+__all__ = [
+    "Barcode",
+    "Base",
+    "Defect",
+    "Event",
+    "MarkingCode",
+    "Notification",
+    "Operator",
+    "Order",
+    "OrderLine",
+    "PackSession",
+    "Parcel",
+    "Role",
+    "Station",
+]

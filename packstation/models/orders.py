@@ -1,0 +1,97 @@
+"""Orders, their lines and the barcodes that identify each line."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from packstation.models.base import Base, JSONType, utcnow
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        # The claim query: next ready order by priority, then earliest ship-by.
+        Index("ix_orders_queue", "status", "priority", "ship_by"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tote: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
+    status: Mapped[str] = mapped_column(String(24), default="new")
+    priority: Mapped[int] = mapped_column(default=0)
+    ship_by: Mapped[datetime | None] = mapped_column(default=None)
+    customer_name: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    locale: Mapped[str] = mapped_column(String(8), default="ru")
+    country: Mapped[str] = mapped_column(String(2), default="")
+    region: Mapped[str] = mapped_column(String(200), default="")
+    city: Mapped[str] = mapped_column(String(200), default="")
+    postcode: Mapped[str] = mapped_column(String(16), default="")
+    line1: Mapped[str] = mapped_column(String(500), default="")
+    line2: Mapped[str] = mapped_column(String(500), default="")
+    carrier: Mapped[str | None] = mapped_column(String(64), default=None)
+    tariff: Mapped[str | None] = mapped_column(String(64), default=None)
+    declared_value: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), default=None)
+    currency: Mapped[str] = mapped_column(String(3), default="")
+    #: Intake problems as [{"field": ..., "message": ...}]; empty when the order is valid.
+    problems: Mapped[list[dict[str, str]]] = mapped_column(JSONType, default=list)
+    #: Hash of the order as imported: re-importing identical content is a no-op.
+    content_hash: Mapped[str] = mapped_column(String(64), default="")
+    #: Station holding the order while it is packed; set by an atomic conditional update.
+    station_id: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
+    operator_id: Mapped[int | None] = mapped_column(default=None)
+    hold_reason: Mapped[str | None] = mapped_column(String(500), default=None)
+    status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="order",
+        cascade="all, delete-orphan",
+        order_by="OrderLine.position",
+    )
+
+
+class OrderLine(Base):
+    __tablename__ = "order_lines"
+    __table_args__ = (UniqueConstraint("order_id", "position", name="uq_order_lines_position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column()
+    sku: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(500), default="")
+    qty: Mapped[int] = mapped_column()
+    unit_weight_g: Mapped[Decimal] = mapped_column(Numeric(12, 3), default=Decimal(0))
+    unit_price: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), default=None)
+    fragile: Mapped[bool] = mapped_column(default=False)
+    liquid: Mapped[bool] = mapped_column(default=False)
+    marked: Mapped[bool] = mapped_column(default=False)
+    hs_code: Mapped[str] = mapped_column(String(16), default="")
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+    barcodes: Mapped[list[Barcode]] = relationship(
+        back_populates="line", cascade="all, delete-orphan", order_by="Barcode.id"
+    )
+
+
+class Barcode(Base):
+    __tablename__ = "barcodes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[int] = mapped_column(
+        ForeignKey("order_lines.id", ondelete="CASCADE"), index=True
+    )
+    #: Denormalised so "which order does this code belong to" is one indexed lookup.
+    order_id: Mapped[str] = mapped_column(String(64))
+    code: Mapped[str] = mapped_column(String(100), index=True)
+    #: 14-digit GTIN when the code is one, so GS1/marking scans match by GTIN.
+    gtin: Mapped[str | None] = mapped_column(String(14), index=True, default=None)
+
+    line: Mapped[OrderLine] = relationship(back_populates="barcodes")

@@ -1,0 +1,102 @@
+"""What happens at a station: pack sessions, the event log, marking codes, defects, parcels."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from packstation.models.base import Base, JSONType, utcnow
+
+# SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit key.
+BigIntKey = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class PackSession(Base):
+    """One operator packing one order at one station, from claim to close or release."""
+
+    __tablename__ = "pack_sessions"
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
+    station_id: Mapped[str] = mapped_column(String(64), index=True)
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"), default=None)
+    step: Mapped[str] = mapped_column(String(32), default="items")
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: packed | released | held | None while open.
+    outcome: Mapped[str | None] = mapped_column(String(16), default=None)
+
+
+class Event(Base):
+    """Append-only log of everything that happened (database triggers refuse edits).
+
+    kind is dotted: scan.accepted, scan.rejected, check.confirmed, defect.recorded,
+    override.weight, order.status, order.imported, ...; payload holds the details.
+    """
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_order_at", "order_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    kind: Mapped[str] = mapped_column(String(48), index=True)
+    order_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    station_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    operator_id: Mapped[int | None] = mapped_column(default=None)
+    session_id: Mapped[int | None] = mapped_column(BigIntKey, default=None, index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+
+class MarkingCode(Base):
+    """A Chestny ZNAK unit identity, unique across every order ever packed."""
+
+    __tablename__ = "marking_codes"
+
+    identity: Mapped[str] = mapped_column(String(128), primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("order_lines.id"))
+    gtin: Mapped[str] = mapped_column(String(14))
+    crypto_tail: Mapped[str] = mapped_column(String(512), default="")
+    event_id: Mapped[int | None] = mapped_column(BigIntKey, default=None)
+    scanned_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Defect(Base):
+    __tablename__ = "defects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
+    line_id: Mapped[int | None] = mapped_column(ForeignKey("order_lines.id"), default=None)
+    #: missing | damaged | wrong_item | expired | other
+    kind: Mapped[str] = mapped_column(String(16))
+    qty: Mapped[int] = mapped_column(default=1)
+    note: Mapped[str] = mapped_column(String(1000), default="")
+    #: What happens to the order: ship_short | hold | refund | wait
+    resolution: Mapped[str] = mapped_column(String(16), default="hold")
+    station_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    operator_id: Mapped[int | None] = mapped_column(default=None)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class Parcel(Base):
+    __tablename__ = "parcels"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
+    carrier: Mapped[str] = mapped_column(String(64))
+    tariff: Mapped[str] = mapped_column(String(64))
+    box_code: Mapped[str] = mapped_column(String(64), default="")
+    weight_g: Mapped[Decimal | None] = mapped_column(Numeric(12, 3), default=None)
+    expected_weight_g: Mapped[Decimal | None] = mapped_column(Numeric(12, 3), default=None)
+    #: labelled | confirmed | shipped | delivered | delivery_failed | returned
+    status: Mapped[str] = mapped_column(String(24), default="labelled")
+    printed_at: Mapped[datetime | None] = mapped_column(default=None)
+    confirmed_at: Mapped[datetime | None] = mapped_column(default=None)
+    promised_by: Mapped[datetime | None] = mapped_column(default=None)
+    delivered_at: Mapped[datetime | None] = mapped_column(default=None)
+    condition: Mapped[str | None] = mapped_column(String(32), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from packstation.cli import main
+from packstation.domain.pins import verify_pin
+from packstation.models import Operator, Order
+from packstation.models.db import open_database
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_import_prints_counts_and_list_shows_orders(
+    capsys: pytest.CaptureFixture[str], db_url: str, fixtures_dir: Path
+) -> None:
+    assert run(capsys, "db", "upgrade", "--db", db_url)[0] == 0
+    code, out, _ = run(capsys, "orders", "import", str(fixtures_dir / "orders-sample.json"),
+                       "--db", db_url)
+    assert code == 0
+    assert "4 ready, 1 needs correction, 0 unchanged, 0 refused" in out
+    assert "ORD-1004 needs correction" in out and "address.postcode" in out
+    code, out, _ = run(capsys, "orders", "import", str(fixtures_dir / "orders-sample.json"),
+                       "--db", db_url)
+    assert "0 ready, 0 needs correction, 5 unchanged, 0 refused" in out
+    code, out, _ = run(capsys, "orders", "list", "--status", "ready", "--json", "--db", db_url)
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and {r["id"] for r in rows} == {"ORD-1001", "ORD-1002", "ORD-1003", "ORD-1005"}
+    code, out, _ = run(capsys, "orders", "list", "--db", db_url)
+    assert code == 0 and "ORD-1004" in out and "needs_correction" in out
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "expected"),
+    [
+        (b'{"orders": [{"id": "A-1",', "broken.json", "line 1"),
+        (b"order_id,sku\nA-1,X\n", "cols.csv", "qty"),
+        (b'{"orders": [{"id": "A-1", "lines": [{"sku": "X", "qty": "two"}]}]}', "t.json", "qty"),
+        (b"\xff\xfe\x00garbage", "bin.json", "UTF-8"),
+    ],
+)
+def test_malformed_file_is_one_line_exit_1_and_imports_nothing(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    sqlite_url: str,
+    content: bytes,
+    name: str,
+    expected: str,
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    code, out, err = run(capsys, "orders", "import", str(path), "--db", sqlite_url)
+    assert code == 1
+    assert err.startswith("packstation: ") and err.count("\n") == 1
+    assert "nothing imported" in err and expected in err
+    assert "Traceback" not in err
+    db = open_database(sqlite_url)
+    with db.sessions() as s:
+        assert s.scalars(select(Order)).all() == []
+    db.dispose()
+
+
+def test_missing_file_is_exit_1(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(capsys, "orders", "import", str(tmp_path / "nope.json"),
+                       "--db", str(tmp_path / "x.db"))
+    assert code == 1 and "cannot read" in err
+
+
+def test_usage_error_is_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["orders", "frobnicate"])
+    assert info.value.code == 2
+
+
+def test_operator_pin_from_stdin_is_hashed_never_stored_plain(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, db_url: str
+) -> None:
+    assert run(capsys, "db", "upgrade", "--db", db_url)[0] == 0
+    monkeypatch.setattr(sys, "stdin", io.StringIO("4711\n"))
+    code, out, _ = run(capsys, "operators", "add", "--badge", "B-7", "--name", "Лида",
+                       "--role", "lead", "--pin-stdin", "--db", db_url)
+    assert code == 0 and "4711" not in out
+    db = open_database(db_url, auto_upgrade=True)
+    with db.sessions() as s:
+        op = s.scalar(select(Operator).where(Operator.badge == "B-7"))
+        assert op is not None and op.role == "lead"
+        assert op.pin_hash and "4711" not in op.pin_hash
+        assert verify_pin("4711", op.pin_hash) and not verify_pin("4712", op.pin_hash)
+    db.dispose()
+    code, _, err = run(capsys, "operators", "add", "--badge", "B-7", "--name", "X",
+                       "--role", "packer", "--db", db_url)
+    assert code == 1 and "already registered" in err
+
+
+def test_lead_without_pin_is_refused(capsys: pytest.CaptureFixture[str], sqlite_url: str) -> None:
+    code, _, err = run(capsys, "operators", "add", "--badge", "L1", "--name", "Lead",
+                       "--role", "lead", "--db", sqlite_url)
+    assert code == 1 and "needs a PIN" in err
+
+
+def test_codes_parse_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "codes", "parse", "--json",
+                       "0104601234567893215Abc1234567890<GS>91ABCD<GS>92" + "x" * 44)
+    data = json.loads(out)
+    assert code == 0
+    assert data["kind"] == "marking"
+    assert data["gtin"] == "04601234567893"
+    assert data["identity"] == "010460123456789321" + "5Abc1234567890"
+    code, out, _ = run(capsys, "codes", "parse", "4601234567890")
+    assert code == 0 and "check digit" in out
+
+
+def test_console_script_runs_as_a_process(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "packstation", "codes", "parse", "--json", "]E04601234567893"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["symbology"] == "EAN-13" and data["gtin"] == "04601234567893"
+
+
+def test_demo_builds_a_database_with_orders_and_badges(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, _ = run(capsys, "demo", "--dir", str(tmp_path))
+    assert code == 0
+    assert "ORD-1005" in out and "ORD-2001" in out
+    db = open_database(f"sqlite:///{tmp_path / 'packstation.db'}")
+    with db.sessions() as s:
+        assert len(s.scalars(select(Order)).all()) == 6
+        assert {o.role for o in s.scalars(select(Operator))} == {"packer", "lead"}
+    db.dispose()
