@@ -50,7 +50,10 @@ def run_demo(args: argparse.Namespace) -> int:
                     say(f"  {oid}: " + "; ".join(str(p) for p in problems))
             for badge, name, role, pin in (DEMO_PACKER, DEMO_LEAD):
                 add_operator(
-                    session, badge=badge, name=name, role=role,
+                    session,
+                    badge=badge,
+                    name=name,
+                    role=role,
                     pin_hash=hash_pin(pin) if pin else None,
                 )
         with db.sessions() as session:
@@ -60,8 +63,10 @@ def run_demo(args: argparse.Namespace) -> int:
     say()
     say(f"queue ({len(rows)} orders, priority then ship-by):")
     for r in rows:
-        say(f"  {r.id:<10} {r.status:<17} prio {r.priority}  {r.city:<16} "
-            f"{r.lines} lines / {r.units} units / {r.weight_g} g")
+        say(
+            f"  {r.id:<10} {r.status:<17} prio {r.priority}  {r.city:<16} "
+            f"{r.lines} lines / {r.units} units / {r.weight_g} g"
+        )
     say()
     say(f"demo packer badge {DEMO_PACKER[0]}; lead badge {DEMO_LEAD[0]} PIN {DEMO_LEAD[3]}")
     say(f"database: {db_path}")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from packstation.cli.common import CliError, add_db_option, database_of, say
 from packstation.domain.codes import barcode_problem
-from packstation.domain.intake import OrderFileError, read_orders
+from packstation.domain.intake import OrderFileError, iter_orders
 from packstation.domain.orders import OrderData, OrderStatus, Problem
 from packstation.domain.text import printable
 from packstation.domain.validation import validate_order
@@ -42,16 +42,15 @@ def validate(order: OrderData) -> list[Problem]:
 
 
 def import_file(args: argparse.Namespace, path: Path) -> ImportReport:
-    try:
-        orders = read_orders(path)
-    except OrderFileError as exc:
-        raise CliError(f"{path}: nothing imported: {exc}") from exc
-    except OSError as exc:
-        raise CliError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    """Orders are streamed into one transaction: a file error at any point rolls all back."""
+    if not path.is_file():
+        raise CliError(f"{path}: cannot read: no such file")
     db = database_of(args)
     try:
         with db.unit_of_work() as session:
-            return import_orders(session, orders, validate, source=path.name)
+            return import_orders(session, iter_orders(path), validate, source=path.name)
+    except OrderFileError as exc:
+        raise CliError(f"{path}: nothing imported: {exc}") from exc
     finally:
         db.dispose()
 
@@ -99,8 +98,10 @@ def run_list(args: argparse.Namespace) -> int:
     if not rows:
         say("no orders" + (f" with status {args.status}" if args.status else ""))
         return 0
-    say(f"{'ORDER':<14} {'STATUS':<17} {'PRIO':>4}  {'SHIP BY':<16}  {'CITY':<18} "
-        f"{'LINES':>5} {'UNITS':>5}  PROBLEMS")
+    say(
+        f"{'ORDER':<14} {'STATUS':<17} {'PRIO':>4}  {'SHIP BY':<16}  {'CITY':<18} "
+        f"{'LINES':>5} {'UNITS':>5}  PROBLEMS"
+    )
     for r in rows:
         problems = "; ".join(f"{p['field']}: {p['message']}" for p in r.problems)
         say(

@@ -50,6 +50,9 @@ Decisions:
 * Box types are upper-cased like command names (``box:s`` -> ``BOX:S``), so a
   caps-locked keyboard wedge still matches; order ids keep their case.
 * INVALID results carry no gtin/serial/identity, so nothing can match on them.
+  Over-long input keeps only the first ``MAX_CODE_LENGTH`` characters in ``text``.
+* biip parses GS1 element strings and expands UPC-E; the plain mod-10 check of
+  GTIN/SSCC digits is done here so every failure gets the same message.
 """
 
 from __future__ import annotations
@@ -87,21 +90,30 @@ _ERROR_MAX = 200  # biip messages quote the input; keep them readable
 
 
 class CodeKind(enum.StrEnum):
-    COMMAND = "command"
-    BOX = "box"
-    DOCUMENT = "document"
-    GTIN = "gtin"
-    GS1 = "gs1"
-    MARKING = "marking"
-    SSCC = "sscc"
-    TEXT = "text"
-    INVALID = "invalid"
+    """What a scan is, as far as the code alone can tell; TEXT is resolved by context."""
+
+    COMMAND = "command"  # CMD:<NAME>
+    BOX = "box"  # BOX:<TYPE>
+    DOCUMENT = "document"  # DOC:<KIND>:<ORDER-ID>
+    GTIN = "gtin"  # EAN-8/13, UPC-A/E, GTIN-14
+    GS1 = "gs1"  # GS1 element string that is not a marking code
+    MARKING = "marking"  # Chestny ZNAK: 01 + 21 (+ 91/92 or 93), tobacco packs
+    SSCC = "sscc"  # AI 00 or a bare 18-digit SSCC
+    TEXT = "text"  # Code128 free text: SKU, badge, order id, tote, parcel id
+    INVALID = "invalid"  # looked like a code but is broken; errors say why
     EMPTY = "empty"
 
 
 @dataclass(frozen=True, slots=True)
 class ScannedCode:
-    """One scan, interpreted. Immutable so it can be logged and passed around safely."""
+    """One scan, interpreted. Immutable so it can be logged and passed around safely.
+
+    ``raw`` is the input minus trailing CR/LF; ``text`` is the payload without AIM
+    prefix and control characters (GS kept), safe to show literally. ``gtin`` is
+    always 14 digits. ``command`` holds the command name, the box code
+    (``BOX:S``) or the document kind. Only MARKING codes have ``identity`` and
+    ``crypto_tail``.
+    """
 
     raw: str
     text: str
@@ -296,30 +308,27 @@ def _symbology(aim_code: str | None, by_content: str) -> str:
 
 
 def _namespace(base: ScannedCode, core: str) -> ScannedCode | None:
+    """``CMD:``/``BOX:``/``DOC:`` cards; names are upper-cased, order ids kept as printed."""
     prefix = core[:4].upper()
+    if prefix not in ("CMD:", "BOX:", "DOC:"):
+        return None
     rest = core[4:].strip(" ")
-    symbology = _symbology(base.aim[1:] if base.aim else None, "Code128")
+    base = dataclasses.replace(base, symbology=_symbology(base.aim and base.aim[1:], "Code128"))
     if prefix == "CMD:":
         name = rest.upper()
         if not _NAME.fullmatch(name):
             return _invalid(base, "malformed command: expected CMD:<NAME> (A-Z, 0-9, _ or -)")
-        return dataclasses.replace(base, kind=CodeKind.COMMAND, symbology=symbology, command=name)
+        return dataclasses.replace(base, kind=CodeKind.COMMAND, command=name)
     if prefix == "BOX:":
         box = rest.upper()
         if not _BOX_TYPE.fullmatch(box):
             return _invalid(base, "malformed box code: expected BOX:<TYPE>")
-        return dataclasses.replace(
-            base, kind=CodeKind.BOX, symbology=symbology, command=f"BOX:{box}"
-        )
-    if prefix == "DOC:":
-        kind, _, order = rest.partition(":")
-        kind, order = kind.strip(" ").upper(), order.strip(" ")
-        if not _NAME.fullmatch(kind) or not order:
-            return _invalid(base, "malformed document code: expected DOC:<KIND>:<ORDER-ID>")
-        return dataclasses.replace(
-            base, kind=CodeKind.DOCUMENT, symbology=symbology, command=kind, order_ref=order
-        )
-    return None
+        return dataclasses.replace(base, kind=CodeKind.BOX, command=f"BOX:{box}")
+    kind, _, order = rest.partition(":")
+    kind, order = kind.strip(" ").upper(), order.strip(" ")
+    if not _NAME.fullmatch(kind) or not order:
+        return _invalid(base, "malformed document code: expected DOC:<KIND>:<ORDER-ID>")
+    return dataclasses.replace(base, kind=CodeKind.DOCUMENT, command=kind, order_ref=order)
 
 
 def _invalid(base: ScannedCode, *errors: str, symbology: str | None = None) -> ScannedCode:

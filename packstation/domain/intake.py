@@ -7,11 +7,11 @@ instead of rejecting the file, while a string quantity or a missing column
 rejects the file before anything is stored. Missing fields are therefore not
 errors here: they get empty defaults and validation names them.
 
-Everything is read in one pass with cheap per-line work (no per-line regex
-compiles or copies); the raw JSON tree is released order by order, so a
-100,000-line file stays well inside the importer's memory budget. No
-generators are offered: CSV rows of one order may be anywhere in the file and
-JSON needs the whole document parsed, so nothing could be yielded early.
+Per-line work is cheap (no per-line regex compiles, no copies). The
+`iter_orders*` generators yield one order at a time (JSON is decoded order by
+order, CSV is read in two passes), so an importer working in batches never
+holds the whole file as objects: a 100,000-line file stays far below the
+300 MB budget. The `read_orders*` functions return the full list.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ import io
 import json
 import pathlib
 import re
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Generator, Iterator
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -37,6 +38,9 @@ __all__ = [
     "read_orders",
     "read_orders_csv",
     "read_orders_json",
+    "iter_orders",
+    "iter_orders_csv",
+    "iter_orders_json",
 ]
 
 #: Columns the CSV reader understands; any other column is ignored.
@@ -86,21 +90,27 @@ _CSV_BOOLS = {
 }
 _LEADING_SPACE = re.compile(rb"\s*")
 _SHOW_MAX = 40
+_MAX_DIGITS = 18  # numbers of 10**18 or more are a broken export, not data (and overflow BIGINT)
+_INT_LIMIT = 10**_MAX_DIGITS
+_TOP_LEVEL = 'an object with an "orders" list, or a list of orders'
+_DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=Decimal)
+_JSON_WS = re.compile(r"[ \t\n\r]*")
 
 
 class OrderFileError(Exception):
     """The file cannot be read as orders at all (not: an order is invalid).
 
-    `str(e)` is one line: ``<file>: <where>: <what>``, where `where` is a JSON
-    path (``orders[2].lines[0].qty``) or a CSV position (``line 5, column qty``),
-    so the CLI can print it as is and the operator can fix the file.
+    `str(e)` is one line, ``<where>: <what>``, where `where` is a JSON path
+    (``orders[2].lines[0].qty``) or a CSV position (``line 5, column qty``), so
+    the operator can fix the file. The file name is not repeated in it (the
+    CLI already says which file); it is kept in `file` for callers that need it.
     """
 
     def __init__(self, file: str, where: str, detail: str) -> None:
         self.file = file
         self.where = where
         self.detail = detail
-        text = f"{file}: {where}: {detail}" if where else f"{file}: {detail}"
+        text = f"{where}: {detail}" if where else detail
         super().__init__(" ".join(text.splitlines()))
 
 
@@ -117,7 +127,26 @@ class _FieldError(Exception):
 
 
 def read_orders(path: pathlib.Path) -> list[OrderData]:
-    """Read an order file, choosing the format by suffix, else by its first character."""
+    """Read a whole order file; format by suffix (.json/.csv), else by its first character."""
+    return list(iter_orders(path))
+
+
+def read_orders_json(data: bytes, name: str = "<json>") -> list[OrderData]:
+    """Read ``{"orders": [...]}`` or a bare list of orders."""
+    return list(iter_orders_json(data, name))
+
+
+def read_orders_csv(data: bytes, name: str = "<csv>") -> list[OrderData]:
+    """Read one row per order line; rows sharing an order_id form one order (first-seen order)."""
+    return list(iter_orders_csv(data, name))
+
+
+def iter_orders(path: pathlib.Path) -> Iterator[OrderData]:
+    """Like `read_orders`, but one order at a time so an importer can work in batches.
+
+    A file error may be raised after some orders were yielded: import inside
+    one transaction, or use `read_orders`, if a bad file must store nothing.
+    """
     file = str(path)
     try:
         data = path.read_bytes()
@@ -125,101 +154,91 @@ def read_orders(path: pathlib.Path) -> list[OrderData]:
         raise OrderFileError(file, "", f"cannot read the file: {e.strerror or e}") from e
     suffix = path.suffix.lower()
     if suffix == ".json":
-        return read_orders_json(data, file)
+        return iter_orders_json(data, file)
     if suffix == ".csv":
-        return read_orders_csv(data, file)
-    start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
-    match = _LEADING_SPACE.match(data, start)
-    end = match.end() if match else start
+        return iter_orders_csv(data, file)
+    end = _content_start(data)
     if data[end : end + 1] in (b"{", b"["):
-        return read_orders_json(data, file)
-    return read_orders_csv(data, file)
+        return iter_orders_json(data, file)
+    return iter_orders_csv(data, file)
 
 
-def read_orders_json(data: bytes, name: str = "<json>") -> list[OrderData]:
-    """Read ``{"orders": [...]}`` or a bare list of orders."""
+def iter_orders_json(data: bytes, name: str = "<json>") -> Iterator[OrderData]:
+    """Parse the orders list element by element: the full JSON tree never exists at once."""
     text = _decode(data, name)
-    if not text.strip():
+    pos = _skip_ws(text, 0)
+    if pos == len(text):
         raise OrderFileError(name, "", "the file is empty")
     try:
-        doc = json.loads(text, parse_float=Decimal, parse_constant=Decimal)
+        first = text[pos]
+        if first == "[":
+            pos = yield from _json_orders_array(text, pos, name)
+        elif first == "{":
+            pos = yield from _json_top_object(text, pos, name)
+        else:
+            value, _ = _DECODER.raw_decode(text, pos)
+            raise OrderFileError(name, "top level", f"expected {_TOP_LEVEL}, got {_show(value)}")
+        pos = _skip_ws(text, pos)
+        if pos != len(text):
+            raise json.JSONDecodeError("Extra data", text, pos)
     except json.JSONDecodeError as e:
         raise OrderFileError(name, f"line {e.lineno} column {e.colno}", e.msg) from None
+    except ValueError as e:  # e.g. an integer literal of thousands of digits
+        raise OrderFileError(name, "", f"unreadable JSON: {e}") from None
     except RecursionError:
         raise OrderFileError(name, "", "JSON is nested too deeply") from None
-    del text
-    if isinstance(doc, dict):
-        if "orders" not in doc:
-            raise OrderFileError(
-                name, "top level", 'expected an object with an "orders" list, or a list'
-            )
-        raw = doc["orders"]
-        if not isinstance(raw, list):
-            raise OrderFileError(name, "orders", f"expected a list, got {_show(raw)}")
-    elif isinstance(doc, list):
-        raw = doc
-    else:
-        raise OrderFileError(
-            name, "top level", f'expected an object with an "orders" list, got {_show(doc)}'
-        )
-    del doc
-
-    orders: list[OrderData] = []
-    first_seen: dict[str, int] = {}
-    try:
-        for i, item in enumerate(raw):
-            order = _json_order(item, f"orders[{i}]")
-            first = first_seen.setdefault(order.id, i)
-            if first != i:
-                raise _FieldError(
-                    f"orders[{i}].id",
-                    f"duplicate order id {_show(order.id)} (first at orders[{first}])",
-                )
-            orders.append(order)
-            raw[i] = None  # release the parsed tree as we go: keeps peak memory flat
-    except _FieldError as e:
-        raise OrderFileError(name, e.where, e.detail) from None
-    return orders
 
 
-def read_orders_csv(data: bytes, name: str = "<csv>") -> list[OrderData]:
-    """Read one row per order line; rows sharing an order_id form one order.
+def iter_orders_csv(data: bytes, name: str = "<csv>") -> Iterator[OrderData]:
+    """Yield each order as soon as its last row has been read, in first-seen order.
 
-    Order-level columns are taken from the order's first row; later rows'
-    order-level cells are ignored, so a mismatch never silently mixes orders.
+    Two passes: the first checks the structure (header, cell counts, ids,
+    quoting, UTF-8) and counts each order's rows, so structural errors come
+    before any order, and the second holds only orders still waiting for rows
+    (one at a time when, as usual, an order's rows are contiguous).
+    Order-level columns are taken from an order's first row; later rows'
+    order-level cells are ignored.
     """
-    body = data[len(codecs.BOM_UTF8) :] if data.startswith(codecs.BOM_UTF8) else data
-    if not body.strip():
+    if _is_blank(data):
         raise OrderFileError(name, "", "the file is empty")
-    reader = csv.reader(_decoded_lines(data, name), delimiter=_sniff_delimiter(body), strict=True)
-    ix: dict[str, int] | None = None
-    ncols = 0
-    orders: dict[str, OrderData] = {}
-    last = 0  # physical line where the previous record ended
-    try:
-        for row in reader:
-            start, last = last + 1, reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue  # blank line, or a spreadsheet's row of empty cells
-            if ix is None:
-                ix = _csv_header(row, start, name)
-                ncols = len(row)
-                continue
-            if len(row) != ncols:
-                raise OrderFileError(
-                    name,
-                    f"line {start}",
-                    f"expected {ncols} cells as in the header, got {len(row)}",
-                )
-            try:
-                _csv_row(row, ix, orders, start)
-            except _FieldError as e:
-                raise OrderFileError(name, f"line {start}, column {e.where}", e.detail) from None
-    except csv.Error as e:  # raised while reading the record that starts after `last`
-        raise OrderFileError(name, f"line {last + 1}", f"malformed CSV: {e}") from None
-    if ix is None:
+    delimiter = _sniff_delimiter(data)
+
+    rows = _csv_records(data, name, delimiter)
+    header = next(rows, None)
+    if header is None:
         raise OrderFileError(name, "", "no header row")
-    return list(orders.values())
+    header_line, header_row = header
+    ix = _csv_header(header_row, header_line, name)
+    ncols = len(header_row)
+    id_col = ix["order_id"]
+    remaining: dict[str, int] = {}
+    for line, row in rows:
+        if len(row) != ncols:
+            raise OrderFileError(
+                name, f"line {line}", f"expected {ncols} cells as in the header, got {len(row)}"
+            )
+        order_id = row[id_col].strip()
+        if not order_id:
+            raise OrderFileError(name, f"line {line}, column order_id", "order id is empty")
+        remaining[order_id] = remaining.get(order_id, 0) + 1
+
+    pending: dict[str, OrderData] = {}
+    queue: deque[str] = deque()  # ids of pending orders, first-seen first
+    rows = _csv_records(data, name, delimiter)
+    next(rows)  # the header, checked above
+    for line, row in rows:
+        order_id = row[id_col].strip()
+        try:
+            order = pending.get(order_id)
+            if order is None:
+                order = pending[order_id] = _csv_order(row, ix, order_id, line)
+                queue.append(order_id)
+            order.lines.append(_csv_line(row, ix))
+        except _FieldError as e:
+            raise OrderFileError(name, f"line {line}, column {e.where}", e.detail) from None
+        remaining[order_id] -= 1
+        while queue and not remaining[queue[0]]:
+            yield pending.pop(queue.popleft())
 
 
 # --------------------------------------------------------------------------- shared helpers
@@ -229,6 +248,17 @@ def normalise_locale(value: str) -> str:
     """'RU', 'ru-RU', 'en_GB' -> 'ru'/'en'; anything else -> 'ru' (notifications exist in ru/en)."""
     lang = value.strip().lower().replace("_", "-").partition("-")[0]
     return lang if lang in _LOCALES else _DEFAULT_LOCALE
+
+
+def _content_start(data: bytes) -> int:
+    """Offset of the first byte after any BOM and leading whitespace (without copying)."""
+    start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    match = _LEADING_SPACE.match(data, start)
+    return match.end() if match else start
+
+
+def _is_blank(data: bytes) -> bool:
+    return _content_start(data) == len(data)
 
 
 def _decode(data: bytes, name: str) -> str:
@@ -244,6 +274,19 @@ def _utf8_error(name: str, data: bytes, offset: int) -> OrderFileError:
     return OrderFileError(
         name, f"line {line}", f"invalid UTF-8 at byte offset {offset} (byte 0x{data[offset]:02x})"
     )
+
+
+def _csv_records(data: bytes, name: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """Non-blank CSV records with the physical line each starts on."""
+    reader = csv.reader(_decoded_lines(data, name), delimiter=delimiter, strict=True)
+    last = 0  # physical line where the previous record ended
+    try:
+        for row in reader:
+            start, last = last + 1, reader.line_num
+            if any(cell.strip() for cell in row):  # else a blank line or a row of empty cells
+                yield start, row
+    except csv.Error as e:  # raised while reading the record that starts after `last`
+        raise OrderFileError(name, f"line {last + 1}", f"malformed CSV: {e}") from None
 
 
 def _decoded_lines(data: bytes, name: str) -> Iterator[str]:
@@ -273,7 +316,8 @@ def _show(value: object) -> str:
         return "an object"
     if isinstance(value, list):
         return "a list"
-    return str(value)
+    shown = str(value)
+    return shown if len(shown) <= _SHOW_MAX else shown[: _SHOW_MAX - 1] + "…"
 
 
 def _cell_repr(value: str) -> str:
@@ -297,20 +341,106 @@ def _parse_decimal(text: str) -> Decimal | None:
         value = Decimal(text)
     except InvalidOperation:
         return None
-    return value if value.is_finite() else None
+    return value if _sane(value) else None
+
+
+def _sane(value: Decimal) -> bool:
+    """Finite and below 10**18: NaN or 1e999999999 is a broken export, not a weight or a price."""
+    return value.is_finite() and value.adjusted() < _MAX_DIGITS
+
+
+def _whole(value: Decimal) -> int | None:
+    """An integral decimal of sane size as int ("1e999999999" must not become a huge int)."""
+    if _sane(value) and value == value.to_integral_value():
+        return int(value)
+    return None
 
 
 def _parse_whole(text: str) -> int | None:
     if not text.isascii() or "_" in text:
         return None
-    try:
-        return int(text)
-    except ValueError:
-        value = _parse_decimal(text)
-        return int(value) if value is not None and value == value.to_integral_value() else None
+    value = _parse_decimal(text)
+    return None if value is None else _whole(value)
 
 
 # --------------------------------------------------------------------------- JSON
+
+
+def _skip_ws(text: str, pos: int) -> int:
+    match = _JSON_WS.match(text, pos)
+    return match.end() if match else pos
+
+
+def _json_top_object(text: str, pos: int, name: str) -> Generator[OrderData, None, int]:
+    """Walk the top-level object's keys, streaming "orders" and skipping the rest."""
+    pos = _skip_ws(text, pos + 1)
+    found = False
+    if text.startswith("}", pos):
+        pos += 1
+    else:
+        while True:
+            if not text.startswith('"', pos):
+                raise json.JSONDecodeError(
+                    "Expecting property name enclosed in double quotes", text, pos
+                )
+            key, pos = _DECODER.raw_decode(text, pos)
+            pos = _skip_ws(text, pos)
+            if not text.startswith(":", pos):
+                raise json.JSONDecodeError("Expecting ':' delimiter", text, pos)
+            pos = _skip_ws(text, pos + 1)
+            if key != "orders":
+                _, pos = _DECODER.raw_decode(text, pos)  # unknown top-level field: ignored
+            elif found:
+                raise OrderFileError(name, "orders", 'the "orders" key appears twice')
+            elif text.startswith("[", pos):
+                found = True
+                pos = yield from _json_orders_array(text, pos, name)
+            else:
+                value, pos = _DECODER.raw_decode(text, pos)
+                raise OrderFileError(name, "orders", f"expected a list, got {_show(value)}")
+            pos = _skip_ws(text, pos)
+            if text.startswith(",", pos):
+                pos = _skip_ws(text, pos + 1)
+            elif text.startswith("}", pos):
+                pos += 1
+                break
+            else:
+                raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
+    if not found:
+        raise OrderFileError(name, "top level", f"expected {_TOP_LEVEL}, got an object")
+    return pos
+
+
+def _json_orders_array(text: str, pos: int, name: str) -> Generator[OrderData, None, int]:
+    """Decode, convert and yield one order at a time from the list starting at `pos`."""
+    pos = _skip_ws(text, pos + 1)
+    if text.startswith("]", pos):
+        return pos + 1
+    first_seen: dict[str, int] = {}
+    i = 0
+    while True:
+        item, pos = _DECODER.raw_decode(text, pos)
+        try:
+            order = _json_order(item, f"orders[{i}]")
+        except _FieldError as e:
+            raise OrderFileError(name, e.where, e.detail) from None
+        first = first_seen.setdefault(order.id, i)
+        if first != i:
+            raise OrderFileError(
+                name,
+                f"orders[{i}].id",
+                f"duplicate order id {_show(order.id)} (first at orders[{first}])",
+            )
+        del item
+        yield order
+        i += 1
+        pos = _skip_ws(text, pos)
+        if text.startswith(",", pos):
+            pos = _skip_ws(text, pos + 1)
+        elif text.startswith("]", pos):
+            return pos + 1
+        else:
+            raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
 
 
 def _j_obj(parent: dict[str, Any], key: str, base: str) -> dict[str, Any]:
@@ -335,20 +465,22 @@ def _j_int(obj: dict[str, Any], key: str, base: str) -> int:
     value = obj.get(key)
     if value is None:
         return 0
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < _INT_LIMIT:
         return value
-    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
-        return int(value)  # 2.0 is a whole number written by a float-happy exporter
+    if isinstance(value, Decimal):
+        whole = _whole(value)  # 2.0 is a whole number written by a float-happy exporter
+        if whole is not None:
+            return whole
     raise _FieldError(f"{base}.{key}", f"expected a whole number, got {_show(value)}")
 
 
-def _j_number(obj: dict[str, Any], key: str, base: str) -> Decimal:
+def _j_number(obj: dict[str, Any], key: str, base: str) -> Decimal | None:
     value = obj.get(key)
     if value is None:
-        return Decimal(0)
-    if isinstance(value, int) and not isinstance(value, bool):
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < _INT_LIMIT:
         return Decimal(value)
-    if isinstance(value, Decimal) and value.is_finite():
+    if isinstance(value, Decimal) and _sane(value):
         return value
     raise _FieldError(f"{base}.{key}", f"expected a number, got {_show(value)}")
 
@@ -364,9 +496,9 @@ def _j_money(obj: dict[str, Any], key: str, base: str) -> Decimal | None:
         parsed = _parse_decimal(value.strip())
         if parsed is not None:
             return parsed
-    elif isinstance(value, int) and not isinstance(value, bool):
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) < _INT_LIMIT:
         return Decimal(value)
-    elif isinstance(value, Decimal) and value.is_finite():
+    elif isinstance(value, Decimal) and _sane(value):
         return value
     raise _FieldError(f"{base}.{key}", f"expected an amount, got {_show(value)}")
 
@@ -488,10 +620,11 @@ def _json_order(item: Any, base: str) -> OrderData:
 # --------------------------------------------------------------------------- CSV
 
 
-def _sniff_delimiter(body: bytes) -> str:
+def _sniff_delimiter(data: bytes) -> str:
     """Comma per the fixture; ';' or tab when the header clearly uses them (Excel in ru locale)."""
-    end = body.find(b"\n")
-    header = body if end < 0 else body[:end]
+    start = _content_start(data)
+    end = data.find(b"\n", start)
+    header = data[start:] if end < 0 else data[start:end]
     counts = {b",": header.count(b","), b";": header.count(b";"), b"\t": header.count(b"\t")}
     best = max(counts, key=lambda d: counts[d])
     return best.decode() if counts[best] > counts[b","] else ","
@@ -561,7 +694,7 @@ def _csv_line(row: list[str], ix: dict[str, int]) -> LineData:
         if barcodes
         else [],
         qty=_c_int(row, ix, "qty"),
-        unit_weight_g=Decimal(0) if weight is None else weight,
+        unit_weight_g=weight,
         fragile=_c_bool(row, ix, "fragile"),
         liquid=_c_bool(row, ix, "liquid"),
         marked=_c_bool(row, ix, "marked"),
@@ -602,13 +735,3 @@ def _csv_order(row: list[str], ix: dict[str, int], order_id: str, line: int) -> 
         currency=_c(row, ix, "currency").upper(),
         source=f"line {line}",
     )
-
-
-def _csv_row(row: list[str], ix: dict[str, int], orders: dict[str, OrderData], line: int) -> None:
-    order_id = _c(row, ix, "order_id")
-    if not order_id:
-        raise _FieldError("order_id", "order id is empty")
-    order = orders.get(order_id)
-    if order is None:
-        order = orders[order_id] = _csv_order(row, ix, order_id, line)
-    order.lines.append(_csv_line(row, ix))

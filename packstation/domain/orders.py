@@ -22,9 +22,7 @@ class OrderStatus(enum.StrEnum):
 
 
 #: An imported order may replace the stored one only while nobody has started on it.
-EDITABLE_STATUSES = frozenset(
-    {OrderStatus.NEW, OrderStatus.READY, OrderStatus.NEEDS_CORRECTION}
-)
+EDITABLE_STATUSES = frozenset({OrderStatus.NEW, OrderStatus.READY, OrderStatus.NEEDS_CORRECTION})
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +60,8 @@ class LineData:
     name: str = ""
     barcodes: list[str] = field(default_factory=list)
     qty: int = 0
-    unit_weight_g: Decimal = Decimal(0)
+    #: None when the file did not say: a validation problem, since the weight check needs it.
+    unit_weight_g: Decimal | None = None
     fragile: bool = False
     liquid: bool = False
     marked: bool = False

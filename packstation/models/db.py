@@ -49,12 +49,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 def _alembic_config(engine: Engine) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    # ConfigParser treats % as interpolation: escape it (URL-encoded passwords, options).
+    url = engine.url.render_as_string(hide_password=False).replace("%", "%%")
+    cfg.set_main_option("sqlalchemy.url", url)
     return cfg
 
 
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(_alembic_config(create_engine("sqlite://"))).get_current_head()
+    head = ScriptDirectory.from_config(
+        _alembic_config(create_engine("sqlite://"))
+    ).get_current_head()
     assert head is not None
     return head
 
@@ -115,7 +119,9 @@ def open_database(url: str, *, auto_upgrade: bool | None = None) -> Database:
                 )
     except SQLAlchemyError as exc:
         engine.dispose()
-        raise DatabaseError(f"cannot use database {engine.url!r}: {describe_db_error(exc)}") from exc
+        raise DatabaseError(
+            f"cannot use database {engine.url!r}: {describe_db_error(exc)}"
+        ) from exc
     return Database(engine)
 
 

@@ -31,8 +31,14 @@ def add_operator(
     session.flush()
     session.execute(
         insert(Event),
-        [{"kind": "operator.added", "operator_id": op.id, "at": utcnow(),
-          "payload": {"badge": badge, "role": role}}],
+        [
+            {
+                "kind": "operator.added",
+                "operator_id": op.id,
+                "at": utcnow(),
+                "payload": {"badge": badge, "role": role},
+            }
+        ],
     )
     return op
 

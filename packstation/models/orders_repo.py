@@ -67,8 +67,9 @@ def _chunks(items: Iterable[OrderData], size: int) -> Iterator[list[OrderData]]:
         yield chunk
 
 
-def _order_row(order: OrderData, status: OrderStatus, problems: list[Problem], digest: str,
-               now: datetime) -> dict[str, Any]:
+def _order_row(
+    order: OrderData, status: OrderStatus, problems: list[Problem], digest: str, now: datetime
+) -> dict[str, Any]:
     c, a = order.customer, order.address
     return {
         "id": order.id,
@@ -110,7 +111,7 @@ def _insert_lines(session: Session, orders: Sequence[OrderData]) -> int:
                     "sku": line.sku,
                     "name": line.name,
                     "qty": line.qty,
-                    "unit_weight_g": line.unit_weight_g,
+                    "unit_weight_g": line.unit_weight_g or Decimal(0),
                     "unit_price": line.unit_price,
                     "fragile": line.fragile,
                     "liquid": line.liquid,
@@ -173,8 +174,14 @@ def import_orders(
                         f"while new, ready or needs_correction"
                     )
                     report.refused.append((order.id, reason))
-                    events.append(_event("order.import_refused", order.id, now,
-                                          {"reason": reason, "source": source}))
+                    events.append(
+                        _event(
+                            "order.import_refused",
+                            order.id,
+                            now,
+                            {"reason": reason, "source": source},
+                        )
+                    )
                     continue
             problems = validate(order)
             status = OrderStatus.NEEDS_CORRECTION if problems else OrderStatus.READY

@@ -12,7 +12,6 @@ from packstation.models.base import utcnow
 from packstation.models.outbox import Notification
 
 
-
 def customer_channel(email: str, phone: str, email_ok: bool, phone_ok: bool) -> tuple[str, str]:
     """Where to reach the buyer: email, else SMS, else their marketplace account.
 

@@ -25,13 +25,15 @@ def test_import_prints_counts_and_list_shows_orders(
     capsys: pytest.CaptureFixture[str], db_url: str, fixtures_dir: Path
 ) -> None:
     assert run(capsys, "db", "upgrade", "--db", db_url)[0] == 0
-    code, out, _ = run(capsys, "orders", "import", str(fixtures_dir / "orders-sample.json"),
-                       "--db", db_url)
+    code, out, _ = run(
+        capsys, "orders", "import", str(fixtures_dir / "orders-sample.json"), "--db", db_url
+    )
     assert code == 0
     assert "4 ready, 1 needs correction, 0 unchanged, 0 refused" in out
     assert "ORD-1004 needs correction" in out and "address.postcode" in out
-    code, out, _ = run(capsys, "orders", "import", str(fixtures_dir / "orders-sample.json"),
-                       "--db", db_url)
+    code, out, _ = run(
+        capsys, "orders", "import", str(fixtures_dir / "orders-sample.json"), "--db", db_url
+    )
     assert "0 ready, 0 needs correction, 5 unchanged, 0 refused" in out
     code, out, _ = run(capsys, "orders", "list", "--status", "ready", "--json", "--db", db_url)
     rows = [json.loads(line) for line in out.splitlines()]
@@ -71,8 +73,9 @@ def test_malformed_file_is_one_line_exit_1_and_imports_nothing(
 
 
 def test_missing_file_is_exit_1(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    code, _, err = run(capsys, "orders", "import", str(tmp_path / "nope.json"),
-                       "--db", str(tmp_path / "x.db"))
+    code, _, err = run(
+        capsys, "orders", "import", str(tmp_path / "nope.json"), "--db", str(tmp_path / "x.db")
+    )
     assert code == 1 and "cannot read" in err
 
 
@@ -87,8 +90,20 @@ def test_operator_pin_from_stdin_is_hashed_never_stored_plain(
 ) -> None:
     assert run(capsys, "db", "upgrade", "--db", db_url)[0] == 0
     monkeypatch.setattr(sys, "stdin", io.StringIO("4711\n"))
-    code, out, _ = run(capsys, "operators", "add", "--badge", "B-7", "--name", "Лида",
-                       "--role", "lead", "--pin-stdin", "--db", db_url)
+    code, out, _ = run(
+        capsys,
+        "operators",
+        "add",
+        "--badge",
+        "B-7",
+        "--name",
+        "Лида",
+        "--role",
+        "lead",
+        "--pin-stdin",
+        "--db",
+        db_url,
+    )
     assert code == 0 and "4711" not in out
     db = open_database(db_url, auto_upgrade=True)
     with db.sessions() as s:
@@ -97,20 +112,47 @@ def test_operator_pin_from_stdin_is_hashed_never_stored_plain(
         assert op.pin_hash and "4711" not in op.pin_hash
         assert verify_pin("4711", op.pin_hash) and not verify_pin("4712", op.pin_hash)
     db.dispose()
-    code, _, err = run(capsys, "operators", "add", "--badge", "B-7", "--name", "X",
-                       "--role", "packer", "--db", db_url)
+    code, _, err = run(
+        capsys,
+        "operators",
+        "add",
+        "--badge",
+        "B-7",
+        "--name",
+        "X",
+        "--role",
+        "packer",
+        "--db",
+        db_url,
+    )
     assert code == 1 and "already registered" in err
 
 
 def test_lead_without_pin_is_refused(capsys: pytest.CaptureFixture[str], sqlite_url: str) -> None:
-    code, _, err = run(capsys, "operators", "add", "--badge", "L1", "--name", "Lead",
-                       "--role", "lead", "--db", sqlite_url)
+    code, _, err = run(
+        capsys,
+        "operators",
+        "add",
+        "--badge",
+        "L1",
+        "--name",
+        "Lead",
+        "--role",
+        "lead",
+        "--db",
+        sqlite_url,
+    )
     assert code == 1 and "needs a PIN" in err
 
 
 def test_codes_parse_json(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "codes", "parse", "--json",
-                       "0104601234567893215Abc1234567890<GS>91ABCD<GS>92" + "x" * 44)
+    code, out, _ = run(
+        capsys,
+        "codes",
+        "parse",
+        "--json",
+        "0104601234567893215Abc1234567890<GS>91ABCD<GS>92" + "x" * 44,
+    )
     data = json.loads(out)
     assert code == 0
     assert data["kind"] == "marking"
@@ -123,7 +165,10 @@ def test_codes_parse_json(capsys: pytest.CaptureFixture[str]) -> None:
 def test_console_script_runs_as_a_process(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "packstation", "codes", "parse", "--json", "]E04601234567893"],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)

@@ -43,7 +43,7 @@ def test_json_fixture_import(db: Database, fixtures_dir: Path) -> None:
     assert report.refused == []
     assert report.lines == 9
     with db.sessions() as s:
-        statuses = dict(s.execute(select(Order.id, Order.status)).tuples().all())
+        statuses = dict(s.execute(select(Order.id, Order.status)).all())
         assert statuses == {
             "ORD-1001": "ready",
             "ORD-1002": "ready",
