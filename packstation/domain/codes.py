@@ -217,7 +217,8 @@ def _is_digits(value: str) -> bool:
 
 def _check_digit(payload: str) -> int:
     """GS1 mod-10: weights 3,1,3,1... from the right."""
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(payload)))
+    # Slices instead of a per-digit loop: intake checks every barcode of 100k-line files.
+    total = 3 * sum(map(int, payload[::-1][::2])) + sum(map(int, payload[::-1][1::2]))
     return (10 - total % 10) % 10
 
 

@@ -54,10 +54,47 @@ class ImportReport:
 
 
 def content_hash(order: OrderData) -> str:
-    """What identifies "the same order": every field but where it sat in the file."""
-    data = asdict(order)
-    data.pop("source", None)
-    blob = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
+    """What identifies "the same order": every field but where it sat in the file.
+
+    Built by hand rather than with dataclasses.asdict, whose deep copies cost
+    more than the whole database write on large files.
+    """
+    c, a = order.customer, order.address
+    parts: list[object] = [
+        order.id,
+        order.tote,
+        order.priority,
+        order.ship_by.isoformat() if order.ship_by else None,
+        c.name,
+        c.phone,
+        c.email,
+        c.locale,
+        a.country,
+        a.region,
+        a.city,
+        a.postcode,
+        a.line1,
+        a.line2,
+        order.carrier,
+        str(order.declared_value),
+        order.currency,
+    ]
+    for ln in order.lines:
+        parts.append(
+            (
+                ln.sku,
+                ln.name,
+                ln.barcodes,
+                ln.qty,
+                str(ln.unit_weight_g),
+                ln.fragile,
+                ln.liquid,
+                ln.marked,
+                ln.hs_code,
+                str(ln.unit_price),
+            )
+        )
+    blob = json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -122,17 +159,24 @@ def _insert_lines(session: Session, orders: Sequence[OrderData]) -> int:
             codes_per_line.append((order.id, line.barcodes))
     if not line_rows:
         return 0
-    ids = session.scalars(
-        insert(OrderLine).returning(OrderLine.id, sort_by_parameter_order=True),
-        line_rows,
-    ).all()
+    # Core (not ORM) executemany: the ORM's bulk path costs more than SQLite itself.
+    conn = session.connection()
+    lines_table = OrderLine.__table__
+    ids = (
+        conn.execute(
+            insert(lines_table).returning(lines_table.c.id, sort_by_parameter_order=True),
+            line_rows,
+        )
+        .scalars()
+        .all()
+    )
     barcode_rows = [
         {"line_id": line_id, "order_id": order_id, "code": code, "gtin": gtin14(code)}
         for line_id, (order_id, codes) in zip(ids, codes_per_line, strict=True)
         for code in codes
     ]
     if barcode_rows:
-        session.execute(insert(Barcode), barcode_rows)
+        conn.execute(insert(Barcode.__table__), barcode_rows)
     return len(line_rows)
 
 
@@ -214,14 +258,14 @@ def import_orders(
                 )
             )
         if inserts:
-            session.execute(insert(Order), inserts)
+            session.connection().execute(insert(Order.__table__), inserts)
         for order, row in updates:
             session.execute(delete(Barcode).where(Barcode.order_id == order.id))
             session.execute(delete(OrderLine).where(OrderLine.order_id == order.id))
             session.execute(update(Order).where(Order.id == order.id).values(**row))
         _insert_lines(session, fresh)
         if events:
-            session.execute(insert(Event), events)
+            session.connection().execute(insert(Event.__table__), events)
     return report
 
 
