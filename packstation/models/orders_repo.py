@@ -24,9 +24,14 @@ from packstation.domain.orders import EDITABLE_STATUSES, OrderData, OrderStatus,
 from packstation.models.base import utcnow
 from packstation.models.orders import Barcode, Order, OrderLine
 from packstation.models.outbox_repo import customer_channel, enqueue
-from packstation.models.packing import Event
 
 CHUNK = 1000
+
+# Core tables for executemany writes (the ORM's bulk path costs more than SQLite itself).
+_ORDERS = Order.metadata.tables["orders"]
+_LINES = Order.metadata.tables["order_lines"]
+_BARCODES = Order.metadata.tables["barcodes"]
+_EVENTS = Order.metadata.tables["events"]
 
 Validator = Callable[[OrderData], list[Problem]]
 
@@ -176,7 +181,7 @@ def _insert_lines(session: Session, orders: Sequence[OrderData]) -> int:
         for code in codes
     ]
     if barcode_rows:
-        conn.execute(insert(Barcode.__table__), barcode_rows)
+        conn.execute(insert(_BARCODES), barcode_rows)
     return len(line_rows)
 
 
@@ -258,14 +263,14 @@ def import_orders(
                 )
             )
         if inserts:
-            session.connection().execute(insert(Order.__table__), inserts)
+            session.connection().execute(insert(_ORDERS), inserts)
         for order, row in updates:
             session.execute(delete(Barcode).where(Barcode.order_id == order.id))
             session.execute(delete(OrderLine).where(OrderLine.order_id == order.id))
             session.execute(update(Order).where(Order.id == order.id).values(**row))
         _insert_lines(session, fresh)
         if events:
-            session.connection().execute(insert(Event.__table__), events)
+            session.connection().execute(insert(_EVENTS), events)
     return report
 
 
