@@ -9,7 +9,15 @@ from collections.abc import Sequence
 from sqlalchemy.exc import SQLAlchemyError
 
 from packstation import __version__
-from packstation.cli import codes_cmd, db_cmd, demo_cmd, operators_cmd, orders_cmd
+from packstation.cli import (
+    codes_cmd,
+    db_cmd,
+    demo_cmd,
+    devices_cmd,
+    operators_cmd,
+    orders_cmd,
+    simulate_cmd,
+)
 from packstation.cli.common import CliError
 from packstation.config import ConfigError
 from packstation.models.db import DatabaseError, describe_db_error
@@ -22,7 +30,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"packstation {__version__}")
     parser.add_argument("--config", metavar="FILE", help="station config (TOML)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (demo_cmd, db_cmd, orders_cmd, operators_cmd, codes_cmd):
+    for module in (
+        demo_cmd,
+        db_cmd,
+        orders_cmd,
+        operators_cmd,
+        codes_cmd,
+        devices_cmd,
+        simulate_cmd,
+    ):
         module.register(sub)
     return parser
 

@@ -164,12 +164,10 @@ def _insert_lines(session: Session, orders: Sequence[OrderData]) -> int:
             codes_per_line.append((order.id, line.barcodes))
     if not line_rows:
         return 0
-    # Core (not ORM) executemany: the ORM's bulk path costs more than SQLite itself.
     conn = session.connection()
-    lines_table = OrderLine.__table__
     ids = (
         conn.execute(
-            insert(lines_table).returning(lines_table.c.id, sort_by_parameter_order=True),
+            insert(_LINES).returning(_LINES.c.id, sort_by_parameter_order=True),
             line_rows,
         )
         .scalars()
