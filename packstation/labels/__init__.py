@@ -1,0 +1,1 @@
+"""Parcel labels (ZPL for thermal printers, PNG for any printer) and printable barcode sheets."""

@@ -1,0 +1,42 @@
+"""ZPL II for 4x6 inch labels at 203 dpi (DEVICES.md).
+
+Field data goes through ^FH hex escapes, so a ^ or ~ inside a customer's
+address cannot start a printer command. ^MMT is never emitted: it flips a
+peel-off printer to tear-off mode until it is restarted.
+"""
+
+from __future__ import annotations
+
+from packstation.labels.content import LabelData
+
+WIDTH_DOTS = 812
+HEIGHT_DOTS = 1218
+
+
+def escape_field(text: str) -> str:
+    """Hex-escape the characters ZPL would read as commands (used with ^FH_)."""
+    out = []
+    for ch in text:
+        if ch in "^~_\\" or ord(ch) < 0x20:
+            out.append("".join(f"_{b:02X}" for b in ch.encode("utf-8")))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _text(x: int, y: int, size: int, value: str) -> str:
+    return f"^FO{x},{y}^A0N,{size},{size}^FH_^FD{escape_field(value)}^FS"
+
+
+def render_zpl(label: LabelData) -> str:
+    parts = ["^XA", "^CI28", f"^PW{WIDTH_DOTS}", f"^LL{HEIGHT_DOTS}", "^LH0,0"]
+    y = 40
+    for i, line in enumerate(label.text_lines()):
+        if line:
+            parts.append(_text(30, y, 48 if i == 0 else 34, line))
+        y += 52 if i == 0 else 42
+    parts.append("^FO20,700^GB772,4,4^FS")
+    # Code128 with the interpretation line; the scanner reads back exactly the parcel id.
+    parts.append(f"^FO30,740^BY3,3,150^BCN,150,Y,N,N^FH_^FD{escape_field(label.parcel_id)}^FS")
+    parts.append("^XZ")
+    return "\n".join(parts) + "\n"

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import io
+import re
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from packstation.labels.content import LabelData
+from packstation.labels.images import code128_image, render_png
+from packstation.labels.sheets import SheetError, SheetItem, write_sheet
+from packstation.labels.zpl import escape_field, render_zpl
+from tests.labels.code128_decode import decode_image
+
+
+def label(parcel_id: str = "PCL-ORD-1001-1", recipient: str = "Анна Петрова") -> LabelData:
+    return LabelData(
+        parcel_id=parcel_id,
+        order_id="ORD-1001",
+        carrier="OZON-COURIER",
+        tariff="EXPRESS",
+        recipient=recipient,
+        address_lines=("ул. Тверская, д. 7, кв. 12", "125009 Москва"),
+        country="RU",
+        weight_g=Decimal(1055),
+        packed_at=datetime(2026, 11, 26, 10, 0, tzinfo=UTC),
+        station_id="PS-01",
+        items=4,
+    )
+
+
+def test_zpl_barcode_carries_the_parcel_id() -> None:
+    zpl = render_zpl(label())
+    assert zpl.startswith("^XA") and zpl.rstrip().endswith("^XZ")
+    bc = re.search(r"\^BCN,150,Y,N,N\^FH_\^FD(.*?)\^FS", zpl)
+    assert bc is not None and bc.group(1) == "PCL-ORD-1001-1"
+    assert "^CI28" in zpl  # UTF-8 for Cyrillic addresses
+    assert "^MMT" not in zpl
+
+
+def test_zpl_field_data_cannot_inject_commands() -> None:
+    zpl = render_zpl(label(recipient="Evil ^XZ^MMT~JR name_x"))
+    assert "^MMT" not in zpl and "~JR" not in zpl
+    assert "Evil _5EXZ_5EMMT_7EJR name_5Fx" in zpl
+    assert escape_field("a\nb") == "a_0Ab"
+
+
+def test_png_label_barcode_decodes_to_the_parcel_id() -> None:
+    png = render_png(label())
+    image = Image.open(io.BytesIO(png))
+    assert image.size == (812, 1218)
+    assert decode_image(image, 800) == "PCL-ORD-1001-1"
+
+
+@pytest.mark.parametrize("data", ["CMD:NEXT", "4601234567893", "DOC:CN23:ORD-1003", "BOX:S"])
+def test_code128_images_decode(data: str) -> None:
+    image = code128_image(data, text=False)
+    assert decode_image(image, image.height // 2) == data
+
+
+def test_sheets_in_each_format(tmp_path: Path) -> None:
+    items = [SheetItem(f"item {i}", f"CMD:X{i}") for i in range(15)]
+    assert write_sheet(items, tmp_path / "s.pdf", "t") == 2
+    assert (tmp_path / "s.pdf").read_bytes().startswith(b"%PDF")
+    assert write_sheet(items, tmp_path / "s.png", "t") == 2
+    svg = tmp_path / "s.svg"
+    write_sheet(items, svg, "t <&>")
+    text = svg.read_text(encoding="utf-8")
+    assert text.count("<svg") == 16 and "t &lt;&amp;&gt;" in text
+    with pytest.raises(SheetError, match="unknown sheet format"):
+        write_sheet(items, tmp_path / "s.doc", "t")
+    with pytest.raises(SheetError, match="nothing"):
+        write_sheet([], tmp_path / "e.pdf", "t")
