@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tomllib
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+from packstation.domain.rules import PackRules
 
 FIXTURES = Path(__file__).resolve().parent.parent / "packstation" / "data"
 PG_ENV = "PACKSTATION_TEST_PG"
@@ -52,3 +55,9 @@ def pg_url() -> Iterator[str]:
 def db_url(request: pytest.FixtureRequest) -> str:
     name = "sqlite_url" if request.param == "sqlite" else "pg_url"
     return str(request.getfixturevalue(name))
+
+
+@pytest.fixture
+def rules(fixtures_dir: Path) -> PackRules:
+    raw = tomllib.loads((fixtures_dir / "station-sample.toml").read_text(encoding="utf-8"))
+    return PackRules.from_config(raw)

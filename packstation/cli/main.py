@@ -10,16 +10,18 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from packstation import __version__
 from packstation.cli import (
+    barcodes_cmd,
     codes_cmd,
     db_cmd,
-    demo_cmd,
     devices_cmd,
     operators_cmd,
     orders_cmd,
     simulate_cmd,
+    station_cmd,
 )
 from packstation.cli.common import CliError
 from packstation.config import ConfigError
+from packstation.domain.rules import RulesError
 from packstation.models.db import DatabaseError, describe_db_error
 
 
@@ -31,13 +33,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", metavar="FILE", help="station config (TOML)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in (
-        demo_cmd,
+        station_cmd,
         db_cmd,
         orders_cmd,
         operators_cmd,
         codes_cmd,
         devices_cmd,
         simulate_cmd,
+        barcodes_cmd,
     ):
         module.register(sub)
     return parser
@@ -48,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         code: int = args.func(args)
-    except (CliError, ConfigError, DatabaseError) as exc:
+    except (CliError, ConfigError, DatabaseError, RulesError) as exc:
         print(f"packstation: {exc}", file=sys.stderr)
         return 1
     except SQLAlchemyError as exc:

@@ -39,7 +39,11 @@ class Event(Base):
     """
 
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_order_at", "order_id", "id"),)
+    __table_args__ = (
+        Index("ix_events_order_at", "order_id", "id"),
+        # Recovery reads one station's records since its last logout.
+        Index("ix_events_station", "station_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigIntKey, primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

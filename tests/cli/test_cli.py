@@ -178,7 +178,7 @@ def test_console_script_runs_as_a_process(tmp_path: Path) -> None:
 def test_demo_builds_a_database_with_orders_and_badges(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    code, out, _ = run(capsys, "demo", "--dir", str(tmp_path))
+    code, out, _ = run(capsys, "demo", "--setup-only", "--dir", str(tmp_path))
     assert code == 0
     assert "ORD-1005" in out and "ORD-2001" in out
     db = open_database(f"sqlite:///{tmp_path / 'packstation.db'}")

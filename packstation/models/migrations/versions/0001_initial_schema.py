@@ -76,6 +76,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_events_at"), ["at"], unique=False)
         batch_op.create_index(batch_op.f("ix_events_kind"), ["kind"], unique=False)
         batch_op.create_index("ix_events_order_at", ["order_id", "id"], unique=False)
+        batch_op.create_index("ix_events_station", ["station_id", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_events_session_id"), ["session_id"], unique=False)
 
     op.create_table(
@@ -369,6 +370,7 @@ def downgrade() -> None:
     op.drop_table("notifications")
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_events_session_id"))
+        batch_op.drop_index("ix_events_station")
         batch_op.drop_index("ix_events_order_at")
         batch_op.drop_index(batch_op.f("ix_events_kind"))
         batch_op.drop_index(batch_op.f("ix_events_at"))

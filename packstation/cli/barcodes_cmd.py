@@ -1,0 +1,85 @@
+"""`packstation barcodes commands|orders|boxes -o FILE`: sheets a real scanner can read."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from sqlalchemy import select
+
+from packstation.cli.common import CliError, add_db_option, config_of, database_of, say
+from packstation.domain.rules import PackRules
+from packstation.domain.workflow.commands import Action
+from packstation.domain.workflow.model import DefectKind
+from packstation.labels.sheets import SheetError, SheetItem, write_sheet
+from packstation.models import Operator, Order
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    bc = sub.add_parser("barcodes", help="print barcode sheets (PDF, PNG or SVG)")
+    bc.add_argument("sheet", choices=["commands", "orders", "boxes", "badges"])
+    bc.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
+    bc.add_argument("--status", default="ready", help="orders sheet: which orders (default ready)")
+    add_db_option(bc)
+    bc.set_defaults(func=run_barcodes)
+
+
+def command_items() -> list[SheetItem]:
+    items = [SheetItem(f"CMD:{a.value}", f"CMD:{a.value}") for a in Action]
+    items += [SheetItem(f"defect: {k.value}", f"CMD:{k.name}") for k in DefectKind]
+    return items
+
+
+def box_items(rules: PackRules) -> list[SheetItem]:
+    return [SheetItem(f"{b.code}  {b.name}", b.code) for b in rules.boxes]
+
+
+def order_items(args: argparse.Namespace, rules: PackRules) -> list[SheetItem]:
+    """Per order: its id, its tote, its documents and every item barcode."""
+    db = database_of(args)
+    items: list[SheetItem] = []
+    try:
+        with db.sessions() as session:
+            query = select(Order).where(Order.status == args.status).order_by(Order.id)
+            for order in session.scalars(query):
+                items.append(SheetItem(f"order {order.id}", order.id))
+                if order.tote:
+                    items.append(SheetItem(f"tote of {order.id}", order.tote))
+                for kind in rules.documents.required_for(order.country):
+                    items.append(SheetItem(f"{kind} {order.id}", f"DOC:{kind}:{order.id}"))
+                for line in order.lines:
+                    for code in line.barcodes:
+                        items.append(SheetItem(f"{line.sku} ({order.id})", code.code))
+    finally:
+        db.dispose()
+    return items
+
+
+def badge_items(args: argparse.Namespace) -> list[SheetItem]:
+    db = database_of(args)
+    try:
+        with db.sessions() as session:
+            ops = session.scalars(select(Operator).where(Operator.active).order_by(Operator.badge))
+            return [SheetItem(f"{op.name} ({op.role})", op.badge) for op in ops]
+    finally:
+        db.dispose()
+
+
+def run_barcodes(args: argparse.Namespace) -> int:
+    rules = PackRules.from_config(config_of(args).raw)
+    if args.sheet == "commands":
+        items = command_items()
+    elif args.sheet == "boxes":
+        items = box_items(rules)
+    elif args.sheet == "badges":
+        items = badge_items(args)
+    else:
+        items = order_items(args, rules)
+    try:
+        pages = write_sheet(items, args.output, title=f"packstation — {args.sheet}")
+    except SheetError as exc:
+        raise CliError(f"{args.output}: {exc}") from exc
+    except OSError as exc:
+        raise CliError(f"{args.output}: cannot write: {exc.strerror or exc}") from exc
+    say(f"{args.output}: {len(items)} barcodes on {pages} page(s)")
+    return 0

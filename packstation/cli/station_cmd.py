@@ -1,0 +1,175 @@
+"""`packstation run` and `packstation demo`: the station UI with real or simulated devices."""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from packstation.cli.common import CliError, add_db_option, config_of, say
+from packstation.cli.orders_cmd import validate
+from packstation.config import StationConfig, load_config, resolve_db_url
+from packstation.devices.base import PrintError
+from packstation.devices.printer import open_printer
+from packstation.devices.serial_scale import SerialScale
+from packstation.devices.serial_scanner import SerialScanner, is_keyboard
+from packstation.domain.intake import read_orders
+from packstation.domain.pins import hash_pin
+from packstation.domain.rules import PackRules
+from packstation.models.db import open_database
+from packstation.models.operators_repo import add_operator
+from packstation.models.orders_repo import import_orders, list_orders
+from packstation.station.demo import DEMO_LEAD, DEMO_LEAD_PIN, DEMO_PACKER
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    run = sub.add_parser("run", help="run the packing station")
+    add_db_option(run)
+    run.add_argument("--station", metavar="ID", help="station id (default: config, PS-01)")
+    run.add_argument("--scanner", metavar="PORT", help='scanner port, URL or "keyboard"')
+    run.add_argument("--scale", metavar="PORT", help="scale port or URL")
+    run.add_argument("--scale-protocol", metavar="NAME", help="mt-sics, toledo-8217, nci, ...")
+    run.add_argument("--printer", metavar="TARGET", help="tcp://host:9100, lp://QUEUE, dir://PATH")
+    run.add_argument("--label-format", choices=["zpl", "png"])
+    run.add_argument("--locale", choices=["ru", "en"])
+    run.add_argument("--kiosk", action="store_true", help="lock the station down")
+    run.set_defaults(func=run_station)
+
+    demo = sub.add_parser("demo", help="the station on a throw-away database with simulators")
+    demo.add_argument("--dir", type=Path, help="where to create the demo database")
+    demo.add_argument("--locale", choices=["ru", "en"], default="en")
+    demo.add_argument(
+        "--setup-only", action="store_true", help="create the demo database, print it, exit"
+    )
+    demo.set_defaults(func=run_demo)
+
+
+def _section(cfg: StationConfig, name: str) -> dict[str, Any]:
+    value = cfg.raw.get(name, {})
+    return value if isinstance(value, dict) else {}
+
+
+def build_devices(cfg: StationConfig, args: argparse.Namespace) -> dict[str, Any]:
+    devices: dict[str, Any] = {}
+    scanner = _section(cfg, "scanner")
+    port = args.scanner or scanner.get("port")
+    if port and not is_keyboard(str(port)):
+        devices["scanner"] = SerialScanner(
+            str(port),
+            baudrate=int(scanner.get("baudrate", 9600)),
+            bytesize=int(scanner.get("bytesize", 8)),
+            parity=str(scanner.get("parity", "N")),
+            stopbits=float(scanner.get("stopbits", 1)),
+            suffix=str(scanner.get("suffix", "CR")),
+            prefix=str(scanner.get("prefix", "")),
+        )
+    scale = _section(cfg, "scale")
+    port = args.scale or scale.get("port")
+    if port:
+        protocol = args.scale_protocol or scale.get("protocol") or "mt-sics"
+        devices["scale"] = SerialScale(
+            str(port),
+            str(protocol),
+            baudrate=scale.get("baudrate"),
+            bytesize=scale.get("bytesize"),
+            parity=scale.get("parity"),
+            stopbits=scale.get("stopbits"),
+            poll_hz=float(scale.get("poll_hz", 5.0)),
+        )
+    return devices
+
+
+def run_station(args: argparse.Namespace) -> int:
+    from packstation.screens.station_app import StationApp, StationSetup
+
+    cfg = config_of(args)
+    rules = PackRules.from_config(cfg.raw)
+    db = open_database(resolve_db_url(args.db, cfg))
+    printer_cfg = _section(cfg, "printer")
+    target = args.printer or printer_cfg.get("target")
+    try:
+        printer = open_printer(str(target)) if target else None
+    except PrintError as exc:
+        raise CliError(f"printer {target}: {exc}") from exc
+    setup = StationSetup(
+        db=db,
+        station_id=args.station or cfg.station_id,
+        station_name=cfg.station_name,
+        rules=rules,
+        locale=args.locale or cfg.locale,
+        devices=build_devices(cfg, args),
+        printer=printer,
+        label_format=args.label_format or str(printer_cfg.get("format", "zpl")),
+    )
+    try:
+        StationApp(setup).run()
+    finally:
+        db.dispose()
+    return 0
+
+
+def sample_files() -> list[Path]:
+    data = resources.files("packstation.data")
+    return [Path(str(data / "orders-sample.json")), Path(str(data / "orders-sample.csv"))]
+
+
+def create_demo_database(where: Path) -> str:
+    url = f"sqlite:///{where / 'packstation.db'}"
+    db = open_database(url)
+    try:
+        with db.unit_of_work() as session:
+            for path in sample_files():
+                import_orders(session, read_orders(path), validate, source=path.name)
+            add_operator(session, badge=DEMO_PACKER, name="Анна К.", role="packer", pin_hash=None)
+            add_operator(
+                session, badge=DEMO_LEAD, name="Мария Л.", role="lead",
+                pin_hash=hash_pin(DEMO_LEAD_PIN),
+            )  # fmt: skip
+        with db.sessions() as session:
+            rows = list_orders(session)
+    finally:
+        db.dispose()
+    say(f"demo database {where / 'packstation.db'}: {len(rows)} orders")
+    for r in rows:
+        say(f"  {r.id:<10} {r.status:<17} prio {r.priority}  {r.city:<16} {r.lines} lines")
+    say(f"packer badge {DEMO_PACKER}; lead badge {DEMO_LEAD} PIN {DEMO_LEAD_PIN}")
+    return url
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    where = args.dir or Path(tempfile.mkdtemp(prefix="packstation-demo-"))
+    where.mkdir(parents=True, exist_ok=True)
+    url = create_demo_database(where)
+    if args.setup_only:
+        return 0
+    from packstation.devices.simulators import ScaleSimulator, ScannerSimulator
+    from packstation.screens.station_app import StationApp, StationSetup
+
+    config = load_config(Path(str(resources.files("packstation.data") / "station-sample.toml")))
+    rules = PackRules.from_config(config.raw)
+    scanner_sim = ScannerSimulator()
+    scale_sim = ScaleSimulator("mt-sics", grams=0)
+    db = open_database(url)
+    setup = StationSetup(
+        db=db,
+        station_id="PS-DEMO",
+        station_name="Demo station",
+        rules=rules,
+        locale=args.locale,
+        devices={
+            "scanner": SerialScanner(scanner_sim.port, suffix="CR"),
+            "scale": SerialScale(scale_sim.port, "mt-sics"),
+        },
+        printer=open_printer(f"dir://{where / 'labels'}"),
+        simulators={"scanner": scanner_sim, "scale": scale_sim},
+    )
+    try:
+        StationApp(setup).run()
+    finally:
+        db.dispose()
+        scanner_sim.shutdown()
+        scale_sim.shutdown()
+    say(f"labels printed to {where / 'labels'}")
+    return 0

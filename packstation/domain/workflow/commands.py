@@ -1,0 +1,173 @@
+"""Inputs to the pack workflow, the lookups it needs, and what it decides.
+
+Commands are what the app feeds in (scanner lines, keys, scale readings,
+clock ticks, a lead's PIN). ``Context`` is the read-only view of the world the
+app implements against its database; the machine never writes through it.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
+
+from packstation.domain.codes import ScannedCode
+from packstation.domain.rules import PackRules
+from packstation.domain.workflow.model import (
+    ClaimRefusal,
+    DefectKind,
+    Operator,
+    OrderView,
+    OverrideReason,
+)
+from packstation.domain.workflow.records import Record
+from packstation.domain.workflow.state import Flow, Outcome
+
+__all__ = [
+    "Action",
+    "Command",
+    "ConfirmCheck",
+    "Context",
+    "Decision",
+    "Key",
+    "PickKind",
+    "PickLine",
+    "PickReason",
+    "PinEntry",
+    "ScaleReading",
+    "Scan",
+    "Tick",
+]
+
+
+class Action(enum.StrEnum):
+    """Keys and their ``CMD:<NAME>`` cards (the value is the card name)."""
+
+    OK = "OK"
+    UNDO = "UNDO"
+    DEFECT = "DEFECT"
+    CANCEL = "CANCEL"
+    LOGOUT = "LOGOUT"
+    NEXT = "NEXT"
+    REPRINT = "REPRINT"
+    #: Ask a lead to approve (weight outside tolerance).
+    LEAD = "LEAD"
+
+
+@dataclass(frozen=True, slots=True)
+class Scan:
+    code: ScannedCode
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    action: Action
+
+
+@dataclass(frozen=True, slots=True)
+class PickLine:
+    """Defect sub-flow: the line by its number on screen (1-based)."""
+
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
+class PickKind:
+    kind: DefectKind
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmCheck:
+    """Checks step: confirm checklist item ``number`` (1-based) from the keyboard."""
+
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
+class PinEntry:
+    """A lead's PIN, typed after their badge; never stored, never shown."""
+
+    pin: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class PickReason:
+    reason: OverrideReason
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ScaleReading:
+    grams: Decimal
+    stable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """The clock, so idle sessions end without the machine reading a clock itself."""
+
+    now: datetime
+
+
+Command = (
+    Scan | Key | PickLine | PickKind | ConfirmCheck | PinEntry | PickReason | ScaleReading | Tick
+)
+
+
+class Context(Protocol):
+    """Read-only lookups the app answers from its database and config.
+
+    ``find_order``/``next_order`` only *propose* an order: the claim is the
+    ``order.claimed`` record, which the app commits with an atomic conditional
+    update (status ready and not held by a live station). If that update
+    matches no row, the app discards the decision and keeps its old state, so
+    two stations never hold one order. Marking-code uniqueness is enforced the
+    same way by the ``marking_codes`` primary key.
+    """
+
+    @property
+    def rules(self) -> PackRules: ...
+
+    def now(self) -> datetime:
+        """Timezone-aware current time, stamped on every record."""
+        ...
+
+    def operator_by_badge(self, badge: str) -> Operator | None:
+        """Active operator with this badge, else None."""
+        ...
+
+    def verify_pin(self, operator: Operator, pin: str) -> bool: ...
+
+    def find_order(self, ref: str) -> OrderView | ClaimRefusal | None:
+        """Order by id or tote barcode: the order if this station may claim it,
+        a refusal saying why not, or None when ``ref`` names no order."""
+        ...
+
+    def next_order(self) -> OrderView | None:
+        """The next ready order by priority, then earliest ship-by."""
+        ...
+
+    def marking_used_in(self, identity: str) -> str | None:
+        """Order id a marking identity is already stored for, else None."""
+        ...
+
+    def order_of_code(self, code: ScannedCode) -> str | None:
+        """Some other order containing this item code (for "belongs to ..."); None if unknown."""
+        ...
+
+    def new_parcel_id(self, order_id: str) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What to commit (``records``, in order, in one transaction) and then show (``outcome``).
+
+    ``flow`` is the dialog open after this decision (None: none). The app
+    adopts the new state only after the commit succeeded.
+    """
+
+    records: tuple[Record, ...]
+    outcome: Outcome
+    flow: Flow | None = None

@@ -1,0 +1,145 @@
+"""Folding records into the state: the only place the state changes.
+
+``evolve`` trusts its records (``decide`` validated them before they were
+committed) and never consults config or the database, so ``replay`` of a
+station's stored records rebuilds exactly the state it had.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+from packstation.domain.workflow.records import (
+    BoxChosen,
+    CheckConfirmed,
+    DefectRecorded,
+    DocumentConfirmed,
+    LabelConfirmed,
+    LabelPrinted,
+    NotificationQueued,
+    OrderClaimed,
+    OrderHeld,
+    OrderPacked,
+    OrderReleased,
+    OverrideDenied,
+    Record,
+    ScanAccepted,
+    ScanRejected,
+    ScanUndone,
+    SessionLogin,
+    SessionLogout,
+    WeightAccepted,
+    WeightOverridden,
+    WeightRejected,
+)
+from packstation.domain.workflow.state import (
+    AcceptedScan,
+    BoxChoice,
+    DefectEntry,
+    PackState,
+    Parcel,
+    Verdict,
+    WeightCheck,
+)
+
+__all__ = ["evolve", "replay"]
+
+
+def replay(records: Iterable[Record], state: PackState | None = None) -> PackState:
+    """The state after ``records``, starting logged out (or from ``state``)."""
+    current = state if state is not None else PackState()
+    for record in records:
+        current = evolve(current, record)
+    return current
+
+
+def _without_order(state: PackState) -> PackState:
+    return replace(
+        state,
+        order=None,
+        checks=(),
+        documents=(),
+        scans=(),
+        box=None,
+        weight=None,
+        checks_done=frozenset(),
+        documents_done=frozenset(),
+        defects=(),
+        parcel=None,
+    )
+
+
+def evolve(state: PackState, record: Record) -> PackState:
+    state = replace(state, last_activity=record.at)
+    match record:
+        case SessionLogin(operator=operator):
+            return replace(_without_order(state), operator=operator, closed_order=None)
+        case SessionLogout():
+            return replace(_without_order(state), operator=None, closed_order=None)
+        case OrderClaimed(order=order, checks=checks, documents=documents):
+            return replace(
+                _without_order(state),
+                order=order,
+                checks=checks,
+                documents=documents,
+                closed_order=None,
+            )
+        case ScanAccepted():
+            scan = AcceptedScan(record.line_id, record.code, record.gtin, record.identity)
+            return replace(state, scans=(*state.scans, scan))
+        case ScanUndone():
+            return replace(state, scans=state.scans[:-1], parcel=None)
+        case BoxChosen(code=code, name=name, tare_g=tare_g):
+            return replace(state, box=BoxChoice(code, name, tare_g), parcel=None)
+        case WeightAccepted() | WeightRejected():
+            verdict = Verdict.ACCEPTED if isinstance(record, WeightAccepted) else Verdict.REJECTED
+            check = WeightCheck(
+                record.actual_g, record.expected_g, record.tolerance_g, record.box_code, verdict
+            )
+            return replace(state, weight=check, parcel=None)
+        case WeightOverridden():
+            check = WeightCheck(
+                record.actual_g,
+                record.expected_g,
+                record.tolerance_g,
+                record.box_code,
+                Verdict.OVERRIDDEN,
+                lead_id=record.lead_id,
+                reason=record.reason,
+            )
+            return replace(state, weight=check, parcel=None)
+        case CheckConfirmed(index=index):
+            return replace(state, checks_done=state.checks_done | {index})
+        case DocumentConfirmed(document=document):
+            return replace(state, documents_done=state.documents_done | {document})
+        case DefectRecorded():
+            return _defect(state, record)
+        case LabelPrinted():
+            parcel = Parcel(
+                record.parcel_id,
+                record.carrier,
+                record.tariff,
+                record.cost,
+                record.days,
+                record.weight_g,
+            )
+            return replace(state, parcel=parcel)
+        case OrderPacked(order_id=order_id):
+            return replace(_without_order(state), closed_order=order_id)
+        case OrderReleased() | OrderHeld():
+            return replace(_without_order(state), closed_order=None)
+        case ScanRejected() | OverrideDenied() | NotificationQueued() | LabelConfirmed():
+            return state  # audit and side effects only: no count changes
+    return state
+
+
+def _defect(state: PackState, record: DefectRecorded) -> PackState:
+    entry = DefectEntry(record.line_id, record.defect, record.qty, record.resolution)
+    scans = state.scans
+    if record.unit_removed:
+        # The unit taken out is the line's most recent scan.
+        last = max((i for i, s in enumerate(scans) if s.line_id == record.line_id), default=None)
+        if last is not None:
+            scans = scans[:last] + scans[last + 1 :]
+    return replace(state, scans=scans, defects=(*state.defects, entry), parcel=None)

@@ -1,0 +1,66 @@
+"""What to scan next, for every step: the line at the bottom of every screen."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from packstation.domain.rules import PackRules
+from packstation.domain.workflow.state import OverrideFlow, PackState, Step
+from packstation.i18n import Msg
+
+__all__ = ["grams", "hint_for"]
+
+_MAX_SKUS = 3
+
+
+def grams(value: Decimal) -> str:
+    """Whole grams for messages (scales and catalogues disagree below a gram anyway)."""
+    return f"{value.quantize(Decimal(1)):f}"
+
+
+def hint_for(state: PackState, rules: PackRules) -> Msg:
+    step = state.step
+    order_id = state.order.id if state.order else ""
+    if step is Step.LOGGED_OUT:
+        return Msg("hint.scan_badge")
+    if step is Step.IDLE:
+        return Msg("hint.scan_order")
+    if step is Step.CLOSED:
+        return Msg("hint.closed", {"order": state.closed_order or ""})
+    if step is Step.ITEMS:
+        open_lines = [line for line in state.lines if state.remaining(line) > 0]
+        skus = ", ".join(line.sku for line in open_lines[:_MAX_SKUS])
+        if len(open_lines) > _MAX_SKUS:
+            skus += ", …"
+        if open_lines and open_lines[0].marked:
+            return Msg("hint.scan_marking", {"sku": open_lines[0].sku, "skus": skus})
+        return Msg("hint.scan_items", {"skus": skus, "order": order_id})
+    if step is Step.BOX:
+        return Msg("hint.scan_box", {"boxes": ", ".join(b.code for b in rules.boxes)})
+    if step is Step.WEIGHT:
+        if state.weight_blocked:
+            return Msg("hint.reweigh")
+        return Msg("hint.weigh", {"expected": grams(state.expected_weight_g)})
+    if step is Step.CHECKS:
+        index = state.next_check
+        if index is not None:
+            item = state.checks[index]
+            return Msg(
+                "hint.check",
+                {"text": item.text, "number": index + 1, "total": len(state.checks)},
+            )
+        return Msg("hint.scan_document", {"document": state.next_document, "order": order_id})
+    if step is Step.LABEL:
+        if state.parcel is None:
+            return Msg("hint.reprint")
+        return Msg("hint.scan_label", {"parcel": state.parcel.parcel_id})
+    if step is Step.DEFECT_PICK_LINE:
+        return Msg("hint.defect_line")
+    if step is Step.DEFECT_PICK_KIND:
+        return Msg("hint.defect_kind")
+    if step is Step.OVERRIDE_BADGE:
+        return Msg("hint.lead_badge")
+    if step is Step.OVERRIDE_PIN:
+        lead = state.flow.lead if isinstance(state.flow, OverrideFlow) else None
+        return Msg("hint.lead_pin", {"name": lead.name if lead else ""})
+    return Msg("hint.lead_reason")

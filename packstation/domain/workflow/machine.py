@@ -1,0 +1,485 @@
+"""The pack workflow as a functional core: ``decide`` what happened, ``evolve`` the state.
+
+``decide(state, command, ctx)`` validates a command against the state and
+returns the records to commit plus the outcome to show; it changes nothing.
+The app commits the records in one transaction and only then adopts
+``apply(state, decision)`` and shows the outcome, so nothing turns green
+before it is stored. ``step`` does both for tests and simulations.
+
+Scan precedence (SPEC section 3): command, box, document, badge (logged out,
+or a lead's badge in an override), order/tote id (no order held), parcel
+label (label step), then item codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal
+
+from packstation.domain.carriers import choose_tariff
+from packstation.domain.codes import CodeKind, ScannedCode
+from packstation.domain.rules import PackRules
+from packstation.domain.workflow.commands import (
+    Action,
+    Command,
+    ConfirmCheck,
+    Context,
+    Decision,
+    Key,
+    PickKind,
+    PickLine,
+    PickReason,
+    PinEntry,
+    ScaleReading,
+    Scan,
+    Tick,
+)
+from packstation.domain.workflow.evolve import evolve, replay
+from packstation.domain.workflow.hints import grams, hint_for
+from packstation.domain.workflow.items import (
+    bad_check_digit,
+    check_digit_error,
+    matching_lines,
+    scan_item,
+)
+from packstation.domain.workflow.model import (
+    CheckItem,
+    ClaimRefusal,
+    DefectKind,
+    OrderView,
+    RefusalReason,
+)
+from packstation.domain.workflow.records import (
+    BoxChosen,
+    CheckConfirmed,
+    DocumentConfirmed,
+    LabelConfirmed,
+    LabelPrinted,
+    OrderClaimed,
+    OrderPacked,
+    OrderReleased,
+    ScanRejected,
+    ScanUndone,
+    SessionLogin,
+    SessionLogout,
+    WeightAccepted,
+    WeightRejected,
+)
+from packstation.domain.workflow.results import QUIET, Env, Keep, Result, bad, good
+from packstation.domain.workflow.state import (
+    DefectFlow,
+    Outcome,
+    OverrideFlow,
+    PackState,
+    Purpose,
+    Step,
+)
+from packstation.domain.workflow.subflows import (
+    MAX_PIN_FAILURES,
+    defect_line_by_scan,
+    enter_pin,
+    lead_badge,
+    pick_kind,
+    pick_line,
+    pick_reason,
+)
+from packstation.i18n import Msg
+
+__all__ = ["MAX_PIN_FAILURES", "apply", "decide", "plan_for", "step"]
+
+_KINDS_BY_COMMAND = {kind.name: kind for kind in DefectKind} | {"WRONG-ITEM": DefectKind.WRONG_ITEM}
+
+
+# --- public API ----------------------------------------------------------------------
+
+
+def step(state: PackState, command: Command, ctx: Context) -> tuple[PackState, Decision]:
+    """Decide, then fold the records: what the app does after a successful commit."""
+    decision = decide(state, command, ctx)
+    return apply(state, decision), decision
+
+
+def apply(state: PackState, decision: Decision) -> PackState:
+    """The state once ``decision.records`` are committed; red outcomes stay as the alert."""
+    new = replay(decision.records, state)
+    outcome = decision.outcome
+    alert = state.alert if outcome.quiet else (None if outcome.ok else outcome)
+    return replace(new, flow=decision.flow, alert=alert)
+
+
+def decide(state: PackState, command: Command, ctx: Context) -> Decision:
+    """Judge ``command`` in ``state``: the records to commit and the outcome to show.
+
+    Pure apart from ``ctx`` lookups (and ``ctx.new_parcel_id`` when a label is
+    due). Red scans add a ``scan.rejected`` audit record; reaching the label step
+    prints the label in the same decision, so the packer never waits on a key.
+    """
+    env = Env(ctx, ctx.rules, ctx.now())
+    result = _dispatch(state, command, env)
+    records = list(result.records)
+    flow = state.flow if isinstance(result.flow, Keep) else result.flow
+    post = replay(records, state)
+    ok, message = result.ok, result.message
+    if ok and not result.quiet and flow is None and post.stage is Step.LABEL and not post.parcel:
+        printed = _label(post, env, reprint=False)
+        if isinstance(printed, LabelPrinted):
+            records.append(printed)
+            post = evolve(post, printed)
+        else:
+            ok, message = False, printed
+    shown = command.code.text if isinstance(command, Scan) else None
+    if not result.ok and isinstance(command, Scan):
+        order_id = state.order.id if state.order else None
+        reason = result.message.key
+        records.append(ScanRejected(env.at, order_id, shown or "", reason, result.other_order))
+    hint = result.hint or hint_for(replace(post, flow=flow), env.rules)
+    bell = not ok and result.bell and not result.quiet
+    outcome = Outcome(ok, message, hint, bell, shown, result.quiet)
+    return Decision(tuple(records), outcome, flow)
+
+
+def plan_for(order: OrderView, rules: PackRules) -> tuple[tuple[CheckItem, ...], tuple[str, ...]]:
+    """The order's packaging checklist and required documents, fixed into ``order.claimed``.
+
+    Profiles: always, then fragile / liquid / marked when a line has the flag,
+    international when shipped abroad, then the order's own extra profiles.
+    """
+    profiles = ["always"]
+    flags = {
+        "fragile": any(line.fragile for line in order.lines),
+        "liquid": any(line.liquid for line in order.lines),
+        "marked": any(line.marked for line in order.lines),
+        "international": not rules.documents.is_domestic(order.country),
+    }
+    profiles += [name for name, present in flags.items() if present]
+    profiles += list(order.profiles)
+    checks = tuple(
+        CheckItem(profile, text)
+        for profile in dict.fromkeys(profiles)
+        for text in rules.checklist(profile)
+    )
+    return checks, rules.documents.required_for(order.country)
+
+
+# --- dispatch --------------------------------------------------------------------------
+
+
+def _dispatch(state: PackState, command: Command, env: Env) -> Result:
+    match command:
+        case Scan(code=code):
+            return _scan(state, code, env)
+        case Key(action=action):
+            return _action(state, action, env)
+        case ScaleReading():
+            return _reading(state, command, env)
+        case Tick(now=now):
+            return _tick(state, now, env)
+        case PickLine(number=number):
+            return pick_line(state, number)
+        case PickKind(kind=kind):
+            return pick_kind(state, kind, env)
+        case ConfirmCheck(number=number):
+            if state.flow is not None:
+                return bad("flow.busy")
+            return _confirm_check(state, number - 1, env)
+        case PinEntry(pin=pin):
+            return enter_pin(state, pin, env)
+        case PickReason():
+            return pick_reason(state, command, env)
+    return QUIET  # pragma: no cover - exhaustive match
+
+
+def _scan(state: PackState, code: ScannedCode, env: Env) -> Result:
+    if code.kind is CodeKind.EMPTY:
+        return QUIET
+    if code.kind is CodeKind.COMMAND and code.command:
+        return _command(state, code.command, env)
+    if state.operator is None:
+        if code.kind in (CodeKind.BOX, CodeKind.DOCUMENT):
+            return bad("login.badge_first")
+        return _login(code, env)
+    flow = state.flow
+    if isinstance(flow, OverrideFlow):
+        if flow.lead is None and code.kind not in (CodeKind.BOX, CodeKind.DOCUMENT):
+            return lead_badge(state, flow, code, env)
+        return bad("flow.busy")
+    if isinstance(flow, DefectFlow):
+        if flow.line_id is None and code.kind not in (CodeKind.BOX, CodeKind.DOCUMENT):
+            return defect_line_by_scan(state, code)
+        return bad("flow.busy")
+    if code.kind is CodeKind.BOX:
+        return _box(state, code, env)
+    if code.kind is CodeKind.DOCUMENT:
+        return _document(state, code, env)
+    if state.order is None:
+        return _claim_by_scan(state, code, env)
+    if state.stage is Step.LABEL and state.parcel is not None:
+        if code.text == state.parcel.parcel_id:
+            order_id, parcel_id = state.order.id, state.parcel.parcel_id
+            records = (
+                LabelConfirmed(env.at, order_id, parcel_id),
+                OrderPacked(env.at, order_id, parcel_id),
+            )
+            return good("order.packed", {"order": order_id, "parcel": parcel_id}, records)
+        if not matching_lines(state.order, code) and not check_digit_error(code):
+            return bad("label.wrong", {"parcel": state.parcel.parcel_id})
+    return scan_item(state, state.order, code, env)
+
+
+def _command(state: PackState, name: str, env: Env) -> Result:
+    if name in _KINDS_BY_COMMAND:
+        return pick_kind(state, _KINDS_BY_COMMAND[name], env)
+    try:
+        action = Action(name)
+    except ValueError:
+        return bad("command.unknown", {"command": f"CMD:{name}"})
+    return _action(state, action, env)
+
+
+# --- session and claim -------------------------------------------------------------------
+
+
+def _login(code: ScannedCode, env: Env) -> Result:
+    operator = env.ctx.operator_by_badge(code.text)
+    if operator is None:
+        return bad("login.unknown_badge", {"badge": code.text})
+    return good(
+        "login.ok",
+        {"name": operator.name, "role": operator.role},
+        (SessionLogin(env.at, operator),),
+    )
+
+
+def _claim_by_scan(state: PackState, code: ScannedCode, env: Env) -> Result:
+    found = env.ctx.find_order(code.text)
+    if found is None:
+        if check_digit_error(code):
+            return bad_check_digit(code)
+        if code.kind in (CodeKind.GTIN, CodeKind.GS1, CodeKind.MARKING, CodeKind.SSCC):
+            return bad("claim.item_without_order")
+        return bad("claim.not_found", {"code": code.text})
+    if isinstance(found, ClaimRefusal):
+        return _refused(found)
+    via = "tote" if found.tote and code.text == found.tote and code.text != found.id else "id"
+    return _claim(found, via, env)
+
+
+def _refused(refusal: ClaimRefusal) -> Result:
+    if refusal.reason is RefusalReason.HELD_ELSEWHERE:
+        return bad("claim.held_elsewhere", {"order": refusal.order_id, "station": refusal.station})
+    return bad("claim.not_packable", {"order": refusal.order_id, "status": refusal.status})
+
+
+def _claim(order: OrderView, via: str, env: Env) -> Result:
+    checks, documents = plan_for(order, env.rules)
+    record = OrderClaimed(env.at, order, checks, documents, via)
+    params: dict[str, object] = {"order": order.id, "units": order.units, "city": order.city}
+    return good("claim.ok", params, (record,))
+
+
+def _tick(state: PackState, now: datetime, env: Env) -> Result:
+    limit = env.rules.idle_logout_s
+    if (
+        limit
+        and state.operator is not None
+        and state.order is None
+        and state.flow is None
+        and state.last_activity is not None
+        and (now - state.last_activity).total_seconds() >= limit
+    ):
+        record = SessionLogout(env.at, state.operator.id, "idle")
+        return good("logout.idle", {"name": state.operator.name}, (record,))
+    return QUIET
+
+
+# --- keys ----------------------------------------------------------------------------------
+
+
+def _action(state: PackState, action: Action, env: Env) -> Result:
+    if action is Action.OK and state.alert is not None:
+        return good("alert.dismissed")
+    if state.flow is not None:
+        if action is Action.CANCEL:
+            return good("flow.cancelled", flow=None)
+        if action is Action.OK:
+            return QUIET
+        return bad("flow.busy")
+    if state.operator is None:
+        return QUIET if action is Action.OK else bad("login.badge_first")
+    order = state.order
+    if action is Action.LOGOUT:
+        if order is not None:
+            return bad("logout.order_open", {"order": order.id})
+        record = SessionLogout(env.at, state.operator.id)
+        return good("logout.ok", {"name": state.operator.name}, (record,))
+    if action is Action.NEXT:
+        if order is not None:
+            return bad("order.finish_first", {"order": order.id})
+        found = env.ctx.next_order()
+        if found is None:
+            return bad("claim.queue_empty", bell=False)
+        return _claim(found, "next", env)
+    if order is None:
+        return QUIET if action in (Action.OK, Action.CANCEL) else bad("order.none")
+    if action is Action.OK:
+        return _ok_key(state, env)
+    if action is Action.UNDO:
+        return _undo(state, order, env)
+    if action is Action.DEFECT:
+        only = order.lines[0].line_id if len(order.lines) == 1 else None
+        return good("defect.started", {"order": order.id}, flow=DefectFlow(only))
+    if action is Action.CANCEL:
+        if not state.touched:
+            return good("order.released", {"order": order.id}, (OrderReleased(env.at, order.id),))
+        return good("cancel.needs_lead", {"order": order.id}, flow=OverrideFlow(Purpose.CANCEL))
+    if action is Action.REPRINT:
+        if state.stage is not Step.LABEL:
+            return bad("label.not_yet")
+        if state.parcel is None:
+            return good("label.retry")  # decide's follow-up prints it
+        printed = _label(state, env, reprint=True)
+        records = (printed,) if isinstance(printed, LabelPrinted) else ()
+        return good("label.reprinted", {"parcel": state.parcel.parcel_id}, records)
+    # Action.LEAD
+    if state.weight_blocked:
+        return good("override.started", flow=OverrideFlow(Purpose.WEIGHT))
+    return bad("override.nothing")
+
+
+def _ok_key(state: PackState, env: Env) -> Result:
+    stage = state.stage
+    if stage is Step.CHECKS:
+        index = state.next_check
+        if index is not None:
+            return _confirm_check(state, index, env)
+        return bad(
+            "document.missing",
+            {"document": state.next_document, "order": state.order.id if state.order else ""},
+        )
+    if stage is Step.LABEL and state.parcel is None:
+        return good("label.retry")
+    return QUIET
+
+
+def _undo(state: PackState, order: OrderView, env: Env) -> Result:
+    if state.box is not None:
+        return bad("undo.too_late")
+    if not state.scans:
+        return bad("undo.nothing")
+    last = state.scans[-1]
+    line = order.line(last.line_id)
+    record = ScanUndone(env.at, order.id, last.line_id, last.code, last.identity)
+    params: dict[str, object] = {
+        "sku": line.sku if line else "",
+        "packed": state.packed(last.line_id) - 1,
+        "required": state.required(line) if line else 0,
+    }
+    return good("undo.ok", params, (record,))
+
+
+# --- box, weight, checks, documents, label ------------------------------------------------
+
+
+def _box(state: PackState, code: ScannedCode, env: Env) -> Result:
+    if state.order is None:
+        return bad("box.no_order")
+    box = env.rules.box(code.command or code.text)
+    if box is None:
+        known = ", ".join(b.code for b in env.rules.boxes)
+        return bad("box.unknown", {"code": code.command or code.text, "known": known})
+    stage = state.stage
+    if stage is Step.ITEMS:
+        params: dict[str, object] = {
+            "packed": state.units_packed,
+            "required": state.units_required,
+        }
+        return bad("box.items_first", params)
+    if stage not in (Step.BOX, Step.WEIGHT):
+        return bad("box.too_late")
+    params = {"name": box.name, "tare": grams(box.tare_g)}
+    if state.box is not None and state.box.code == box.code:
+        return good("box.chosen", params)
+    return good(
+        "box.chosen", params, (BoxChosen(env.at, state.order.id, box.code, box.name, box.tare_g),)
+    )
+
+
+def _reading(state: PackState, reading: ScaleReading, env: Env) -> Result:
+    if not reading.stable or state.flow is not None or state.stage is not Step.WEIGHT:
+        return QUIET
+    if state.order is None or state.box is None or reading.grams < env.rules.weight.empty_below_g:
+        return QUIET
+    if state.weight_blocked and state.weight and state.weight.actual_g == reading.grams:
+        return QUIET  # the same parcel still on the scale: not a re-weigh
+    expected = state.expected_weight_g
+    tolerance = env.rules.tolerance_g(expected)
+    difference = reading.grams - expected
+    params: dict[str, object] = {
+        "actual": grams(reading.grams),
+        "expected": grams(expected),
+        "difference": f"{difference.quantize(Decimal(1)):+f}",
+        "tolerance": grams(tolerance),
+    }
+    args = (env.at, state.order.id, reading.grams, expected, tolerance, state.box.code)
+    if abs(difference) <= tolerance:
+        return good("weight.accepted", params, (WeightAccepted(*args),))
+    return bad("weight.out_of_tolerance", params, records=(WeightRejected(*args),))
+
+
+def _confirm_check(state: PackState, index: int, env: Env) -> Result:
+    if state.order is None or state.stage is not Step.CHECKS:
+        return bad("checks.not_now")
+    if not 0 <= index < len(state.checks):
+        return bad("checks.no_such", {"number": index + 1, "total": len(state.checks)})
+    item = state.checks[index]
+    params: dict[str, object] = {"text": item.text, "number": index + 1}
+    if index in state.checks_done:
+        return good("checks.already", params)
+    record = CheckConfirmed(env.at, state.order.id, index, item.profile, item.text)
+    return good("checks.confirmed", params, (record,))
+
+
+def _document(state: PackState, code: ScannedCode, env: Env) -> Result:
+    order = state.order
+    if order is None:
+        return bad("document.no_order")
+    kind, ref = code.command or "", code.order_ref or ""
+    if ref.casefold() != order.id.casefold():
+        params: dict[str, object] = {"document": kind, "other": ref, "order": order.id}
+        return bad("document.other_order", params, other_order=ref)
+    if kind not in state.documents:
+        return bad("document.not_needed", {"document": kind, "order": order.id})
+    if kind in state.documents_done:
+        return good("document.already", {"document": kind})
+    if state.stage is not Step.CHECKS:
+        return bad("document.not_yet", {"document": kind})
+    record = DocumentConfirmed(env.at, order.id, kind, code.text)
+    return good("document.confirmed", {"document": kind}, (record,))
+
+
+def _label(state: PackState, env: Env, *, reprint: bool) -> LabelPrinted | Msg:
+    """The label record for the current weighing, or why there is none."""
+    order, weight, box = state.order, state.weight, state.box
+    if order is None or weight is None or box is None:
+        return Msg("label.not_yet")
+    if reprint and state.parcel is not None:
+        p = state.parcel
+        return LabelPrinted(
+            env.at, order.id, p.parcel_id, p.carrier, p.tariff, p.cost, p.days,
+            p.weight_g, weight.expected_g, box.code, reprint=True,
+        )  # fmt: skip
+    choice = choose_tariff(
+        env.rules.carriers,
+        order.country,
+        weight.actual_g,
+        order.ship_by,
+        env.at,
+        only_carrier=order.carrier or None,
+    )
+    if choice is None:
+        return Msg("label.no_tariff", {"country": order.country, "weight": grams(weight.actual_g)})
+    return LabelPrinted(
+        env.at, order.id, env.ctx.new_parcel_id(order.id), choice.carrier, choice.tariff,
+        choice.cost, choice.days, weight.actual_g, weight.expected_g, box.code,
+    )  # fmt: skip

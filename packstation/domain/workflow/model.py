@@ -1,0 +1,157 @@
+"""What the pack workflow knows about orders and people: plain snapshots, no storage.
+
+An ``OrderView`` is copied into the ``order.claimed`` record, so a station can
+rebuild its state from its own records alone, and the audit shows exactly what
+the packer was asked to pack, even if the order is edited later.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from packstation.domain.codes import gtin14
+
+__all__ = [
+    "CheckItem",
+    "ClaimRefusal",
+    "DefectKind",
+    "OverrideReason",
+    "LineView",
+    "Operator",
+    "OrderView",
+    "RefusalReason",
+    "line_view",
+]
+
+LEAD_ROLES = frozenset({"lead", "admin"})
+
+
+@dataclass(frozen=True, slots=True)
+class Operator:
+    id: int
+    badge: str
+    name: str
+    role: str = "packer"
+
+    @property
+    def is_lead(self) -> bool:
+        """Leads and admins may approve overrides and release scanned orders."""
+        return self.role in LEAD_ROLES
+
+
+@dataclass(frozen=True, slots=True)
+class LineView:
+    line_id: int
+    sku: str
+    name: str
+    qty: int
+    unit_weight_g: Decimal
+    fragile: bool = False
+    liquid: bool = False
+    marked: bool = False
+    #: Codes exactly as printed (EAN, UPC, Code128 SKU ...).
+    barcodes: tuple[str, ...] = ()
+    #: 14-digit GTINs of those codes, so GS1 and marking scans match by GTIN.
+    gtins: tuple[str, ...] = ()
+
+
+def line_view(
+    line_id: int,
+    sku: str,
+    name: str,
+    qty: int,
+    unit_weight_g: Decimal | int | str,
+    *,
+    barcodes: Iterable[str] = (),
+    fragile: bool = False,
+    liquid: bool = False,
+    marked: bool = False,
+) -> LineView:
+    """A ``LineView`` with ``gtins`` derived from the barcodes the same way scans are."""
+    codes = tuple(barcodes)
+    gtins = tuple(dict.fromkeys(g for g in map(gtin14, codes) if g is not None))
+    return LineView(
+        line_id=line_id,
+        sku=sku,
+        name=name,
+        qty=qty,
+        unit_weight_g=Decimal(unit_weight_g),
+        fragile=fragile,
+        liquid=liquid,
+        marked=marked,
+        barcodes=codes,
+        gtins=gtins,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class OrderView:
+    id: str
+    lines: tuple[LineView, ...]
+    tote: str = ""
+    ship_by: datetime | None = None
+    country: str = ""
+    city: str = ""
+    #: Carrier the order asked for; empty lets the station choose.
+    carrier: str = ""
+    priority: int = 0
+    #: Extra checklist profiles beyond those derived from the lines (e.g. "gift").
+    profiles: tuple[str, ...] = field(default=())
+
+    def line(self, line_id: int) -> LineView | None:
+        return next((line for line in self.lines if line.line_id == line_id), None)
+
+    @property
+    def units(self) -> int:
+        return sum(line.qty for line in self.lines)
+
+
+class RefusalReason(enum.StrEnum):
+    HELD_ELSEWHERE = "held_elsewhere"
+    NOT_PACKABLE = "not_packable"
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRefusal:
+    """Why ``find_order`` will not hand this order to this station."""
+
+    order_id: str
+    reason: RefusalReason
+    #: Station holding it (HELD_ELSEWHERE).
+    station: str = ""
+    #: Current order status (NOT_PACKABLE), e.g. "packed" or "needs_correction".
+    status: str = ""
+
+
+class DefectKind(enum.StrEnum):
+    MISSING = "missing"
+    DAMAGED = "damaged"
+    WRONG_ITEM = "wrong_item"
+    EXPIRED = "expired"
+    OTHER = "other"
+
+    @property
+    def takes_unit_out(self) -> bool:
+        """The unit is in hand but must not ship, so an already counted one is uncounted."""
+        return self is not DefectKind.MISSING
+
+
+class OverrideReason(enum.StrEnum):
+    """Why a lead accepts a weight outside tolerance; OTHER needs a note."""
+
+    PACKAGING = "packaging"
+    CATALOG_WEIGHT = "catalog_weight"
+    SCALE = "scale"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckItem:
+    """One packaging check, fixed when the order is claimed so config edits cannot shift it."""
+
+    profile: str
+    text: str

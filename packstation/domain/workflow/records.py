@@ -1,0 +1,325 @@
+"""Every fact a station stores: one frozen record per ``events`` row.
+
+``decide`` produces records, the app commits them (``kind`` + ``to_payload()``
+as the event; some also feed ``marking_codes``, ``defects``, ``parcels``,
+``notifications``), and only then shows the outcome. ``evolve`` folds them into
+the state, so a restarted station replays its records and is back where it was.
+Records carry everything replay needs (the order snapshot, the box tare, the
+expected weight ...), never a PIN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from packstation.domain.workflow.codec import CodecError, decode, encode
+from packstation.domain.workflow.model import (
+    CheckItem,
+    DefectKind,
+    Operator,
+    OrderView,
+    OverrideReason,
+)
+
+__all__ = [
+    "RECORD_TYPES",
+    "BoxChosen",
+    "CheckConfirmed",
+    "CodecError",
+    "DefectRecorded",
+    "DocumentConfirmed",
+    "LabelConfirmed",
+    "LabelPrinted",
+    "NotificationQueued",
+    "OrderClaimed",
+    "OrderHeld",
+    "OrderPacked",
+    "OrderReleased",
+    "OverrideDenied",
+    "Record",
+    "ScanAccepted",
+    "ScanRejected",
+    "ScanUndone",
+    "SessionLogin",
+    "SessionLogout",
+    "WeightAccepted",
+    "WeightOverridden",
+    "WeightRejected",
+    "order_id_of",
+    "record_from",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    kind: ClassVar[str] = ""
+    at: datetime
+
+    def to_payload(self) -> dict[str, Any]:
+        """JSON-safe dict (Decimals as strings, datetimes ISO); ``kind`` is stored beside it."""
+        payload: dict[str, Any] = encode(self)
+        return payload
+
+
+@dataclass(frozen=True, slots=True)
+class SessionLogin(Record):
+    kind: ClassVar[str] = "session.login"
+    operator: Operator
+
+
+@dataclass(frozen=True, slots=True)
+class SessionLogout(Record):
+    kind: ClassVar[str] = "session.logout"
+    operator_id: int
+    #: "operator" (CMD:LOGOUT) or "idle" (idle timeout).
+    reason: str = "operator"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderClaimed(Record):
+    """The station takes the order. The app commits it with a conditional update
+    (status ready and no live station) and drops the decision if that fails."""
+
+    kind: ClassVar[str] = "order.claimed"
+    order: OrderView
+    checks: tuple[CheckItem, ...]
+    documents: tuple[str, ...]
+    #: "id", "tote" or "next".
+    via: str = "id"
+
+
+@dataclass(frozen=True, slots=True)
+class ScanAccepted(Record):
+    """A unit counted on a line; ``identity`` set for marking codes (marking_codes row)."""
+
+    kind: ClassVar[str] = "scan.accepted"
+    order_id: str
+    line_id: int
+    code: str
+    gtin: str | None = None
+    identity: str | None = None
+    crypto_tail: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScanRejected(Record):
+    """Audit only: a red scan. ``reason`` is the message key; no count changes."""
+
+    kind: ClassVar[str] = "scan.rejected"
+    order_id: str | None
+    code: str
+    reason: str
+    other_order: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScanUndone(Record):
+    """CMD:UNDO: the last accepted scan no longer counts (its marking code is freed)."""
+
+    kind: ClassVar[str] = "scan.undone"
+    order_id: str
+    line_id: int
+    code: str
+    identity: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BoxChosen(Record):
+    kind: ClassVar[str] = "box.chosen"
+    order_id: str
+    code: str
+    name: str
+    tare_g: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class WeightAccepted(Record):
+    kind: ClassVar[str] = "weight.accepted"
+    order_id: str
+    actual_g: Decimal
+    expected_g: Decimal
+    tolerance_g: Decimal
+    box_code: str
+
+
+@dataclass(frozen=True, slots=True)
+class WeightRejected(Record):
+    """Out of tolerance: the order is blocked until a re-weigh or a lead override."""
+
+    kind: ClassVar[str] = "weight.rejected"
+    order_id: str
+    actual_g: Decimal
+    expected_g: Decimal
+    tolerance_g: Decimal
+    box_code: str
+
+
+@dataclass(frozen=True, slots=True)
+class WeightOverridden(Record):
+    kind: ClassVar[str] = "override.weight"
+    order_id: str
+    actual_g: Decimal
+    expected_g: Decimal
+    tolerance_g: Decimal
+    box_code: str
+    lead_id: int
+    lead_name: str
+    reason: OverrideReason
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OverrideDenied(Record):
+    """Audit of a refused lead approval (unknown badge, not a lead, wrong PIN)."""
+
+    kind: ClassVar[str] = "override.denied"
+    order_id: str | None
+    #: "weight" or "cancel".
+    purpose: str
+    reason: str
+    lead_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckConfirmed(Record):
+    kind: ClassVar[str] = "check.confirmed"
+    order_id: str
+    #: Position in the order's checklist (0-based), fixed at claim.
+    index: int
+    profile: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentConfirmed(Record):
+    kind: ClassVar[str] = "document.confirmed"
+    order_id: str
+    document: str
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class DefectRecorded(Record):
+    """A ``defects`` row. ``unit_removed``: a counted unit was taken out of the parcel."""
+
+    kind: ClassVar[str] = "defect.recorded"
+    order_id: str
+    line_id: int
+    sku: str
+    defect: DefectKind
+    qty: int
+    #: "hold" or "ship_short".
+    resolution: str
+    unit_removed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationQueued(Record):
+    """A customer notification for the outbox, written in the same transaction."""
+
+    kind: ClassVar[str] = "notification.queued"
+    order_id: str
+    template: str
+    #: Idempotency key of the outbox row.
+    key: str
+    params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class LabelPrinted(Record):
+    """A ``parcels`` row and a label for the printer (rendering is the app's job).
+
+    A new parcel id voids the order's earlier unconfirmed parcels (after a re-weigh)."""
+
+    kind: ClassVar[str] = "label.printed"
+    order_id: str
+    parcel_id: str
+    carrier: str
+    tariff: str
+    cost: Decimal
+    days: int
+    weight_g: Decimal
+    expected_g: Decimal
+    box_code: str
+    reprint: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LabelConfirmed(Record):
+    kind: ClassVar[str] = "label.confirmed"
+    order_id: str
+    parcel_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPacked(Record):
+    kind: ClassVar[str] = "order.packed"
+    order_id: str
+    parcel_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderReleased(Record):
+    """Back to the queue (status ready, no station); ``approved_by`` when a lead allowed it."""
+
+    kind: ClassVar[str] = "order.released"
+    order_id: str
+    approved_by: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderHeld(Record):
+    """Leaves the station for correction (defect under the hold policy)."""
+
+    kind: ClassVar[str] = "order.held"
+    order_id: str
+    reason: str
+    line_id: int | None = None
+
+
+RECORD_TYPES: dict[str, type[Record]] = {
+    cls.kind: cls
+    for cls in (
+        SessionLogin,
+        SessionLogout,
+        OrderClaimed,
+        ScanAccepted,
+        ScanRejected,
+        ScanUndone,
+        BoxChosen,
+        WeightAccepted,
+        WeightRejected,
+        WeightOverridden,
+        OverrideDenied,
+        CheckConfirmed,
+        DocumentConfirmed,
+        DefectRecorded,
+        NotificationQueued,
+        LabelPrinted,
+        LabelConfirmed,
+        OrderPacked,
+        OrderReleased,
+        OrderHeld,
+    )
+}
+
+
+def record_from(kind: str, payload: Mapping[str, Any]) -> Record:
+    """The record stored as (kind, payload); raises CodecError for unknown or damaged ones."""
+    cls = RECORD_TYPES.get(kind)
+    if cls is None:
+        raise CodecError(f"unknown record kind {kind!r}")
+    record: Record = decode(cls, dict(payload))
+    return record
+
+
+def order_id_of(record: Record) -> str | None:
+    """The order a record belongs to, for ``events.order_id``."""
+    if isinstance(record, OrderClaimed):
+        return record.order.id
+    order_id = getattr(record, "order_id", None)
+    return order_id if isinstance(order_id, str) else None

@@ -1,0 +1,314 @@
+"""The station's state: immutable, and as much as possible derived rather than stored.
+
+Only facts are kept (who is logged in, the claimed order, accepted scans, the
+box, the last weighing, confirmations, defects, the parcel). The step is
+computed from them, so undo, a defect or a changed box can never leave the
+station in a step its facts do not support (e.g. a weight that was accepted
+for a different set of items).
+
+``flow`` (defect / lead-override dialogs) and ``alert`` are screen state: they
+are not facts and are not restored by ``replay``; ``durable()`` drops them.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
+
+from packstation.domain.workflow.model import (
+    CheckItem,
+    DefectKind,
+    LineView,
+    Operator,
+    OrderView,
+    OverrideReason,
+)
+from packstation.i18n import Msg
+
+__all__ = [
+    "AcceptedScan",
+    "BoxChoice",
+    "DefectEntry",
+    "DefectFlow",
+    "Flow",
+    "Outcome",
+    "OverrideFlow",
+    "PackState",
+    "Parcel",
+    "Purpose",
+    "Step",
+    "Verdict",
+    "WeightCheck",
+]
+
+
+class Step(enum.StrEnum):
+    LOGGED_OUT = "logged_out"
+    IDLE = "idle"
+    ITEMS = "items"
+    BOX = "box"
+    WEIGHT = "weight"
+    CHECKS = "checks"
+    LABEL = "label"
+    CLOSED = "closed"
+    DEFECT_PICK_LINE = "defect_pick_line"
+    DEFECT_PICK_KIND = "defect_pick_kind"
+    OVERRIDE_BADGE = "override_badge"
+    OVERRIDE_PIN = "override_pin"
+    OVERRIDE_REASON = "override_reason"
+
+
+#: Defect resolution that lets the order ship without the unit (``DefectPolicy.SHIP_SHORT``).
+SHIP_SHORT = "ship_short"
+
+#: The steps of an order, in screen order (the breadcrumb).
+ORDER_STEPS = (Step.ITEMS, Step.BOX, Step.WEIGHT, Step.CHECKS, Step.LABEL)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the packer sees after a command. ``quiet``: nothing to show (ignored input)."""
+
+    ok: bool
+    message: Msg
+    next_hint: Msg
+    bell: bool = False
+    shown_code: str | None = None
+    quiet: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptedScan:
+    line_id: int
+    code: str
+    gtin: str | None = None
+    identity: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BoxChoice:
+    code: str
+    name: str
+    tare_g: Decimal
+
+
+class Verdict(enum.StrEnum):
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    OVERRIDDEN = "overridden"
+
+
+@dataclass(frozen=True, slots=True)
+class WeightCheck:
+    actual_g: Decimal
+    expected_g: Decimal
+    tolerance_g: Decimal
+    box_code: str
+    verdict: Verdict
+    lead_id: int | None = None
+    reason: OverrideReason | None = None
+
+    @property
+    def difference_g(self) -> Decimal:
+        return self.actual_g - self.expected_g
+
+
+@dataclass(frozen=True, slots=True)
+class DefectEntry:
+    line_id: int
+    defect: DefectKind
+    qty: int
+    resolution: str
+
+
+@dataclass(frozen=True, slots=True)
+class Parcel:
+    parcel_id: str
+    carrier: str
+    tariff: str
+    cost: Decimal
+    days: int
+    weight_g: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class DefectFlow:
+    """CMD:DEFECT: first the line, then the kind."""
+
+    line_id: int | None = None
+
+    @property
+    def step(self) -> Step:
+        return Step.DEFECT_PICK_LINE if self.line_id is None else Step.DEFECT_PICK_KIND
+
+
+class Purpose(enum.StrEnum):
+    WEIGHT = "weight"
+    CANCEL = "cancel"
+
+
+@dataclass(frozen=True, slots=True)
+class OverrideFlow:
+    """A lead approves: badge, then PIN, then (weight only) a reason."""
+
+    purpose: Purpose
+    lead: Operator | None = None
+    pin_ok: bool = False
+    failures: int = 0
+
+    @property
+    def step(self) -> Step:
+        if self.lead is None:
+            return Step.OVERRIDE_BADGE
+        return Step.OVERRIDE_REASON if self.pin_ok else Step.OVERRIDE_PIN
+
+
+Flow = DefectFlow | OverrideFlow
+
+
+@dataclass(frozen=True, slots=True)
+class PackState:
+    operator: Operator | None = None
+    order: OrderView | None = None
+    #: The order's checklist and documents, fixed at claim.
+    checks: tuple[CheckItem, ...] = ()
+    documents: tuple[str, ...] = ()
+    #: Accepted item scans, oldest first: the undo stack and the source of all counts.
+    scans: tuple[AcceptedScan, ...] = ()
+    box: BoxChoice | None = None
+    weight: WeightCheck | None = None
+    checks_done: frozenset[int] = frozenset()
+    documents_done: frozenset[str] = frozenset()
+    defects: tuple[DefectEntry, ...] = ()
+    parcel: Parcel | None = None
+    #: The order packed last, shown on the CLOSED screen until the next claim.
+    closed_order: str | None = None
+    last_activity: datetime | None = None
+    flow: Flow | None = None
+    alert: Outcome | None = None
+
+    # --- screen state ---------------------------------------------------------------
+
+    def durable(self) -> PackState:
+        """The part ``replay`` restores: everything but the open dialog and the alert."""
+        return replace(self, flow=None, alert=None)
+
+    @property
+    def step(self) -> Step:
+        return self.flow.step if self.flow is not None else self.stage
+
+    # --- derived facts ----------------------------------------------------------------
+
+    @property
+    def stage(self) -> Step:
+        """The main step, from the facts alone."""
+        if self.operator is None:
+            return Step.LOGGED_OUT
+        if self.order is None:
+            return Step.CLOSED if self.closed_order else Step.IDLE
+        if not self.items_complete:
+            return Step.ITEMS
+        if self.box is None:
+            return Step.BOX
+        if not self.weight_ok:
+            return Step.WEIGHT
+        if not (self.checks_complete and self.documents_complete):
+            return Step.CHECKS
+        return Step.LABEL
+
+    @property
+    def lines(self) -> tuple[LineView, ...]:
+        return self.order.lines if self.order else ()
+
+    def packed(self, line_id: int) -> int:
+        return sum(1 for s in self.scans if s.line_id == line_id)
+
+    def shorted(self, line_id: int) -> int:
+        return sum(
+            d.qty for d in self.defects if d.line_id == line_id and d.resolution == SHIP_SHORT
+        )
+
+    def required(self, line: LineView) -> int:
+        """Units of the line that will ship: ordered minus short-shipped."""
+        return max(line.qty - self.shorted(line.line_id), 0)
+
+    def remaining(self, line: LineView) -> int:
+        return max(self.required(line) - self.packed(line.line_id), 0)
+
+    @property
+    def items_complete(self) -> bool:
+        return all(self.remaining(line) == 0 for line in self.lines)
+
+    @property
+    def units_packed(self) -> int:
+        return len(self.scans)
+
+    @property
+    def units_required(self) -> int:
+        return sum(self.required(line) for line in self.lines)
+
+    @property
+    def markings(self) -> frozenset[str]:
+        """Marking identities counted in this order."""
+        return frozenset(s.identity for s in self.scans if s.identity)
+
+    @property
+    def expected_weight_g(self) -> Decimal:
+        """Units in the parcel times their weight, plus the box tare (if a box is chosen)."""
+        items = sum(
+            (line.unit_weight_g * self.packed(line.line_id) for line in self.lines),
+            Decimal(0),
+        )
+        return items + (self.box.tare_g if self.box else Decimal(0))
+
+    def _weighing_is_current(self) -> bool:
+        return (
+            self.weight is not None
+            and self.box is not None
+            and self.weight.box_code == self.box.code
+            and self.weight.expected_g == self.expected_weight_g
+        )
+
+    @property
+    def weight_ok(self) -> bool:
+        return self._weighing_is_current() and (
+            self.weight is not None and self.weight.verdict is not Verdict.REJECTED
+        )
+
+    @property
+    def weight_blocked(self) -> bool:
+        """The current parcel was weighed out of tolerance and nobody has fixed it yet."""
+        return self._weighing_is_current() and (
+            self.weight is not None and self.weight.verdict is Verdict.REJECTED
+        )
+
+    @property
+    def checks_complete(self) -> bool:
+        return len(self.checks_done) == len(self.checks)
+
+    @property
+    def documents_complete(self) -> bool:
+        return all(d in self.documents_done for d in self.documents)
+
+    @property
+    def next_check(self) -> int | None:
+        return next((i for i in range(len(self.checks)) if i not in self.checks_done), None)
+
+    @property
+    def next_document(self) -> str | None:
+        return next((d for d in self.documents if d not in self.documents_done), None)
+
+    @property
+    def touched(self) -> bool:
+        """Anything done to the order that a plain release would silently throw away."""
+        return bool(
+            self.scans
+            or self.box
+            or self.weight
+            or self.checks_done
+            or self.documents_done
+            or self.defects
+            or self.parcel
+        )

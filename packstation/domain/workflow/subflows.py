@@ -1,0 +1,156 @@
+"""The two dialogs inside an order: recording a defect, and a lead's approval."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from packstation.domain.codes import ScannedCode
+from packstation.domain.rules import DefectPolicy
+from packstation.domain.workflow.commands import PickReason
+from packstation.domain.workflow.hints import grams
+from packstation.domain.workflow.items import bad_check_digit, check_digit_error, matching_lines
+from packstation.domain.workflow.model import DefectKind, OverrideReason
+from packstation.domain.workflow.records import (
+    DefectRecorded,
+    NotificationQueued,
+    OrderHeld,
+    OrderReleased,
+    OverrideDenied,
+    WeightOverridden,
+)
+from packstation.domain.workflow.results import Env, Result, bad, good
+from packstation.domain.workflow.state import DefectFlow, OverrideFlow, PackState, Purpose
+from packstation.i18n import Msg
+
+__all__ = [
+    "MAX_PIN_FAILURES",
+    "defect_line_by_scan",
+    "enter_pin",
+    "lead_badge",
+    "pick_kind",
+    "pick_line",
+    "pick_reason",
+]
+
+#: Wrong PINs in a row before the override dialog closes.
+MAX_PIN_FAILURES = 3
+
+
+# --- defects ---------------------------------------------------------------------------------
+
+
+def defect_line_by_scan(state: PackState, code: ScannedCode) -> Result:
+    if state.order is None:
+        return bad("order.none", flow=None)
+    if check_digit_error(code):
+        return bad_check_digit(code)
+    lines = matching_lines(state.order, code)
+    if not lines:
+        return bad("defect.line_not_in_order", {"order": state.order.id})
+    line = next((x for x in lines if state.required(x) > 0), lines[0])
+    return good(
+        "defect.line_chosen", {"sku": line.sku, "name": line.name}, flow=DefectFlow(line.line_id)
+    )
+
+
+def pick_line(state: PackState, number: int) -> Result:
+    if not isinstance(state.flow, DefectFlow) or state.order is None:
+        return bad("defect.start_first")
+    lines = state.order.lines
+    if not 1 <= number <= len(lines):
+        return bad("defect.no_such_line", {"number": number, "total": len(lines)})
+    line = lines[number - 1]
+    return good(
+        "defect.line_chosen", {"sku": line.sku, "name": line.name}, flow=DefectFlow(line.line_id)
+    )
+
+
+def pick_kind(state: PackState, kind: DefectKind, env: Env) -> Result:
+    flow, order = state.flow, state.order
+    if not isinstance(flow, DefectFlow) or order is None:
+        return bad("defect.start_first")
+    line = order.line(flow.line_id) if flow.line_id is not None else None
+    if line is None:
+        return bad("defect.line_first")
+    required = state.required(line)
+    if required == 0:
+        return bad("defect.nothing_left", {"sku": line.sku})
+    policy = env.rules.defect_policy
+    # Shipping an empty parcel is not "short": with nothing left the order is held.
+    if policy is DefectPolicy.SHIP_SHORT and state.units_required <= 1:
+        policy = DefectPolicy.HOLD
+    packed = state.packed(line.line_id)
+    removed = packed > 0 and (kind.takes_unit_out or packed > required - 1)
+    defect = DefectRecorded(
+        env.at, order.id, line.line_id, line.sku, kind, 1, policy.value, removed
+    )
+    notice = NotificationQueued(
+        env.at,
+        order.id,
+        "order_defect",
+        f"defect:{order.id}:{line.line_id}:{kind.value}:{env.at.isoformat()}",
+        {"sku": line.sku, "name": line.name, "defect": kind.value, "resolution": policy.value},
+    )
+    params: dict[str, object] = {
+        "order": order.id,
+        "sku": line.sku,
+        "defect": Msg(f"defect.kind.{kind.value}"),
+    }
+    if policy is DefectPolicy.HOLD:
+        held = OrderHeld(env.at, order.id, f"defect:{kind.value}", line.line_id)
+        return good("defect.held", params, (defect, notice, held), flow=None)
+    if removed:
+        return good("defect.short_removed", params, (defect, notice), flow=None)
+    return good("defect.short", params, (defect, notice), flow=None)
+
+
+# --- lead override ---------------------------------------------------------------------------
+
+
+def lead_badge(state: PackState, flow: OverrideFlow, code: ScannedCode, env: Env) -> Result:
+    lead = env.ctx.operator_by_badge(code.text)
+    if lead is None:
+        return bad("override.unknown_badge", {"badge": code.text})
+    if not lead.is_lead:
+        return bad("override.not_lead", {"name": lead.name})
+    return good("override.lead_ok", {"name": lead.name}, flow=replace(flow, lead=lead))
+
+
+def enter_pin(state: PackState, pin: str, env: Env) -> Result:
+    flow = state.flow
+    if not isinstance(flow, OverrideFlow) or flow.lead is None or flow.pin_ok:
+        return bad("override.pin_not_expected")
+    lead = flow.lead
+    order_id = state.order.id if state.order else None
+    if not env.ctx.verify_pin(lead, pin):
+        failures = flow.failures + 1
+        denied = (OverrideDenied(env.at, order_id, flow.purpose.value, "wrong_pin", lead.id),)
+        if failures >= MAX_PIN_FAILURES:
+            return bad("override.too_many", records=denied, flow=None)
+        left: dict[str, object] = {"left": MAX_PIN_FAILURES - failures}
+        return bad(
+            "override.wrong_pin", left, records=denied, flow=replace(flow, failures=failures)
+        )
+    if flow.purpose is Purpose.CANCEL:
+        if order_id is None:
+            return bad("order.none", flow=None)
+        record = OrderReleased(env.at, order_id, approved_by=lead.id)
+        return good("order.released", {"order": order_id}, (record,), flow=None)
+    return good("override.pin_ok", {"name": lead.name}, flow=replace(flow, pin_ok=True))
+
+
+def pick_reason(state: PackState, command: PickReason, env: Env) -> Result:
+    flow, weight, order = state.flow, state.weight, state.order
+    if not isinstance(flow, OverrideFlow) or not flow.pin_ok or flow.lead is None:
+        return bad("override.reason_not_expected")
+    if order is None or weight is None or not state.weight_blocked:
+        return bad("override.nothing", flow=None)
+    note = command.note.strip()
+    if command.reason is OverrideReason.OTHER and not note:
+        return bad("override.note_required")
+    record = WeightOverridden(
+        env.at, order.id, weight.actual_g, weight.expected_g, weight.tolerance_g,
+        weight.box_code, flow.lead.id, flow.lead.name, command.reason, note,
+    )  # fmt: skip
+    params: dict[str, object] = {"name": flow.lead.name, "actual": grams(weight.actual_g)}
+    return good("override.weight_ok", params, (record,), flow=None)

@@ -1,0 +1,460 @@
+"""Every user-facing sentence, in English and Russian, looked up by key.
+
+The domain speaks in ``Msg(key, params)`` and never in sentences, so a
+station switches language by config and tests can assert on keys. ``t``
+never raises: a missing key falls back to English, then to the key itself,
+and a missing parameter stays visible as ``{name}`` rather than crashing the
+screen mid-order.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+__all__ = ["LOCALES", "TABLE", "Msg", "t"]
+
+LOCALES = ("en", "ru")
+
+
+@dataclass(frozen=True, slots=True)
+class Msg:
+    key: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+
+class _Keep(dict[str, object]):
+    def __missing__(self, name: str) -> str:
+        return "{" + name + "}"
+
+
+_FORMATTER = string.Formatter()
+
+
+def t(msg: Msg, locale: str = "en") -> str:
+    """``msg`` in ``locale``; a parameter that is itself a ``Msg`` is translated too."""
+    entry = TABLE.get(msg.key)
+    if entry is None:
+        return msg.key
+    template = entry.get(locale) or entry.get("en") or msg.key
+    params = {k: t(v, locale) if isinstance(v, Msg) else v for k, v in msg.params.items()}
+    try:
+        return _FORMATTER.vformat(template, (), _Keep(params))
+    except (ValueError, IndexError, AttributeError, KeyError):
+        return template
+
+
+def _e(en: str, ru: str) -> dict[str, str]:
+    return {"en": en, "ru": ru}
+
+
+TABLE: dict[str, dict[str, str]] = {
+    "ignored": _e("Ignored", "Пропущено"),
+    # --- login / logout -------------------------------------------------------------
+    "login.ok": _e("Hello, {name}", "Здравствуйте, {name}"),
+    "login.unknown_badge": _e(
+        "Unknown badge {badge}",
+        "Неизвестный пропуск {badge}",
+    ),
+    "login.badge_first": _e("Log in first: scan your badge", "Сначала войдите: сканируйте пропуск"),
+    "logout.ok": _e("Goodbye, {name}", "До свидания, {name}"),
+    "logout.idle": _e(
+        "{name} logged out after inactivity",
+        "{name}: выход из системы из-за бездействия",
+    ),
+    "logout.order_open": _e(
+        "Finish {order} or cancel it (CMD:CANCEL) before logging out",
+        "Сначала завершите {order} или отмените его (CMD:CANCEL), затем выходите",
+    ),
+    # --- claiming orders ----------------------------------------------------------------
+    "claim.ok": _e(
+        "Order {order}: {units} units, {city}",
+        "Заказ {order}: {units} шт., {city}",
+    ),
+    "claim.not_found": _e(
+        "{code} is not an order or tote",
+        "{code} — это не заказ и не тара",
+    ),
+    "claim.item_without_order": _e(
+        "That is an item: scan an order or tote first",
+        "Это товар: сначала сканируйте заказ или тару",
+    ),
+    "claim.held_elsewhere": _e(
+        "{order} is being packed at station {station}",
+        "{order} уже упаковывают на станции {station}",
+    ),
+    "claim.not_packable": _e(
+        "{order} cannot be packed: status {status}",
+        "{order} нельзя упаковать: статус «{status}»",
+    ),
+    "claim.queue_empty": _e("No orders are ready to pack", "Нет заказов, готовых к упаковке"),
+    "claim.already_this": _e(
+        "You are already packing {order}",
+        "Вы уже упаковываете {order}",
+    ),
+    "order.finish_first": _e(
+        "Finish {order} first, or CMD:CANCEL",
+        "Сначала завершите {order} или сканируйте CMD:CANCEL",
+    ),
+    "order.none": _e(
+        "No order yet: scan an order or CMD:NEXT", "Нет заказа: сканируйте заказ или CMD:NEXT"
+    ),
+    "order.released": _e("{order} is back in the queue", "{order} возвращён в очередь"),
+    "order.packed": _e(
+        "{order} packed, parcel {parcel}",
+        "{order} упакован, посылка {parcel}",
+    ),
+    "cancel.needs_lead": _e(
+        "Items of {order} were already scanned: a lead must approve the cancel",
+        "По заказу {order} уже сканировали товары: отмену подтверждает старший смены",
+    ),
+    # --- commands and dialogs -------------------------------------------------------------
+    "command.unknown": _e("Unknown command {command}", "Неизвестная команда {command}"),
+    "alert.dismissed": _e("OK", "Понятно"),
+    "flow.busy": _e(
+        "Finish this step first, or CMD:CANCEL",
+        "Сначала завершите этот шаг или сканируйте CMD:CANCEL",
+    ),
+    "flow.cancelled": _e("Cancelled", "Отменено"),
+    # --- items ----------------------------------------------------------------------------
+    "scan.accepted": _e(
+        "{sku} {name}: {packed} of {required}", "{sku} {name}: {packed} из {required}"
+    ),
+    "scan.unknown": _e("UNKNOWN CODE {code}", "НЕИЗВЕСТНЫЙ КОД {code}"),
+    "scan.not_in_order": _e(
+        "NOT IN THIS ORDER (belongs to {other})",
+        "НЕТ В ЭТОМ ЗАКАЗЕ (это товар заказа {other})",
+    ),
+    "scan.over_scan": _e(
+        "LINE ALREADY COMPLETE: {sku} {name}, {qty} needed",
+        "ПОЗИЦИЯ УЖЕ СОБРАНА: {sku} {name}, нужно {qty} шт.",
+    ),
+    "scan.bad_check_digit": _e(
+        "BAD CHECK DIGIT in {code}: scan again or type the code",
+        "НЕВЕРНАЯ КОНТРОЛЬНАЯ ЦИФРА в {code}: сканируйте ещё раз или введите код",
+    ),
+    "scan.bad_check_digit_detail": _e(
+        "BAD CHECK DIGIT in {code} (should be {expected}, is {got}): scan again",
+        "НЕВЕРНАЯ КОНТРОЛЬНАЯ ЦИФРА в {code} (должна быть {expected}, а не {got}): "
+        "сканируйте ещё раз",
+    ),
+    "scan.invalid": _e("UNREADABLE CODE {code}: {detail}", "КОД НЕ РАСПОЗНАН {code}: {detail}"),
+    "scan.marking_required": _e(
+        "{sku} needs its marking code: scan the DataMatrix (Chestny ZNAK) of this unit",
+        "Для {sku} нужен код маркировки: сканируйте DataMatrix «Честного знака» на этой единице",
+    ),
+    "scan.marking_repeat": _e(
+        "DUPLICATE MARKING CODE: this unit was already scanned in {order}",
+        "ПОВТОР КОДА МАРКИРОВКИ: эта единица уже сканирована в заказе {order}",
+    ),
+    "scan.marking_used": _e(
+        "DUPLICATE MARKING CODE: already used in order {other}",
+        "ПОВТОР КОДА МАРКИРОВКИ: код уже использован в заказе {other}",
+    ),
+    "undo.ok": _e(
+        "Last scan undone: {sku} {packed} of {required}",
+        "Последнее сканирование отменено: {sku} {packed} из {required}",
+    ),
+    "undo.nothing": _e("Nothing to undo", "Отменять нечего"),
+    "undo.too_late": _e(
+        "The box is already chosen: use CMD:DEFECT or CMD:CANCEL",
+        "Коробка уже выбрана: используйте CMD:DEFECT или CMD:CANCEL",
+    ),
+    # --- box and weight -----------------------------------------------------------------
+    "box.chosen": _e("Box: {name} (tare {tare} g)", "Коробка: {name} (тара {tare} г)"),
+    "box.unknown": _e(
+        "Unknown box {code}; boxes here: {known}",
+        "Неизвестная коробка {code}; есть: {known}",
+    ),
+    "box.items_first": _e(
+        "Not all items are in: {packed} of {required} units",
+        "Ещё не все товары: {packed} из {required} шт.",
+    ),
+    "box.too_late": _e(
+        "The parcel is already weighed: the box cannot change now",
+        "Посылка уже взвешена: коробку сменить нельзя",
+    ),
+    "box.no_order": _e("No order yet: scan an order first", "Нет заказа: сначала сканируйте заказ"),
+    "weight.accepted": _e(
+        "Weight OK: {actual} g (expected {expected} g)",
+        "Вес в норме: {actual} г (ожидалось {expected} г)",
+    ),
+    "weight.out_of_tolerance": _e(
+        "WEIGHT MISMATCH: {actual} g, expected {expected} g "
+        "({difference} g, allowed ±{tolerance} g)",
+        "ВЕС НЕ СОВПАДАЕТ: {actual} г, ожидалось {expected} г "
+        "({difference} г, допуск ±{tolerance} г)",
+    ),
+    # --- lead override -------------------------------------------------------------------
+    "override.started": _e("Lead approval", "Подтверждение старшего смены"),
+    "override.nothing": _e(
+        "Nothing needs a lead's approval now",
+        "Сейчас нечего подтверждать старшему смены",
+    ),
+    "override.unknown_badge": _e("Unknown badge {badge}", "Неизвестный пропуск {badge}"),
+    "override.not_lead": _e(
+        "{name} is not a lead: a lead must approve",
+        "{name} — не старший смены: нужно подтверждение старшего",
+    ),
+    "override.lead_ok": _e("{name}: enter your PIN", "{name}: введите PIN-код"),
+    "override.wrong_pin": _e(
+        "Wrong PIN ({left} attempts left)",
+        "Неверный PIN-код (осталось попыток: {left})",
+    ),
+    "override.too_many": _e(
+        "Wrong PIN too many times: approval cancelled",
+        "Слишком много неверных PIN-кодов: подтверждение отменено",
+    ),
+    "override.pin_not_expected": _e("No PIN is needed now", "PIN-код сейчас не нужен"),
+    "override.pin_ok": _e("{name}: choose the reason", "{name}: выберите причину"),
+    "override.reason_not_expected": _e(
+        "No reason is needed now",
+        "Причина сейчас не нужна",
+    ),
+    "override.note_required": _e(
+        "Describe the reason in a few words",
+        "Опишите причину в нескольких словах",
+    ),
+    "override.weight_ok": _e(
+        "Weight {actual} g accepted by {name}",
+        "Вес {actual} г принят, подтвердил(а) {name}",
+    ),
+    # --- checks and documents ------------------------------------------------------------
+    "checks.confirmed": _e("✓ {text}", "✓ {text}"),
+    "checks.already": _e("Already checked: {text}", "Уже отмечено: {text}"),
+    "checks.no_such": _e(
+        "There is no check {number} (1–{total})", "Нет проверки {number} (1–{total})"
+    ),
+    "checks.not_now": _e(
+        "Checks come after weighing",
+        "Проверки — после взвешивания",
+    ),
+    "document.confirmed": _e("Document {document} ✓", "Документ {document} ✓"),
+    "document.already": _e("{document} is already confirmed", "{document} уже подтверждён"),
+    "document.other_order": _e(
+        "WRONG DOCUMENT: {document} of {other}, this parcel is {order}",
+        "ЧУЖОЙ ДОКУМЕНТ: {document} заказа {other}, а упаковывается {order}",
+    ),
+    "document.not_needed": _e(
+        "{order} does not need document {document}",
+        "Для {order} документ {document} не нужен",
+    ),
+    "document.not_yet": _e(
+        "Documents come after weighing: keep {document} ready",
+        "Документы — после взвешивания: держите {document} под рукой",
+    ),
+    "document.missing": _e(
+        "Document missing: scan {document} for {order}",
+        "Не хватает документа: сканируйте {document} для {order}",
+    ),
+    "document.no_order": _e(
+        "No order yet: scan an order first", "Нет заказа: сначала сканируйте заказ"
+    ),
+    # --- label ---------------------------------------------------------------------------
+    "label.wrong": _e(
+        "WRONG LABEL: this parcel is {parcel}",
+        "ЧУЖАЯ ЭТИКЕТКА: у этой посылки номер {parcel}",
+    ),
+    "label.not_yet": _e(
+        "The label is printed after the checks",
+        "Этикетка печатается после проверок",
+    ),
+    "label.retry": _e("Printing the label again", "Печатаю этикетку ещё раз"),
+    "label.reprinted": _e(
+        "Label {parcel} sent to the printer again", "Этикетка {parcel} отправлена на печать ещё раз"
+    ),
+    "label.no_tariff": _e(
+        "No carrier takes {weight} g to {country}: call a lead",
+        "Ни один перевозчик не берёт {weight} г в {country}: позовите старшего смены",
+    ),
+    # --- defects -------------------------------------------------------------------------
+    "defect.started": _e("Defect in {order}", "Брак в заказе {order}"),
+    "defect.line_chosen": _e("Defect: {sku} {name}", "Брак: {sku} {name}"),
+    "defect.line_not_in_order": _e(
+        "That item is not in {order}: scan an item of this order or pick its line",
+        "Этого товара нет в {order}: сканируйте товар заказа или выберите строку",
+    ),
+    "defect.no_such_line": _e(
+        "There is no line {number} (1–{total})", "Нет строки {number} (1–{total})"
+    ),
+    "defect.start_first": _e("Scan CMD:DEFECT first", "Сначала сканируйте CMD:DEFECT"),
+    "defect.line_first": _e(
+        "First scan the item or pick its line",
+        "Сначала сканируйте товар или выберите строку",
+    ),
+    "defect.nothing_left": _e(
+        "{sku}: nothing left to ship on this line",
+        "{sku}: по этой строке отгружать уже нечего",
+    ),
+    "defect.held": _e(
+        "{order} is on hold ({defect}, {sku}). "
+        "Put everything back in the tote and take it to the lead",
+        "{order} задержан ({defect}, {sku}). Сложите всё обратно в тару и отнесите старшему смены",
+    ),
+    "defect.short": _e(
+        "{sku} ships one short ({defect}); the customer will be told",
+        "{sku} отгружаем на одну единицу меньше ({defect}); покупателю сообщим",
+    ),
+    "defect.short_removed": _e(
+        "Take one {sku} out of the parcel ({defect}); "
+        "it ships one short, the customer will be told",
+        "Выньте одну единицу {sku} из посылки ({defect}); отгружаем без неё, покупателю сообщим",
+    ),
+    # --- next-step hints -----------------------------------------------------------------
+    "hint.scan_badge": _e("Scan your badge", "Сканируйте пропуск"),
+    "hint.scan_order": _e(
+        "Scan an order or tote barcode, or CMD:NEXT",
+        "Сканируйте заказ или тару, либо CMD:NEXT",
+    ),
+    "hint.closed": _e(
+        "{order} done. Scan the next order or tote, or CMD:NEXT",
+        "{order} готов. Сканируйте следующий заказ или тару, либо CMD:NEXT",
+    ),
+    "hint.scan_items": _e("Next: scan {skus}", "Далее: сканируйте {skus}"),
+    "hint.scan_marking": _e(
+        "Next: scan the marking code (DataMatrix) of {sku}",
+        "Далее: сканируйте код маркировки (DataMatrix) {sku}",
+    ),
+    "hint.put_aside": _e(
+        "Put it aside. Scan the next item of {order}, or CMD:DEFECT.",
+        "Отложите его. Сканируйте следующий товар заказа {order} или CMD:DEFECT.",
+    ),
+    "hint.scan_box": _e(
+        "All items in. Scan the box: {boxes}", "Все товары собраны. Сканируйте коробку: {boxes}"
+    ),
+    "hint.weigh": _e(
+        "Put the parcel on the scale (expected {expected} g)",
+        "Поставьте посылку на весы (ожидается {expected} г)",
+    ),
+    "hint.reweigh": _e(
+        "Check the contents and weigh again, or CMD:LEAD for a lead override",
+        "Проверьте содержимое и взвесьте ещё раз, либо CMD:LEAD — решение старшего смены",
+    ),
+    "hint.check": _e(
+        "Check {number} of {total}: {text} — CMD:OK",
+        "Проверка {number} из {total}: {text} — CMD:OK",
+    ),
+    "hint.scan_document": _e(
+        "Put in the {document} and scan its barcode (DOC:{document}:{order})",
+        "Вложите {document} и сканируйте его штрихкод (DOC:{document}:{order})",
+    ),
+    "hint.scan_label": _e(
+        "Stick the label on the parcel and scan it ({parcel})",
+        "Наклейте этикетку на посылку и сканируйте её ({parcel})",
+    ),
+    "hint.reprint": _e(
+        "No label yet: CMD:REPRINT to try again, or call a lead",
+        "Этикетки нет: CMD:REPRINT — повторить, или позовите старшего смены",
+    ),
+    "hint.defect_line": _e(
+        "Scan the faulty item or pick its line; CMD:CANCEL to go back",
+        "Сканируйте товар с браком или выберите строку; CMD:CANCEL — назад",
+    ),
+    "hint.defect_kind": _e(
+        "What is wrong? CMD:MISSING, CMD:DAMAGED, CMD:WRONG_ITEM, CMD:EXPIRED or CMD:OTHER",
+        "Что не так? CMD:MISSING, CMD:DAMAGED, CMD:WRONG_ITEM, CMD:EXPIRED или CMD:OTHER",
+    ),
+    "hint.lead_badge": _e(
+        "Lead: scan your badge; CMD:CANCEL to go back",
+        "Старший смены: сканируйте пропуск; CMD:CANCEL — назад",
+    ),
+    "hint.lead_pin": _e(
+        "{name}: type your PIN and press Enter", "{name}: введите PIN-код и нажмите Enter"
+    ),
+    "hint.lead_reason": _e("Choose the reason for the override", "Выберите причину решения"),
+    # --- the app layer around the workflow (packstation.station) ----------------------
+    # --- station screens (packstation/screens, packstation/widgets) --------------------
+    "ui.station_title": _e("{station}  {name}", "{station}  {name}"),
+    "ui.keys": _e(
+        "F2 defect  F3 undo  F4 cancel  F5 reprint  F9 lead  F10 logout",
+        "F2 брак  F3 отмена скана  F4 отказ  F5 повтор этикетки  F9 старший  F10 выход",
+    ),
+    "ui.demo_keys": _e(
+        "demo: F6 next step  F7 wrong item  F8 wrong weight",
+        "демо: F6 следующий шаг  F7 чужой товар  F8 неверный вес",
+    ),
+    "ui.ship_by": _e("ship by {time} ({left})", "отгрузка до {time} ({left})"),
+    "ui.late": _e("LATE: ship by {time}", "ОПАЗДЫВАЕТ: отгрузка до {time}"),
+    "ui.units": _e("{done} of {total} units", "{done} из {total} шт."),
+    "ui.checklist": _e("Packaging checklist", "Проверка упаковки"),
+    "ui.documents": _e("Documents (scan each)", "Документы (сканируйте каждый)"),
+    "ui.no_scale": _e("no reading from the scale", "нет данных от весов"),
+    "ui.stable": _e("stable", "стабильно"),
+    "ui.motion": _e("in motion", "колеблется"),
+    "ui.expected": _e("expected {weight}", "ожидается {weight}"),
+    "ui.weighed": _e("weighed {weight} ({diff} g)", "взвешено {weight} ({diff} г)"),
+    "ui.device.scanner": _e("scanner", "сканер"),
+    "ui.device.scale": _e("scale", "весы"),
+    "ui.device.printer": _e("printer", "принтер"),
+    "ui.device.db": _e("database", "база"),
+    "ui.db_down": _e("DATABASE UNAVAILABLE", "БАЗА НЕДОСТУПНА"),
+    "station.ready": _e("Station ready", "Станция готова"),
+    "station.resumed": _e(
+        "Back where you left off",
+        "Продолжаем с того места, где остановились",
+    ),
+    "station.internal_error": _e(
+        "Internal error: nothing was recorded. Scan again or call a lead",
+        "Внутренняя ошибка: ничего не записано. Сканируйте ещё раз или позовите старшего смены",
+    ),
+    "station.db_down": _e(
+        "No connection to the database ({error}): nothing was recorded",
+        "Нет связи с базой данных ({error}): ничего не записано",
+    ),
+    "station.not_recorded": _e(
+        "NOT RECORDED: {error}. Scan again",
+        "НЕ ЗАПИСАНО: {error}. Сканируйте ещё раз",
+    ),
+    "station.not_recorded_conflict": _e(
+        "NOT RECORDED: another station changed the same data. Scan again",
+        "НЕ ЗАПИСАНО: те же данные изменила другая станция. Сканируйте ещё раз",
+    ),
+    "station.claim_conflict": _e(
+        "{order} was just taken ({holder})",
+        "{order} только что забрали ({holder})",
+    ),
+    "station.print_failed": _e(
+        "LABEL NOT PRINTED for {parcel}: {error}",
+        "ЭТИКЕТКА НЕ НАПЕЧАТАНА для {parcel}: {error}",
+    ),
+    "station.print_retry": _e(
+        "Check the printer, then CMD:REPRINT",
+        "Проверьте принтер, затем CMD:REPRINT",
+    ),
+    # --- names shown on screens -----------------------------------------------------------
+    "step.logged_out": _e("login", "вход"),
+    "step.idle": _e("order", "заказ"),
+    "step.items": _e("items", "товары"),
+    "step.box": _e("box", "коробка"),
+    "step.weight": _e("weight", "вес"),
+    "step.checks": _e("checks", "проверки"),
+    "step.label": _e("label", "этикетка"),
+    "step.closed": _e("done", "готово"),
+    "step.defect_pick_line": _e("defect: item", "брак: товар"),
+    "step.defect_pick_kind": _e("defect: kind", "брак: вид"),
+    "step.override_badge": _e("lead: badge", "старший: пропуск"),
+    "step.override_pin": _e("lead: PIN", "старший: PIN"),
+    "step.override_reason": _e("lead: reason", "старший: причина"),
+    "defect.kind.missing": _e("missing", "нет товара"),
+    "defect.kind.damaged": _e("damaged", "повреждён"),
+    "defect.kind.wrong_item": _e("wrong item", "не тот товар"),
+    "defect.kind.expired": _e("expired", "истёк срок годности"),
+    "defect.kind.other": _e("other", "другое"),
+    "override.reason.packaging": _e(
+        "extra packaging or filler", "дополнительная упаковка или наполнитель"
+    ),
+    "override.reason.catalog_weight": _e("catalogue weight is wrong", "в каталоге неверный вес"),
+    "override.reason.scale": _e("scale problem", "неисправность весов"),
+    "override.reason.other": _e("other (describe)", "другое (опишите)"),
+    "status.new": _e("new", "новый"),
+    "status.needs_correction": _e("needs correction", "требует исправления"),
+    "status.ready": _e("ready", "готов к упаковке"),
+    "status.packing": _e("packing", "упаковывается"),
+    "status.packed": _e("packed", "упакован"),
+    "status.shipped": _e("shipped", "отгружен"),
+    "status.delivery_failed": _e("delivery failed", "не доставлен"),
+    "status.delivered": _e("delivered", "доставлен"),
+    "status.returned": _e("returned", "возвращён"),
+    "status.cancelled": _e("cancelled", "отменён"),
+}

@@ -1,0 +1,309 @@
+"""The station app: renders the runner's state and turns keys and device frames into commands.
+
+Nothing here blocks: the runner thread does database and printer work, the
+device drivers run their own threads, and both report through posted messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from rich.text import Text
+from textual import events
+from textual.app import App
+from textual.binding import Binding
+from textual.widgets import ContentSwitcher, Static
+
+from packstation.devices.base import DeviceState, DeviceStatus
+from packstation.devices.base import ScaleReading as DeviceReading
+from packstation.domain.codes import parse_code
+from packstation.domain.rules import PackRules
+from packstation.domain.workflow import Action, Key, Outcome, PackState, Scan, Step
+from packstation.domain.workflow import ScaleReading as WorkflowReading
+from packstation.i18n import Msg, t
+from packstation.models.base import utcnow
+from packstation.models.db import Database
+from packstation.screens.login import LoginScreen
+from packstation.screens.messages import DeviceChanged, ScaleUpdate, ScannerLine, WorkflowUpdated
+from packstation.screens.pack import PackScreen
+from packstation.station.demo import WRONG_ITEM, next_action
+from packstation.station.input import command_for_text, masked
+from packstation.station.runner import RunResult, StationRunner
+from packstation.widgets.bars import HeaderBar, StatusBar, StepBar
+from packstation.widgets.lines_table import LinesTable
+from packstation.widgets.panels import ChecklistPanel, WeightPanel
+from packstation.widgets.result_panel import ResultPanel
+from packstation.widgets.wedge import WedgeBuffer
+
+
+@dataclass
+class StationSetup:
+    """Everything the app needs, built by the CLI (`run`, `demo`) or a test."""
+
+    db: Database
+    station_id: str
+    rules: PackRules
+    locale: str = "ru"
+    station_name: str = ""
+    #: Started by the app, stopped on exit: objects with start()/stop().
+    devices: dict[str, Any] = field(default_factory=dict)
+    printer: Any = None
+    label_format: str = "zpl"
+    #: Demo only: simulators the demo keys drive ("scanner", "scale").
+    simulators: dict[str, Any] = field(default_factory=dict)
+
+
+class StationApp(App[None]):
+    CSS_PATH = "station.tcss"
+    TITLE = "packstation"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [
+        Binding("f2", "workflow('DEFECT')", "defect", priority=True),
+        Binding("f3", "workflow('UNDO')", "undo", priority=True),
+        Binding("f4", "workflow('CANCEL')", "cancel", priority=True),
+        Binding("f5", "workflow('REPRINT')", "reprint", priority=True),
+        Binding("f9", "workflow('LEAD')", "lead", priority=True),
+        Binding("f10", "workflow('LOGOUT')", "logout", priority=True),
+        Binding("f6", "demo('next')", "demo: next", priority=True, show=False),
+        Binding("f7", "demo('wrong')", "demo: wrong item", priority=True, show=False),
+        Binding("f8", "demo('heavy')", "demo: wrong weight", priority=True, show=False),
+    ]
+
+    def __init__(self, setup: StationSetup) -> None:
+        super().__init__()
+        self.setup = setup
+        self.locale = setup.locale
+        self.state = PackState()
+        self.outcome: Outcome | None = None
+        self.wedge = WedgeBuffer()
+        self.reading: DeviceReading | None = None
+        self.device_status: dict[str, DeviceStatus | None] = {
+            "scanner": None if "scanner" in setup.devices else None,
+            "scale": None,
+            "printer": DeviceStatus(DeviceState.CONNECTED, "") if setup.printer else None,
+        }
+        self.db_ok = True
+        #: Results rendered so far (tests and the latency benchmark wait on it).
+        self.results_seen = 0
+        self.runner = StationRunner(
+            setup.db,
+            setup.station_id,
+            setup.rules,
+            self._post_result,
+            printer=setup.printer,
+            label_format=setup.label_format,
+            station_name=setup.station_name,
+        )
+
+    def _post_result(self, result: RunResult) -> None:
+        self.post_message(WorkflowUpdated(result))
+
+    # --- start / stop --------------------------------------------------------------
+
+    async def on_mount(self) -> None:
+        await self.push_screen(LoginScreen())
+        for name, device in self.setup.devices.items():
+            self._wire(name, device)
+            device.start()
+        self.runner.start()
+        self.set_interval(1.0, self._tick_clock)
+        self.render_all()
+
+    def _wire(self, name: str, device: Any) -> None:
+        post = self.post_message
+        device.on_status = lambda status, n=name: post(DeviceChanged(n, status))
+        if name == "scanner":
+            device.on_code = lambda text: post(ScannerLine(text))
+        elif name == "scale":
+            device.on_reading = lambda reading: post(ScaleUpdate(reading))
+
+    def on_unmount(self) -> None:
+        self.runner.stop()
+        for device in self.setup.devices.values():
+            device.stop()
+
+    # --- input -----------------------------------------------------------------------
+
+    def on_key(self, event: events.Key) -> None:
+        text = self.wedge.feed(event.key, event.character)
+        event.stop()
+        if text is not None:
+            self.submit_text(text)
+        else:
+            self._render_typing()
+
+    def on_scanner_line(self, message: ScannerLine) -> None:
+        self.submit_text(message.text)
+
+    def submit_text(self, text: str) -> None:
+        self.runner.submit(command_for_text(self.state, text))
+
+    def action_workflow(self, name: str) -> None:
+        self.runner.submit(Key(Action(name)))
+
+    def action_demo(self, what: str) -> None:
+        """Demo keys act through the simulators, so the real serial path is exercised."""
+        scanner = self.setup.simulators.get("scanner")
+        scale = self.setup.simulators.get("scale")
+        if what == "wrong":
+            self._demo_scan(scanner, WRONG_ITEM)
+            return
+        action = next_action(self.state, self.setup.rules)
+        if what == "heavy" and self.state.step is Step.WEIGHT:
+            grams = self.state.expected_weight_g + Decimal(400)
+            if scale is not None:
+                scale.set_weight(grams, stable=True)
+            return
+        if action.kind == "weigh":
+            if scale is not None:
+                scale.set_weight(Decimal(action.value), stable=True)
+            else:
+                self.runner.submit(WorkflowReading(Decimal(action.value), True))
+        else:
+            self._demo_scan(scanner, action.value)
+
+    def _demo_scan(self, scanner: Any, text: str) -> None:
+        if scanner is not None:
+            scanner.send(text)
+        else:
+            self.runner.submit(command_for_text(self.state, text))
+
+    # --- device and runner messages ------------------------------------------------------
+
+    def on_scale_update(self, message: ScaleUpdate) -> None:
+        reading = message.reading
+        self.reading = reading
+        if self.state.step is Step.WEIGHT and reading.stable and reading.usable:
+            self.runner.submit(WorkflowReading(reading.grams, True))
+        self._render_devices()
+        if self.state.step is Step.WEIGHT:
+            self._render_body()
+
+    def on_device_changed(self, message: DeviceChanged) -> None:
+        self.device_status[message.device] = message.status
+        if message.device == "scale" and not message.status.ok:
+            self.reading = None
+        self._render_devices()
+
+    async def on_workflow_updated(self, message: WorkflowUpdated) -> None:
+        result: RunResult = message.result
+        self.results_seen += 1
+        self.state = result.state
+        self.db_ok = self.runner.db_ok
+        if result.outcome is not None:
+            self.outcome = result.outcome
+            if result.outcome.bell:
+                self.bell()
+        if result.printed:
+            self.device_status["printer"] = DeviceStatus(DeviceState.CONNECTED, result.printed)
+        elif result.outcome and result.outcome.message.key == "station.print_failed":
+            self.device_status["printer"] = DeviceStatus(DeviceState.ERROR, "")
+        logged_in = self.state.operator is not None
+        if logged_in and isinstance(self.screen, LoginScreen):
+            await self.switch_screen(PackScreen())
+        elif not logged_in and isinstance(self.screen, PackScreen):
+            await self.switch_screen(LoginScreen())
+        self.render_all()
+
+    def _tick_clock(self) -> None:
+        if isinstance(self.screen, PackScreen) and self.state.order:
+            self._render_header()
+
+    # --- rendering -----------------------------------------------------------------------
+
+    def tr(self, key: str, **params: object) -> str:
+        return t(Msg(key, params), self.locale)
+
+    def render_all(self) -> None:
+        screen = self.screen
+        if isinstance(screen, LoginScreen):
+            screen.set_texts(
+                self.tr(
+                    "ui.station_title", station=self.setup.station_id, name=self.setup.station_name
+                ),
+                self.tr("hint.scan_badge"),
+                self._keys_line(),
+            )
+        elif isinstance(screen, PackScreen):
+            self._render_header()
+            screen.query_one(StepBar).render_state(self.state, self.locale)
+            self._render_body()
+            self._render_progress()
+            screen.query_one("#keys", Static).update(Text(self._keys_line(), style="dim"))
+        else:
+            return
+        self._render_result()
+        self._render_devices()
+
+    def _keys_line(self) -> str:
+        keys = self.tr("ui.keys")
+        if self.setup.simulators:
+            keys += "   " + self.tr("ui.demo_keys")
+        return keys
+
+    def _render_header(self) -> None:
+        self.screen.query_one(HeaderBar).render_state(
+            self.setup.station_id, self.state, utcnow(), self.locale
+        )
+
+    def _render_result(self) -> None:
+        try:
+            panel = self.screen.query_one(ResultPanel)
+        except Exception:
+            return
+        shown = self.state.alert or self.outcome
+        hint = t(shown.next_hint, self.locale) if shown else self.tr("hint.scan_badge")
+        if shown is None:
+            panel.show(None, self.tr("station.ready"), None, hint)
+            return
+        panel.show(shown.ok, t(shown.message, self.locale), shown.shown_code, hint)
+
+    def _render_body(self) -> None:
+        screen = self.screen
+        if not isinstance(screen, PackScreen):
+            return
+        step = self.state.stage
+        switcher = screen.query_one(ContentSwitcher)
+        if step is Step.WEIGHT:
+            switcher.current = "weight"
+            screen.query_one(WeightPanel).render_weight(self.state, self.reading, self.locale)
+        elif step in (Step.CHECKS, Step.LABEL):
+            switcher.current = "checklist"
+            screen.query_one(ChecklistPanel).render_state(self.state, self.locale)
+        else:
+            switcher.current = "lines"
+            screen.query_one(LinesTable).render_state(self.state)
+
+    def _render_progress(self) -> None:
+        screen = self.screen
+        if not isinstance(screen, PackScreen):
+            return
+        text = Text()
+        if self.wedge.text:
+            text.append("> " + masked(self.state, self.wedge.text)[-60:], style="bold")
+        elif self.state.order:
+            done, total = self.state.units_packed, self.state.units_required
+            filled = int(10 * done / total) if total else 10
+            text.append(self.tr("ui.units", done=done, total=total) + "  ")
+            text.append("▓" * filled + "░" * (10 - filled), style="green")
+        screen.query_one("#progress", Static).update(text)
+
+    def _render_typing(self) -> None:
+        if isinstance(self.screen, PackScreen):
+            self._render_progress()
+
+    def _render_devices(self) -> None:
+        try:
+            bar = self.screen.query_one(StatusBar)
+        except Exception:
+            return
+        weight = ""
+        if self.reading is not None:
+            weight = f"{self.reading.grams / 1000:.3f} kg" + (" ▣" if self.reading.stable else " …")
+        bar.render_status(self.device_status, self.db_ok, weight, self.locale)
+
+
+def scan_command(text: str) -> Scan:
+    return Scan(parse_code(text))

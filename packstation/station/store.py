@@ -1,0 +1,311 @@
+"""Committing the workflow's records: one event row each, plus the rows they imply.
+
+All writes of one decision happen in the caller's transaction. The claim is
+a conditional UPDATE (ready, or already ours): if it matches no row another
+station won the race, `ClaimConflict` is raised and the transaction is
+rolled back, so the station keeps its previous state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from packstation.domain.workflow import Record, order_id_of, record_from
+from packstation.domain.workflow.codec import CodecError
+from packstation.domain.workflow.records import (
+    RECORD_TYPES,
+    DefectRecorded,
+    LabelConfirmed,
+    LabelPrinted,
+    NotificationQueued,
+    OrderClaimed,
+    OrderHeld,
+    OrderPacked,
+    OrderReleased,
+    ScanAccepted,
+    ScanUndone,
+    SessionLogin,
+    SessionLogout,
+)
+from packstation.models import Defect, Event, MarkingCode, Order, PackSession, Parcel, Station
+from packstation.models.outbox_repo import customer_channel, enqueue
+
+_EVENTS = Event.metadata.tables["events"]
+
+
+class ClaimConflict(Exception):
+    """Another station took the order between the lookup and the commit."""
+
+    def __init__(self, order_id: str, holder: str | None, status: str | None) -> None:
+        super().__init__(f"{order_id} was just taken by {holder or status or 'someone else'}")
+        self.order_id = order_id
+        self.holder = holder
+        self.status = status
+
+
+class StationStore:
+    """Writes for one station; every method runs inside the caller's transaction."""
+
+    def __init__(self, station_id: str) -> None:
+        self.station_id = station_id
+
+    # --- the station row ---------------------------------------------------------------
+
+    def ensure_station(self, session: Session, name: str = "") -> None:
+        if session.get(Station, self.station_id) is None:
+            session.add(Station(id=self.station_id, name=name, devices={}))
+            session.flush()
+
+    def touch_station(self, session: Session, now: datetime, **values: Any) -> None:
+        session.execute(
+            update(Station).where(Station.id == self.station_id).values(heartbeat_at=now, **values)
+        )
+
+    # --- records -----------------------------------------------------------------------
+
+    def commit_records(
+        self, session: Session, records: Sequence[Record], operator_id: int | None
+    ) -> None:
+        for record in records:
+            if isinstance(record, SessionLogin):
+                operator_id = record.operator.id
+            self._apply(session, record, operator_id)
+            order_id = order_id_of(record)
+            session.execute(
+                insert(_EVENTS),
+                [
+                    {
+                        "at": record.at,
+                        "kind": record.kind,
+                        "order_id": order_id,
+                        "station_id": self.station_id,
+                        "operator_id": operator_id,
+                        "session_id": self._open_session(session, order_id),
+                        "payload": record.to_payload(),
+                    }
+                ],
+            )
+
+    def _open_session(self, session: Session, order_id: str | None) -> int | None:
+        if order_id is None:
+            return None
+        return session.scalar(
+            select(PackSession.id)
+            .where(PackSession.station_id == self.station_id, PackSession.order_id == order_id)
+            .order_by(PackSession.id.desc())
+            .limit(1)
+        )
+
+    def _end_session(self, session: Session, order_id: str, outcome: str, at: datetime) -> None:
+        session.execute(
+            update(PackSession)
+            .where(
+                PackSession.station_id == self.station_id,
+                PackSession.order_id == order_id,
+                PackSession.ended_at.is_(None),
+            )
+            .values(ended_at=at, outcome=outcome)
+        )
+
+    def _free_order(
+        self, session: Session, record: Record, order_id: str, status: str, **extra: Any
+    ) -> None:
+        session.execute(
+            update(Order)
+            .where(Order.id == order_id, Order.station_id == self.station_id)
+            .values(
+                status=status,
+                station_id=None,
+                operator_id=None,
+                status_changed_at=record.at,
+                updated_at=record.at,
+                **extra,
+            )
+        )
+        self.touch_station(session, record.at, current_order_id=None, step="idle")
+
+    def _apply(self, session: Session, record: Record, operator_id: int | None) -> None:
+        at = record.at
+        if isinstance(record, SessionLogin):
+            self.touch_station(session, at, operator_id=record.operator.id, step="idle")
+        elif isinstance(record, SessionLogout):
+            self.touch_station(session, at, operator_id=None, step="logged_out")
+        elif isinstance(record, OrderClaimed):
+            self._claim(session, record, operator_id)
+        elif isinstance(record, ScanAccepted) and record.identity:
+            session.add(
+                MarkingCode(
+                    identity=record.identity,
+                    order_id=record.order_id,
+                    line_id=record.line_id,
+                    gtin=record.gtin or "",
+                    crypto_tail=record.crypto_tail or "",
+                    scanned_at=at,
+                )
+            )
+            session.flush()  # the primary key refuses a duplicate here, inside this commit
+        elif isinstance(record, ScanUndone) and record.identity:
+            session.execute(
+                delete(MarkingCode).where(
+                    MarkingCode.identity == record.identity,
+                    MarkingCode.order_id == record.order_id,
+                )
+            )
+        elif isinstance(record, DefectRecorded):
+            session.add(
+                Defect(
+                    order_id=record.order_id,
+                    line_id=record.line_id,
+                    kind=record.defect.value,
+                    qty=record.qty,
+                    resolution=record.resolution,
+                    station_id=self.station_id,
+                    operator_id=operator_id,
+                    at=at,
+                    note=record.sku + (" (taken out of the parcel)" if record.unit_removed else ""),
+                )
+            )
+        elif isinstance(record, NotificationQueued):
+            self._notify(session, record)
+        elif isinstance(record, LabelPrinted):
+            self._label(session, record)
+        elif isinstance(record, LabelConfirmed):
+            session.execute(
+                update(Parcel)
+                .where(Parcel.id == record.parcel_id)
+                .values(status="confirmed", confirmed_at=at)
+            )
+        elif isinstance(record, OrderPacked):
+            parcel = session.get(Parcel, record.parcel_id)
+            self._free_order(
+                session, record, record.order_id, "packed",
+                carrier=parcel.carrier if parcel else None,
+                tariff=parcel.tariff if parcel else None,
+            )  # fmt: skip
+            self._end_session(session, record.order_id, "packed", at)
+        elif isinstance(record, OrderReleased):
+            self._free_order(session, record, record.order_id, "ready")
+            self._end_session(session, record.order_id, "released", at)
+            session.execute(
+                update(Parcel)
+                .where(Parcel.order_id == record.order_id, Parcel.status == "labelled")
+                .values(status="void")
+            )
+        elif isinstance(record, OrderHeld):
+            self._free_order(
+                session, record, record.order_id, "needs_correction", hold_reason=record.reason
+            )
+            self._end_session(session, record.order_id, "held", at)
+
+    def _claim(self, session: Session, record: OrderClaimed, operator_id: int | None) -> None:
+        order_id = record.order.id
+        result = session.execute(
+            update(Order)
+            .where(
+                Order.id == order_id,
+                or_(
+                    and_(Order.status == "ready", Order.station_id.is_(None)),
+                    and_(Order.status == "packing", Order.station_id == self.station_id),
+                ),
+            )
+            .values(
+                status="packing",
+                station_id=self.station_id,
+                operator_id=operator_id,
+                status_changed_at=record.at,
+                updated_at=record.at,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            row = session.execute(
+                select(Order.station_id, Order.status).where(Order.id == order_id)
+            ).first()
+            raise ClaimConflict(order_id, row[0] if row else None, row[1] if row else None)
+        session.add(
+            PackSession(
+                order_id=order_id,
+                station_id=self.station_id,
+                operator_id=operator_id,
+                step="items",
+                started_at=record.at,
+            )
+        )
+        session.flush()
+        self.touch_station(session, record.at, current_order_id=order_id, step="items")
+
+    def _label(self, session: Session, record: LabelPrinted) -> None:
+        existing = session.get(Parcel, record.parcel_id)
+        if existing is not None:  # a reprint of the same parcel
+            existing.printed_at = record.at
+            return
+        session.execute(
+            update(Parcel)
+            .where(Parcel.order_id == record.order_id, Parcel.status == "labelled")
+            .values(status="void")
+        )
+        session.add(
+            Parcel(
+                id=record.parcel_id,
+                order_id=record.order_id,
+                carrier=record.carrier,
+                tariff=record.tariff,
+                box_code=record.box_code,
+                weight_g=record.weight_g,
+                expected_weight_g=record.expected_g,
+                status="labelled",
+                printed_at=record.at,
+                created_at=record.at,
+            )
+        )
+
+    def _notify(self, session: Session, record: NotificationQueued) -> None:
+        order = session.get(Order, record.order_id)
+        if order is None:
+            return
+        bad = {p.get("field") for p in order.problems}
+        channel, recipient = customer_channel(
+            order.email, order.phone,
+            email_ok="customer.email" not in bad, phone_ok="customer.phone" not in bad,
+        )  # fmt: skip
+        enqueue(
+            session,
+            key=record.key,
+            template=record.template,
+            channel=channel,
+            recipient=recipient,
+            locale=order.locale,
+            payload={"order_id": order.id, "customer_name": order.customer_name, **record.params},
+            order_id=order.id,
+            now=record.at,
+        )
+
+    # --- recovery ----------------------------------------------------------------------
+
+    def load_records(self, session: Session) -> list[Record]:
+        """This station's records since its last logout: replayed, they are its state."""
+        last_logout = session.scalar(
+            select(Event.id)
+            .where(Event.station_id == self.station_id, Event.kind == SessionLogout.kind)
+            .order_by(Event.id.desc())
+            .limit(1)
+        )
+        query = (
+            select(Event.kind, Event.payload)
+            .where(Event.station_id == self.station_id, Event.kind.in_(list(RECORD_TYPES)))
+            .order_by(Event.id)
+        )
+        if last_logout is not None:
+            query = query.where(Event.id > last_logout)
+        records = []
+        for kind, payload in session.execute(query):
+            try:
+                records.append(record_from(kind, payload))
+            except CodecError as exc:
+                raise CodecError(f"stored {kind} record cannot be read: {exc}") from exc
+        return records

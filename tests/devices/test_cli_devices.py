@@ -1,0 +1,139 @@
+"""`packstation simulate` and `packstation devices` as subprocesses against each other."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from packstation.cli import main
+from packstation.devices.simulators import ScaleSimulator
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def packstation(*args: str, **kwargs: object) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(  # type: ignore[call-overload, no-any-return]
+        [sys.executable, "-m", "packstation", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        **kwargs,
+    )
+
+
+@pytest.fixture
+def processes() -> Iterator[list[subprocess.Popen[str]]]:
+    started: list[subprocess.Popen[str]] = []
+    yield started
+    for proc in started:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        for pipe in (proc.stdin, proc.stdout, proc.stderr):
+            if pipe is not None:
+                pipe.close()
+
+
+def first_line(proc: subprocess.Popen[str]) -> str:
+    assert proc.stdout is not None
+    line = proc.stdout.readline().strip()  # a simulator prints its port first
+    assert line, proc.stderr.read() if proc.stderr else "no output"
+    return line
+
+
+def test_simulators_and_probes_as_subprocesses(processes: list[subprocess.Popen[str]]) -> None:
+    """Both pairs run side by side: Python start-up dominates, so overlap it."""
+    scale_sim = packstation(
+        "simulate",
+        "scale",
+        "--protocol",
+        "toledo-8217",
+        "--weight",
+        "2500",
+        stdin=subprocess.DEVNULL,
+    )
+    scan_sim = packstation("simulate", "scanner", "--suffix", "CRLF", stdin=subprocess.PIPE)
+    processes += [scale_sim, scan_sim]
+    scale_port, scan_port = first_line(scale_sim), first_line(scan_sim)
+
+    scale_probe = packstation("devices", "probe", scale_port, "--auto", "--count", "2", "--json")
+    scan_probe = packstation(
+        "devices",
+        "probe",
+        scan_port,
+        "--scanner",
+        "--suffix",
+        "CRLF",
+        "--count",
+        "2",
+        "--seconds",
+        "10",
+    )
+    processes += [scale_probe, scan_probe]
+
+    assert scan_probe.stdout is not None and scan_sim.stdin is not None
+    assert scan_probe.stdout.readline().startswith("status: connected")
+    scan_sim.stdin.write("4601234567893\n0104601234567893215Ab<GS>91EE07\n")
+    scan_sim.stdin.flush()
+    out, err = scan_probe.communicate(timeout=15)
+    assert scan_probe.returncode == 0, err
+    assert out.splitlines() == ["scan: 4601234567893", "scan: 0104601234567893215Ab<GS>91EE07"]
+    scan_sim.stdin.close()  # end of input ends the scanner simulator
+    assert scan_sim.wait(timeout=5) == 0
+
+    out, err = scale_probe.communicate(timeout=20)
+    assert scale_probe.returncode == 0, err
+    result = json.loads(out)
+    assert result["protocol"] == "toledo-8217" and result["status"] == "connected"
+    assert [(r["grams"], r["stable"], r["state"]) for r in result["readings"]] == [
+        ("2500.000", True, "ok")
+    ] * 2
+    scale_sim.send_signal(signal.SIGTERM)  # ends like Ctrl+C: exit 0, port and link removed
+    assert scale_sim.wait(timeout=5) == 0 and not os.path.lexists(scale_port)
+
+
+def test_devices_list_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["devices", "list"]) == 0
+    assert capsys.readouterr().out.strip()  # ports, or "no serial ports found"
+    assert main(["devices", "list", "--json"]) == 0
+    assert isinstance(json.loads(capsys.readouterr().out), list)
+
+
+def test_probe_with_named_protocol_in_process(capsys: pytest.CaptureFixture[str]) -> None:
+    with ScaleSimulator("mt-sics", grams=812) as sim:
+        code = main(["devices", "probe", sim.port, "--scale-protocol", "mt-sics", "--count", "2"])
+    out = capsys.readouterr().out.splitlines()
+    assert code == 0
+    assert out[0].startswith("status: connected: mt-sics on ")
+    assert out[1:] == ["     812.0 g  stable    ok  kg"] * 2
+
+
+def test_probe_errors_are_one_line_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["devices", "probe", "/dev/packstation-none", "--scale-protocol", "nci"]) == 1
+    err = capsys.readouterr().err
+    assert err == "packstation: /dev/packstation-none not found (unplugged?)\n"
+    with ScaleSimulator("mt-sics") as sim:
+        sim.set_state("offline")
+        started = time.monotonic()
+        assert (
+            main(["devices", "probe", sim.port, "--scale-protocol", "mt-sics", "--seconds", "0.5"])
+            == 1
+        )
+        assert time.monotonic() - started < 5
+    assert capsys.readouterr().err.startswith(
+        f"packstation: no readings from {sim.port} with mt-sics"
+    )

@@ -1,0 +1,83 @@
+"""A real database with the sample orders and badges, and a runner on it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from packstation.cli.orders_cmd import validate
+from packstation.devices.printer import open_printer
+from packstation.domain.codes import parse_code
+from packstation.domain.intake import read_orders
+from packstation.domain.pins import hash_pin
+from packstation.domain.rules import PackRules
+from packstation.domain.workflow import Command, Scan
+from packstation.models.db import Database, open_database
+from packstation.models.operators_repo import add_operator
+from packstation.models.orders_repo import import_orders
+from packstation.station.runner import RunResult, StationRunner
+
+PACKER = "BADGE-0001"
+LEAD = "BADGE-LEAD-01"
+LEAD_PIN = "1234"
+
+
+def seed(db: Database, fixtures: Path) -> None:
+    with db.unit_of_work() as session:
+        for name in ("orders-sample.json", "orders-sample.csv"):
+            import_orders(session, read_orders(fixtures / name), validate)
+        add_operator(session, badge=PACKER, name="Анна К.", role="packer", pin_hash=None)
+        add_operator(session, badge=LEAD, name="Мария Л.", role="lead", pin_hash=hash_pin(LEAD_PIN))
+
+
+@pytest.fixture
+def station_db(db_url: str, fixtures_dir: Path) -> Iterator[Database]:
+    db = open_database(db_url, auto_upgrade=True)
+    seed(db, fixtures_dir)
+    yield db
+    db.dispose()
+
+
+class SyncRunner:
+    """Drives a StationRunner and waits for each result, as the UI's messages would."""
+
+    def __init__(self, db: Database, rules: PackRules, spool: Path, station: str = "PS-01"):
+        self.results: list[RunResult] = []
+        self._cond = threading.Condition()
+        self.runner = StationRunner(
+            db, station, rules, self._on_result, printer=open_printer(f"dir://{spool}")
+        )
+        self.runner.start()
+        self.wait(1)
+
+    def _on_result(self, result: RunResult) -> None:
+        with self._cond:
+            self.results.append(result)
+            self._cond.notify_all()
+
+    def wait(self, count: int, timeout: float = 20.0) -> RunResult:
+        with self._cond:
+            ok = self._cond.wait_for(lambda: len(self.results) >= count, timeout)
+        assert ok, f"no result {count} within {timeout}s (have {len(self.results)})"
+        return self.results[count - 1]
+
+    def do(self, command: Command) -> RunResult:
+        n = len(self.results)
+        self.runner.submit(command)
+        return self.wait(n + 1)
+
+    def scan(self, text: str) -> RunResult:
+        return self.do(Scan(parse_code(text)))
+
+    def stop(self) -> None:
+        self.runner.stop()
+
+
+@pytest.fixture
+def station(station_db: Database, rules: PackRules, tmp_path: Path) -> Iterator[SyncRunner]:
+    sync = SyncRunner(station_db, rules, tmp_path / "spool")
+    yield sync
+    sync.stop()

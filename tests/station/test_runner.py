@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import select
+
+from packstation.domain.rules import PackRules
+from packstation.domain.workflow import Action, Key, ScaleReading, Step
+from packstation.models import Event, MarkingCode, Order, Parcel
+from packstation.models.db import Database
+from tests.station.conftest import PACKER, SyncRunner
+
+
+def pack_ord_1001_to_label(st: SyncRunner) -> str:
+    assert st.scan(PACKER).outcome.ok  # type: ignore[union-attr]
+    assert st.scan("ORD-1001").state.step is Step.ITEMS
+    for code in ("4601234567893", "4601234567893", "4607654321015", "046000001234"):
+        result = st.scan(code)
+        assert result.outcome is not None and result.outcome.ok, result.outcome
+    assert st.scan("BOX:M").state.step is Step.WEIGHT
+    expected = Decimal(2 * 320 + 110 + 95 + 210)
+    result = st.do(ScaleReading(expected + 5, stable=True))
+    assert result.state.step is Step.CHECKS, result.outcome
+    while result.state.step is Step.CHECKS and result.state.next_check is not None:
+        result = st.do(Key(Action.OK))
+    result = st.scan("DOC:INVOICE:ORD-1001")
+    assert result.state.step is Step.LABEL, result.outcome
+    assert result.printed is not None
+    return result.printed
+
+
+def test_whole_order_is_committed_and_printed(
+    station: SyncRunner, station_db: Database, tmp_path: Path
+) -> None:
+    parcel_id = pack_ord_1001_to_label(station)
+    label = (tmp_path / "spool" / f"{parcel_id}.zpl").read_text(encoding="utf-8")
+    assert f"^FD{parcel_id}^FS" in label
+    result = station.scan(parcel_id)
+    assert result.outcome is not None and result.outcome.ok
+    with station_db.sessions() as s:
+        order = s.get(Order, "ORD-1001")
+        assert order is not None and order.status == "packed" and order.station_id is None
+        parcel = s.get(Parcel, parcel_id)
+        assert parcel is not None and parcel.status == "confirmed"
+        kinds = s.scalars(select(Event.kind).where(Event.order_id == "ORD-1001")).all()
+    assert kinds.count("scan.accepted") == 4
+    assert {
+        "order.claimed",
+        "box.chosen",
+        "weight.accepted",
+        "label.printed",
+        "label.confirmed",
+        "order.packed",
+    } <= set(kinds)
+
+
+def test_restart_resumes_same_order_step_and_counts(
+    station: SyncRunner, station_db: Database, rules: PackRules, tmp_path: Path
+) -> None:
+    station.scan(PACKER)
+    station.scan("ORD-1001")
+    station.scan("4601234567893")
+    station.scan("4607654321015")
+    before = station.results[-1].state
+    station.stop()
+    again = SyncRunner(station_db, rules, tmp_path / "spool2")
+    try:
+        resumed = again.results[0]
+        assert resumed.recovered
+        assert resumed.state.durable() == before.durable()
+        assert resumed.state.units_packed == 2 and resumed.state.step is Step.ITEMS
+    finally:
+        again.stop()
+
+
+def test_second_station_cannot_claim_a_held_order(
+    station: SyncRunner, station_db: Database, rules: PackRules, tmp_path: Path
+) -> None:
+    station.scan(PACKER)
+    station.scan("ORD-1001")
+    other = SyncRunner(station_db, rules, tmp_path / "spool2", station="PS-02")
+    try:
+        other.scan("BADGE-LEAD-01")
+        result = other.scan("ORD-1001")
+        assert result.outcome is not None and not result.outcome.ok
+        assert result.state.order is None
+    finally:
+        other.stop()
+
+
+def test_marking_codes_are_stored_unique(station: SyncRunner, station_db: Database) -> None:
+    station.scan(PACKER)
+    station.scan("ORD-1002")
+    first = "0104605550001116" + "21" + "AAAAAAAAAAAAA" + "\x1d91ABCD\x1d92" + "x" * 44
+    assert station.scan(first).outcome.ok  # type: ignore[union-attr]
+    again = station.scan(first)
+    assert again.outcome is not None and not again.outcome.ok
+    with station_db.sessions() as s:
+        rows = s.scalars(select(MarkingCode)).all()
+    assert [r.order_id for r in rows] == ["ORD-1002"]
+    assert rows[0].identity == "0104605550001116" + "21" + "AAAAAAAAAAAAA"
+
+
+def test_printer_failure_is_never_shown_as_printed(
+    station_db: Database, rules: PackRules, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the spool directory should be")
+    st = SyncRunner(station_db, rules, blocker / "spool")
+    try:
+        st.scan(PACKER)
+        st.scan("ORD-1001")
+        for code in ("4601234567893", "4601234567893", "4607654321015", "046000001234"):
+            st.scan(code)
+        st.scan("BOX:M")
+        result = st.do(ScaleReading(Decimal(1055), stable=True))
+        while result.state.step is Step.CHECKS and result.state.next_check is not None:
+            result = st.do(Key(Action.OK))
+        result = st.scan("DOC:INVOICE:ORD-1001")
+        assert result.printed is None
+        assert result.outcome is not None and not result.outcome.ok
+        assert result.outcome.message.key == "station.print_failed"
+        with station_db.sessions() as s:
+            kinds = s.scalars(select(Event.kind).where(Event.kind == "printer.failed")).all()
+        assert kinds == ["printer.failed"]
+    finally:
+        st.stop()
