@@ -2,7 +2,8 @@
 
 For each protocol three figures, all in this process and this run:
   driver    SerialScale polling as fast as replies come (continuous: a writer
-            streaming lines as fast as the pty takes them), readings/s
+            streaming lines as fast as the pty takes them), readings/s; the
+            other end is a zero-cost peer sending the simulator's exact bytes
   raw       the same request/reply bytes over the same kind of pty with pyserial,
             no parsing, no driver (the cost of the serial path alone)
   parser    the parser alone on an in-memory buffer (pure CPU)
@@ -15,6 +16,7 @@ Run: .venv/bin/python benchmarks/scale_rate.py [--seconds 2]
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import select
 import sys
@@ -57,28 +59,32 @@ def driver_rate(protocol: str, variant: str, seconds: float) -> float:
         count += 1
 
     request, reply = reply_bytes(protocol, variant)
-    if request:
-        sim = ScaleSimulator(protocol, grams=STATE.grams, unit="kg", variant=variant)
-        port, stop = sim.port, sim.shutdown
-    else:
-        pty, halt = PtyPort(), threading.Event()
-        threading.Thread(target=_stream, args=(pty, reply, halt), daemon=True).start()
-        port = pty.port
-
-        def stop() -> None:
-            halt.set()
-            time.sleep(0.05)
-            pty.destroy()
-
-    scale = SerialScale(port, protocol, BAUD, poll_hz=100_000, on_reading=on_reading)
+    pty, peer, halt = _peer(request, reply)
+    scale = SerialScale(pty.port, protocol, BAUD, poll_hz=100_000, on_reading=on_reading)
     scale.start()
     time.sleep(0.3)  # connect and warm up
     start, count = time.monotonic(), 0
     time.sleep(seconds)
     rate = count / (time.monotonic() - start)
     scale.stop()
-    stop()
+    _stop(pty, peer, halt)
     return rate
+
+
+def _peer(request: bytes, reply: bytes) -> tuple[PtyPort, threading.Thread, threading.Event]:
+    """A scale that costs nothing: canned replies to each request, or a stream of lines.
+    Driver and baseline both talk to it, so the difference is the driver and parser."""
+    pty, halt = PtyPort(), threading.Event()
+    target, extra = (_echo, (request,)) if request else (_stream, ())
+    peer = threading.Thread(target=target, args=(pty, *extra, reply, halt), daemon=True)
+    peer.start()
+    return pty, peer, halt
+
+
+def _stop(pty: PtyPort, peer: threading.Thread, halt: threading.Event) -> None:
+    halt.set()
+    peer.join()
+    pty.destroy()
 
 
 def _stream(pty: PtyPort, line: bytes, halt: threading.Event) -> None:
@@ -90,11 +96,7 @@ def _stream(pty: PtyPort, line: bytes, halt: threading.Event) -> None:
 def raw_rate(protocol: str, variant: str, seconds: float) -> float:
     """The same bytes through pyserial and a pty, without driver or parser."""
     request, reply = reply_bytes(protocol, variant)
-    pty, halt = PtyPort(), threading.Event()
-    if request:
-        threading.Thread(target=_echo, args=(pty, request, reply, halt), daemon=True).start()
-    else:
-        threading.Thread(target=_stream, args=(pty, reply, halt), daemon=True).start()
+    pty, peer, halt = _peer(request, reply)
     port = open_serial(pty.port, SerialSettings(BAUD), timeout=0.5)
     count, start = 0, time.monotonic()
     while time.monotonic() - start < seconds:
@@ -105,10 +107,8 @@ def raw_rate(protocol: str, variant: str, seconds: float) -> float:
         else:
             count += port.read(max(1, port.in_waiting)).count(b"\n")
     rate = count / (time.monotonic() - start)
-    halt.set()
     port.close()
-    time.sleep(0.05)
-    pty.destroy()
+    _stop(pty, peer, halt)
     return rate
 
 
@@ -156,6 +156,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=2.0)
     args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)  # joining a stream mid-line is one bad reply
     print(f"scale readings/s over a pty, {BAUD} baud requested, {os.cpu_count()} CPUs")
     print(
         f"{'protocol':<20}{'driver':>10}{'raw pty':>10}{'driver/raw':>12}"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -46,9 +48,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def setup_logging() -> None:
+    """Logs go to $PACKSTATION_LOG (a file): the terminal belongs to the station screen."""
+    path = os.environ.get("PACKSTATION_LOG")
+    if path:
+        logging.basicConfig(
+            filename=path,
+            level=os.environ.get("PACKSTATION_LOG_LEVEL", "INFO").upper(),
+            format="%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s",
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    setup_logging()
     try:
         code: int = args.func(args)
     except (CliError, ConfigError, DatabaseError, RulesError) as exc:

@@ -83,6 +83,7 @@ class SerialScanner(PortWorker):
                     f"scanner sent a code over {self.framer.max_frame} bytes; it was discarded"
                 )
             else:
+                log.debug("scanner frame: %r", frame.text)
                 self.on_code(frame.text)
         except Exception:
             log.exception("scanner callback failed")

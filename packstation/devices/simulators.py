@@ -238,10 +238,9 @@ class ScaleSimulator:
         if name not in SCRIPTS:
             raise ValueError(f"unknown script {name!r}: use one of {', '.join(SCRIPTS)}")
         self._stop_script()
-        if grams is None:
-            target = self.snapshot().grams or Decimal(1250)
-        else:
-            target = Decimal(str(grams))
+        target = Decimal(str(grams)) if grams is not None else self.snapshot().grams
+        if grams is None and not target:
+            target = Decimal(1250)
         if name == "stable":
             self.set_weight(target)
         elif name == "overload":

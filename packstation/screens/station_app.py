@@ -6,7 +6,9 @@ device drivers run their own threads, and both report through posted messages.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -30,7 +32,7 @@ from packstation.screens.messages import DeviceChanged, ScaleUpdate, ScannerLine
 from packstation.screens.pack import PackScreen
 from packstation.station.demo import WRONG_ITEM, next_action
 from packstation.station.input import command_for_text, masked
-from packstation.station.runner import RunResult, StationRunner
+from packstation.station.runner import DeviceNote, RunResult, StationRunner
 from packstation.widgets.bars import HeaderBar, StatusBar, StepBar
 from packstation.widgets.lines_table import LinesTable
 from packstation.widgets.panels import ChecklistPanel, WeightPanel
@@ -53,6 +55,8 @@ class StationSetup:
     label_format: str = "zpl"
     #: Demo only: simulators the demo keys drive ("scanner", "scale").
     simulators: dict[str, Any] = field(default_factory=dict)
+    #: The station's clock (tests and snapshots pin it).
+    clock: Callable[[], datetime] = utcnow
 
 
 class StationApp(App[None]):
@@ -95,6 +99,7 @@ class StationApp(App[None]):
             printer=setup.printer,
             label_format=setup.label_format,
             station_name=setup.station_name,
+            clock=setup.clock,
         )
 
     def _post_result(self, result: RunResult) -> None:
@@ -156,6 +161,8 @@ class StationApp(App[None]):
             if scale is not None:
                 scale.set_weight(grams, stable=True)
             return
+        if self.state.step in (Step.IDLE, Step.CLOSED) and scale is not None:
+            scale.set_weight(0, stable=True)  # the last parcel leaves the scale
         if action.kind == "weigh":
             if scale is not None:
                 scale.set_weight(Decimal(action.value), stable=True)
@@ -183,6 +190,8 @@ class StationApp(App[None]):
 
     def on_device_changed(self, message: DeviceChanged) -> None:
         self.device_status[message.device] = message.status
+        status = message.status
+        self.runner.submit(DeviceNote(message.device, status.state.value, status.detail))
         if message.device == "scale" and not message.status.ok:
             self.reading = None
         self._render_devices()
@@ -238,14 +247,13 @@ class StationApp(App[None]):
         self._render_devices()
 
     def _keys_line(self) -> str:
-        keys = self.tr("ui.keys")
-        if self.setup.simulators:
-            keys += "   " + self.tr("ui.demo_keys")
-        return keys
+        if self.setup.simulators:  # the demo's own keys replace the exception keys' legend
+            return self.tr("ui.demo_keys") + "  F2/F3/F4"
+        return self.tr("ui.keys")
 
     def _render_header(self) -> None:
         self.screen.query_one(HeaderBar).render_state(
-            self.setup.station_id, self.state, utcnow(), self.locale
+            self.setup.station_id, self.state, self.setup.clock(), self.locale
         )
 
     def _render_result(self) -> None:

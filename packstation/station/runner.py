@@ -57,6 +57,15 @@ NEXT_RETRIES = 5
 
 
 @dataclass(frozen=True, slots=True)
+class DeviceNote:
+    """A device changed state: written to the station row for the queue screen."""
+
+    device: str
+    state: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class RunResult:
     """What the UI renders after one command (or after recovery at start-up)."""
 
@@ -93,16 +102,17 @@ class StationRunner:
         self.clock = clock
         self.store = StationStore(station_id)
         self.state = PackState()
-        self._queue: queue.Queue[Command | None] = queue.Queue()
+        self._queue: queue.Queue[Command | DeviceNote | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name=f"station-{station_id}", daemon=True)
         self.db_ok = True
+        self.devices: dict[str, dict[str, str]] = {}
 
     # --- called from the UI thread ---------------------------------------------------
 
     def start(self) -> None:
         self._thread.start()
 
-    def submit(self, command: Command) -> None:
+    def submit(self, command: Command | DeviceNote) -> None:
         self._queue.put(command)
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -125,6 +135,9 @@ class StationRunner:
                 continue
             if command is None:
                 return
+            if isinstance(command, DeviceNote):
+                self._note_device(command)
+                continue
             try:
                 self._handle(command)
             except Exception:  # the worker must survive anything one command does
@@ -136,6 +149,8 @@ class StationRunner:
         try:
             with self.db.unit_of_work() as session:
                 self.store.ensure_station(session, self.station_name)
+                # Device states of a previous run are stale: each device reports afresh.
+                self.store.touch_station(session, self.clock(), devices={})
                 records = self.store.load_records(session)
             self.state = replay(records)
             self.db_ok = True
@@ -149,6 +164,14 @@ class StationRunner:
             self.db_ok = False
             log.error("station recovery failed: %s", describe_db_error(exc))
             self._report_error(None, Msg("station.db_down", {"error": describe_db_error(exc)}))
+
+    def _note_device(self, note: DeviceNote) -> None:
+        self.devices[note.device] = {"state": note.state, "detail": note.detail}
+        try:
+            with self.db.unit_of_work() as session:
+                self.store.touch_station(session, self.clock(), devices=dict(self.devices))
+        except SQLAlchemyError as exc:
+            log.warning("could not record device state: %s", describe_db_error(exc))
 
     def _heartbeat(self) -> None:
         try:

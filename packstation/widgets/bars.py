@@ -108,4 +108,8 @@ class StatusBar(Static):
             text.append("  ")
         text.append("● " if db_ok else "✗ ", style="green" if db_ok else "bold red")
         text.append(t(Msg("ui.device.db" if db_ok else "ui.db_down"), locale))
-        self.update(text)
+        if text != self._last:  # the scale reports 5 times a second: repaint only on change
+            self._last = text
+            self.update(text)
+
+    _last: Text | None = None

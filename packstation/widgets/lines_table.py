@@ -8,7 +8,7 @@ from textual.widgets import DataTable
 from packstation.domain.text import printable
 from packstation.domain.workflow import PackState
 
-COLUMNS = (("sku", "SKU", 14), ("name", "Item", 34), ("qty", "Qty", 9), ("mark", "", 3))
+COLUMNS = (("sku", "SKU", 14), ("name", "Item", 40), ("qty", "Qty", 8), ("mark", "", 2))
 
 
 def line_cells(state: PackState) -> dict[str, tuple[Text, Text, Text, Text]]:
@@ -25,7 +25,7 @@ def line_cells(state: PackState) -> dict[str, tuple[Text, Text, Text, Text]]:
         qty = f"{packed} / {required}" + ("*" if short else "")
         cells[str(line.line_id)] = (
             Text(printable(line.sku, limit=14), style=style),
-            Text(printable(line.name, limit=40) + flags, style=style),
+            Text(printable(line.name, limit=40 - len(flags)) + flags, style=style),
             Text(qty, style=style, justify="right"),
             Text("✓" if done else "", style="bold green"),
         )

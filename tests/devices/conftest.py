@@ -15,7 +15,7 @@ from packstation.devices.serial_link import PortWorker
 T = TypeVar("T")
 
 
-def wait_for(predicate: Callable[[], T], timeout: float = 3.0, what: str = "condition") -> T:
+def wait_for(predicate: Callable[[], T | None], timeout: float = 3.0, what: str = "condition") -> T:
     """Poll until `predicate()` is truthy; generous bounds keep a loaded CI machine green."""
     deadline = time.monotonic() + timeout
     while True:

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +15,11 @@ from pathlib import Path
 import pytest
 
 from packstation.cli import main
-from packstation.devices.simulators import ScaleSimulator
+from packstation.devices.base import DeviceState
+from packstation.devices.serial_link import PortWorker
+from packstation.devices.serial_scanner import SerialScanner
+from packstation.devices.simulators import ScaleSimulator, ScannerSimulator
+from tests.devices.conftest import Recorder
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,8 +60,11 @@ def first_line(proc: subprocess.Popen[str]) -> str:
     return line
 
 
-def test_simulators_and_probes_as_subprocesses(processes: list[subprocess.Popen[str]]) -> None:
-    """Both pairs run side by side: Python start-up dominates, so overlap it."""
+def test_simulators_and_probes_as_subprocesses(
+    processes: list[subprocess.Popen[str]], recorder: Recorder, drivers: list[PortWorker]
+) -> None:
+    """`simulate scale` + `devices probe --auto` as two processes; `simulate scanner` read
+    by the driver in this process. Start-up (imports) dominates, so the simulators overlap."""
     scale_sim = packstation(
         "simulate",
         "scale",
@@ -69,41 +77,52 @@ def test_simulators_and_probes_as_subprocesses(processes: list[subprocess.Popen[
     scan_sim = packstation("simulate", "scanner", "--suffix", "CRLF", stdin=subprocess.PIPE)
     processes += [scale_sim, scan_sim]
     scale_port, scan_port = first_line(scale_sim), first_line(scan_sim)
+    probe = packstation("devices", "probe", scale_port, "--auto", "--count", "2", "--json")
+    processes.append(probe)
 
-    scale_probe = packstation("devices", "probe", scale_port, "--auto", "--count", "2", "--json")
-    scan_probe = packstation(
-        "devices",
-        "probe",
-        scan_port,
-        "--scanner",
-        "--suffix",
-        "CRLF",
-        "--count",
-        "2",
-        "--seconds",
-        "10",
+    scanner = SerialScanner(
+        scan_port, suffix="CRLF", on_code=recorder.code, on_status=recorder.status
     )
-    processes += [scale_probe, scan_probe]
-
-    assert scan_probe.stdout is not None and scan_sim.stdin is not None
-    assert scan_probe.stdout.readline().startswith("status: connected")
+    drivers.append(scanner)
+    scanner.start()
+    recorder.wait_status(DeviceState.CONNECTED)
+    assert scan_sim.stdin is not None
     scan_sim.stdin.write("4601234567893\n0104601234567893215Ab<GS>91EE07\n")
     scan_sim.stdin.flush()
-    out, err = scan_probe.communicate(timeout=15)
-    assert scan_probe.returncode == 0, err
-    assert out.splitlines() == ["scan: 4601234567893", "scan: 0104601234567893215Ab<GS>91EE07"]
+    assert recorder.wait_codes(2) == ["4601234567893", "0104601234567893215Ab\x1d91EE07"]
     scan_sim.stdin.close()  # end of input ends the scanner simulator
-    assert scan_sim.wait(timeout=5) == 0
+    assert scan_sim.wait(timeout=10) == 0
+    recorder.wait_status(DeviceState.DISCONNECTED)
 
-    out, err = scale_probe.communicate(timeout=20)
-    assert scale_probe.returncode == 0, err
+    out, err = probe.communicate(timeout=30)
+    assert probe.returncode == 0, err
     result = json.loads(out)
     assert result["protocol"] == "toledo-8217" and result["status"] == "connected"
     assert [(r["grams"], r["stable"], r["state"]) for r in result["readings"]] == [
         ("2500.000", True, "ok")
     ] * 2
     scale_sim.send_signal(signal.SIGTERM)  # ends like Ctrl+C: exit 0, port and link removed
-    assert scale_sim.wait(timeout=5) == 0 and not os.path.lexists(scale_port)
+    assert scale_sim.wait(timeout=10) == 0 and not os.path.lexists(scale_port)
+
+
+def test_probe_scanner_in_process(capsys: pytest.CaptureFixture[str]) -> None:
+    with ScannerSimulator() as sim:
+        done = threading.Event()
+
+        def keep_scanning() -> None:  # scans sent before the port is open are flushed by it
+            while not done.wait(0.05):
+                sim.send("B\x1d2")
+
+        sender = threading.Thread(target=keep_scanning)
+        sender.start()
+        try:
+            code = main(["devices", "probe", sim.port, "--scanner", "--count", "2"])
+        finally:
+            done.set()
+            sender.join()
+    out = capsys.readouterr().out.splitlines()
+    assert code == 0 and out[0].startswith("status: connected")
+    assert out[1:] == ["scan: B<GS>2"] * 2
 
 
 def test_devices_list_runs(capsys: pytest.CaptureFixture[str]) -> None:

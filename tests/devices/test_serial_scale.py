@@ -70,6 +70,10 @@ def usable(grams: Decimal) -> Callable[[ScaleReading], bool]:
     return lambda r: r.usable and r.grams == grams
 
 
+def in_state(state: str) -> Callable[[ScaleReading], bool]:
+    return lambda r: r.state.value == state
+
+
 @pytest.mark.parametrize(("protocol", "variant", "states", "units"), CASES)
 def test_states_and_units(
     scale_pair: Factory,
@@ -83,7 +87,7 @@ def test_states_and_units(
     recorder.wait_reading(usable(Decimal(1234)), what="stable 1234 g")
     for state in states:
         sim.set_state(state)
-        reading = recorder.wait_reading(lambda r: r.state.value == state, what=state)
+        reading = recorder.wait_reading(in_state(state), what=state)
         assert not reading.stable and not reading.usable
         sim.set_weight(1234)
         recorder.wait_reading(usable(Decimal(1234)), what=f"stable again after {state}")
@@ -155,7 +159,7 @@ def test_commands_a_protocol_lacks_are_refused(scale_pair: Factory) -> None:
 def test_noise_only_is_reported_not_fatal(
     scale_pair: Factory, recorder: Recorder, protocol: str
 ) -> None:
-    sim, scale = scale_pair(protocol, silence_s=0.5)
+    sim, scale = scale_pair(protocol, silence_s=0.3)
     sim.set_garbage(True)
     _, status = recorder.wait_status(DeviceState.ERROR)
     assert "unparseable" in status.detail and scale.running and scale.garbage > 0
@@ -167,7 +171,7 @@ def test_noise_only_is_reported_not_fatal(
 
 
 def test_silent_scale_goes_offline(scale_pair: Factory, recorder: Recorder) -> None:
-    sim, _ = scale_pair("nci", silence_s=0.5)
+    sim, _ = scale_pair("nci", silence_s=0.3)
     sim.set_state("offline")
     _, status = recorder.wait_status(DeviceState.ERROR)
     assert "no reply" in status.detail
