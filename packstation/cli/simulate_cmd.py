@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import threading
 from decimal import Decimal, InvalidOperation
 from types import FrameType
 
@@ -59,7 +60,8 @@ def _interrupt_on_sigterm() -> None:
     def handler(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, handler)
+    if threading.current_thread() is threading.main_thread():  # signals need the main thread
+        signal.signal(signal.SIGTERM, handler)
 
 
 def _note(text: str) -> None:
@@ -80,6 +82,7 @@ def run_scanner(args: argparse.Namespace) -> int:
             code = unescape_gs(line.rstrip("\r\n"))
             if code:
                 sim.send_bytes(args.prefix.encode() + code.encode() + suffix)
+        sim.drain()  # end of input: let the reader take the last scans before unplugging
     except KeyboardInterrupt:
         pass
     except (OSError, TimeoutError) as exc:

@@ -10,13 +10,16 @@ exactly like a USB device node vanishing. `reopen()` replugs: a new pty (a new
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
 import os
 import queue
 import random
 import select
 import shutil
+import struct
 import tempfile
+import termios
 import threading
 import time
 import tty
@@ -86,6 +89,12 @@ class PtyPort:
             shutil.rmtree(self._tmpdir, ignore_errors=True)
             self._tmpdir = None
 
+    def unread(self) -> int:
+        """Bytes written to the port that no reader has taken yet."""
+        if not self.is_open:
+            return 0
+        return int(struct.unpack("I", fcntl.ioctl(self.slave, termios.FIONREAD, b"\0" * 4))[0])
+
     def read(self) -> bytes:
         try:
             return os.read(self.master, 4096)
@@ -132,6 +141,15 @@ class ScannerSimulator:
             raise OSError("scanner simulator is unplugged")
         if self._pty.write(data, timeout) < len(data):
             raise TimeoutError(f"nobody read {self.port} for {timeout:g} s")
+
+    def drain(self, timeout: float = 2.0) -> bool:
+        """Wait until a reader has taken everything sent (closing first would lose it)."""
+        deadline = time.monotonic() + timeout
+        while self._pty.unread():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+        return True
 
     def close(self) -> None:
         self._pty.close()

@@ -201,7 +201,7 @@ class StationApp(App[None]):
         self.results_seen += 1
         self.state = result.state
         self.db_ok = self.runner.db_ok
-        if result.outcome is not None:
+        if result.outcome is not None and not result.outcome.quiet:
             self.outcome = result.outcome
             if result.outcome.bell:
                 self.bell()

@@ -236,7 +236,7 @@ class StationRunner:
                 else:
                     outcome = self._print_failed(error, record)
                     self.state = replace(self.state, alert=outcome)
-        if outcome.quiet and printed is None:
+        if outcome.quiet and printed is None and not isinstance(command, Scan):
             return  # nothing to show (e.g. a scale reading outside the weight step)
         self.on_result(RunResult(self.state, outcome, printed=printed, command=command))
 

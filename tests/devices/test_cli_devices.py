@@ -19,7 +19,7 @@ from packstation.devices.base import DeviceState
 from packstation.devices.serial_link import PortWorker
 from packstation.devices.serial_scanner import SerialScanner
 from packstation.devices.simulators import ScaleSimulator, ScannerSimulator
-from tests.devices.conftest import Recorder
+from tests.devices.conftest import Recorder, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,12 +60,10 @@ def first_line(proc: subprocess.Popen[str]) -> str:
     return line
 
 
-def test_simulators_and_probes_as_subprocesses(
-    processes: list[subprocess.Popen[str]], recorder: Recorder, drivers: list[PortWorker]
+def test_simulate_scale_and_probe_auto_as_subprocesses(
+    processes: list[subprocess.Popen[str]],
 ) -> None:
-    """`simulate scale` + `devices probe --auto` as two processes; `simulate scanner` read
-    by the driver in this process. Start-up (imports) dominates, so the simulators overlap."""
-    scale_sim = packstation(
+    sim = packstation(
         "simulate",
         "scale",
         "--protocol",
@@ -74,26 +72,10 @@ def test_simulators_and_probes_as_subprocesses(
         "2500",
         stdin=subprocess.DEVNULL,
     )
-    scan_sim = packstation("simulate", "scanner", "--suffix", "CRLF", stdin=subprocess.PIPE)
-    processes += [scale_sim, scan_sim]
-    scale_port, scan_port = first_line(scale_sim), first_line(scan_sim)
-    probe = packstation("devices", "probe", scale_port, "--auto", "--count", "2", "--json")
+    processes.append(sim)
+    port = first_line(sim)
+    probe = packstation("devices", "probe", port, "--auto", "--count", "2", "--json")
     processes.append(probe)
-
-    scanner = SerialScanner(
-        scan_port, suffix="CRLF", on_code=recorder.code, on_status=recorder.status
-    )
-    drivers.append(scanner)
-    scanner.start()
-    recorder.wait_status(DeviceState.CONNECTED)
-    assert scan_sim.stdin is not None
-    scan_sim.stdin.write("4601234567893\n0104601234567893215Ab<GS>91EE07\n")
-    scan_sim.stdin.flush()
-    assert recorder.wait_codes(2) == ["4601234567893", "0104601234567893215Ab\x1d91EE07"]
-    scan_sim.stdin.close()  # end of input ends the scanner simulator
-    assert scan_sim.wait(timeout=10) == 0
-    recorder.wait_status(DeviceState.DISCONNECTED)
-
     out, err = probe.communicate(timeout=30)
     assert probe.returncode == 0, err
     result = json.loads(out)
@@ -101,8 +83,40 @@ def test_simulators_and_probes_as_subprocesses(
     assert [(r["grams"], r["stable"], r["state"]) for r in result["readings"]] == [
         ("2500.000", True, "ok")
     ] * 2
-    scale_sim.send_signal(signal.SIGTERM)  # ends like Ctrl+C: exit 0, port and link removed
-    assert scale_sim.wait(timeout=10) == 0 and not os.path.lexists(scale_port)
+    sim.send_signal(signal.SIGTERM)  # ends like Ctrl+C: exit 0, port and link removed
+    assert sim.wait(timeout=10) == 0 and not os.path.lexists(port)
+
+
+def test_simulate_scanner_sends_stdin_lines(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    recorder: Recorder,
+    drivers: list[PortWorker],
+) -> None:
+    read_end, write_end = os.pipe()
+    monkeypatch.setattr(sys, "stdin", os.fdopen(read_end, "r"))
+    codes: list[int] = []
+    sim = threading.Thread(
+        target=lambda: codes.append(main(["simulate", "scanner", "--suffix", "CRLF"]))
+    )
+    sim.start()
+    printed: list[str] = []
+
+    def port_line() -> str:
+        printed.append(capsys.readouterr().out)
+        return "".join(printed).strip()
+
+    port = wait_for(port_line, what="the port line")
+    scanner = SerialScanner(port, suffix="CRLF", on_code=recorder.code, on_status=recorder.status)
+    drivers.append(scanner)
+    scanner.start()
+    recorder.wait_status(DeviceState.CONNECTED)
+    with os.fdopen(write_end, "w") as stdin:
+        stdin.write("4601234567893\n\n0104601234567893215Ab<GS>91EE07\n")
+    assert recorder.wait_codes(2) == ["4601234567893", "0104601234567893215Ab\x1d91EE07"]
+    sim.join(5)  # end of input ends the simulator and unplugs the port
+    assert codes == [0] and not os.path.lexists(port)
+    recorder.wait_status(DeviceState.DISCONNECTED)
 
 
 def test_probe_scanner_in_process(capsys: pytest.CaptureFixture[str]) -> None:
