@@ -10,6 +10,7 @@ from textual.widgets import Static
 
 from packstation.widgets.bars import StatusBar
 from packstation.widgets.result_panel import ResultPanel
+from packstation.widgets.text_line import TextLine
 
 
 class LoginScreen(Screen[None]):
@@ -20,10 +21,10 @@ class LoginScreen(Screen[None]):
             with Center():
                 yield Static(id="login-prompt")
             yield ResultPanel(id="result")
-        yield Static(id="keys")
+        yield TextLine(id="keys")
         yield StatusBar(id="status")
 
     def set_texts(self, title: str, prompt: str, keys: str) -> None:
         self.query_one("#login-title", Static).update(Text(title, style="bold"))
         self.query_one("#login-prompt", Static).update(Text(prompt))
-        self.query_one("#keys", Static).update(Text(keys, style="dim"))
+        self.query_one("#keys", TextLine).show_text(Text(keys, style="dim"))

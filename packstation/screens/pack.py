@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Static
+from textual.widgets import ContentSwitcher
 
 from packstation.widgets.bars import HeaderBar, StatusBar, StepBar
 from packstation.widgets.lines_table import LinesTable
 from packstation.widgets.panels import ChecklistPanel, WeightPanel
 from packstation.widgets.result_panel import ResultPanel
+from packstation.widgets.text_line import TextLine
 
 
 class PackScreen(Screen[None]):
@@ -21,6 +22,6 @@ class PackScreen(Screen[None]):
             yield LinesTable(id="lines")
             yield WeightPanel(id="weight")
             yield ChecklistPanel(id="checklist")
-        yield Static(id="progress")
-        yield Static(id="keys")
+        yield TextLine(id="progress")
+        yield TextLine(id="keys")
         yield StatusBar(id="status")

@@ -6,6 +6,7 @@ device drivers run their own threads, and both report through posted messages.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,7 +17,7 @@ from rich.text import Text
 from textual import events
 from textual.app import App
 from textual.binding import Binding
-from textual.widgets import ContentSwitcher, Static
+from textual.widgets import ContentSwitcher
 
 from packstation.devices.base import DeviceState, DeviceStatus
 from packstation.devices.base import ScaleReading as DeviceReading
@@ -37,7 +38,10 @@ from packstation.widgets.bars import HeaderBar, StatusBar, StepBar
 from packstation.widgets.lines_table import LinesTable
 from packstation.widgets.panels import ChecklistPanel, WeightPanel
 from packstation.widgets.result_panel import ResultPanel
+from packstation.widgets.text_line import TextLine
 from packstation.widgets.wedge import WedgeBuffer
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -91,6 +95,7 @@ class StationApp(App[None]):
         self.db_ok = True
         #: Results rendered so far (tests and the latency benchmark wait on it).
         self.results_seen = 0
+        self._render_pending = False
         self.runner = StationRunner(
             setup.db,
             setup.station_id,
@@ -140,6 +145,7 @@ class StationApp(App[None]):
             self._render_typing()
 
     def on_scanner_line(self, message: ScannerLine) -> None:
+        log.debug("ui: scanner line %r", message.text)
         self.submit_text(message.text)
 
     def submit_text(self, text: str) -> None:
@@ -199,6 +205,7 @@ class StationApp(App[None]):
     async def on_workflow_updated(self, message: WorkflowUpdated) -> None:
         result: RunResult = message.result
         self.results_seen += 1
+        log.debug("ui: result %s", result.outcome.message.key if result.outcome else None)
         self.state = result.state
         self.db_ok = self.runner.db_ok
         if result.outcome is not None and not result.outcome.quiet:
@@ -214,6 +221,13 @@ class StationApp(App[None]):
             await self.switch_screen(PackScreen())
         elif not logged_in and isinstance(self.screen, PackScreen):
             await self.switch_screen(LoginScreen())
+        # A burst of results (500 codes in one write) renders once, not 500 times.
+        if not self._render_pending:
+            self._render_pending = True
+            self.call_later(self._render_now)
+
+    def _render_now(self) -> None:
+        self._render_pending = False
         self.render_all()
 
     def _tick_clock(self) -> None:
@@ -240,11 +254,12 @@ class StationApp(App[None]):
             screen.query_one(StepBar).render_state(self.state, self.locale)
             self._render_body()
             self._render_progress()
-            screen.query_one("#keys", Static).update(Text(self._keys_line(), style="dim"))
+            screen.query_one("#keys", TextLine).show_text(Text(self._keys_line(), style="dim"))
         else:
             return
         self._render_result()
         self._render_devices()
+        log.debug("ui: rendered")
 
     def _keys_line(self) -> str:
         if self.setup.simulators:  # the demo's own keys replace the exception keys' legend
@@ -296,7 +311,7 @@ class StationApp(App[None]):
             filled = int(10 * done / total) if total else 10
             text.append(self.tr("ui.units", done=done, total=total) + "  ")
             text.append("▓" * filled + "░" * (10 - filled), style="green")
-        screen.query_one("#progress", Static).update(text)
+        screen.query_one("#progress", TextLine).show_text(text)
 
     def _render_typing(self) -> None:
         if isinstance(self.screen, PackScreen):

@@ -196,6 +196,7 @@ class StationRunner:
         return decision
 
     def _handle(self, command: Command) -> None:
+        log.debug("runner: start %s", type(command).__name__)
         attempts = NEXT_RETRIES if command == Key(Action.NEXT) else 1
         for attempt in range(attempts):
             try:
@@ -225,6 +226,7 @@ class StationRunner:
                 return
             break
         self.db_ok = True
+        log.debug("runner: committed")
         self.state = apply(self.state, decision)
         printed = None
         outcome = decision.outcome

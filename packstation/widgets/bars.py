@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from rich.text import Text
-from textual.widgets import Static
 
 from packstation.devices.base import DeviceState, DeviceStatus
 from packstation.domain.text import printable
 from packstation.domain.workflow import PackState, Step
 from packstation.domain.workflow.state import ORDER_STEPS
 from packstation.i18n import Msg, t
+from packstation.widgets.text_line import TextLine
 
 
 def countdown(ship_by: datetime | None, now: datetime, locale: str) -> Text:
@@ -31,7 +31,7 @@ def countdown(ship_by: datetime | None, now: datetime, locale: str) -> Text:
     return Text(text, style="bold yellow" if minutes < 120 else "")
 
 
-class HeaderBar(Static):
+class HeaderBar(TextLine):
     DEFAULT_CSS = "HeaderBar { height: 1; background: $panel; }"
 
     def render_state(self, station: str, state: PackState, now: datetime, locale: str) -> None:
@@ -44,10 +44,10 @@ class HeaderBar(Static):
             text.append(printable(order.id, limit=20), style="bold")
             text.append(f"  {printable(order.city, limit=16)}  ")
             text.append_text(countdown(order.ship_by, now, locale))
-        self.update(text)
+        self.show_text(text)
 
 
-class StepBar(Static):
+class StepBar(TextLine):
     DEFAULT_CSS = "StepBar { height: 1; }"
 
     def render_state(self, state: PackState, locale: str) -> None:
@@ -74,7 +74,7 @@ class StepBar(Static):
         ):
             text.append("   ")
             text.append(t(Msg(f"step.{state.step.value}"), locale).upper(), style="bold magenta")
-        self.update(text)
+        self.show_text(text)
 
 
 _DOT = {
@@ -85,7 +85,7 @@ _DOT = {
 }
 
 
-class StatusBar(Static):
+class StatusBar(TextLine):
     """Device and database state: a packer sees at once why a scan did nothing."""
 
     DEFAULT_CSS = "StatusBar { height: 1; background: $panel; }"
@@ -108,8 +108,4 @@ class StatusBar(Static):
             text.append("  ")
         text.append("● " if db_ok else "✗ ", style="green" if db_ok else "bold red")
         text.append(t(Msg("ui.device.db" if db_ok else "ui.db_down"), locale))
-        if text != self._last:  # the scale reports 5 times a second: repaint only on change
-            self._last = text
-            self.update(text)
-
-    _last: Text | None = None
+        self.show_text(text)

@@ -5,18 +5,18 @@ from __future__ import annotations
 from decimal import Decimal
 
 from rich.text import Text
-from textual.widgets import Static
 
 from packstation.devices.base import ScaleReading
 from packstation.domain.workflow import PackState
 from packstation.i18n import Msg, t
+from packstation.widgets.text_line import TextLine
 
 
 def kg(grams: Decimal) -> str:
     return f"{grams / 1000:.3f} kg"
 
 
-class ChecklistPanel(Static):
+class ChecklistPanel(TextLine):
     DEFAULT_CSS = "ChecklistPanel { height: 1fr; padding: 0 1; }"
 
     def render_state(self, state: PackState, locale: str) -> None:
@@ -33,10 +33,10 @@ class ChecklistPanel(Static):
             if not done and state.order:
                 text.append(f"   DOC:{kind}:{state.order.id}", style="dim")
             text.append("\n")
-        self.update(text)
+        self.show_text(text)
 
 
-class WeightPanel(Static):
+class WeightPanel(TextLine):
     DEFAULT_CSS = "WeightPanel { height: 1fr; padding: 0 1; }"
 
     def render_weight(self, state: PackState, reading: ScaleReading | None, locale: str) -> None:
@@ -72,4 +72,4 @@ class WeightPanel(Static):
                 ),
                 style="green" if state.weight_ok else "bold red",
             )
-        self.update(text)
+        self.show_text(text)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
 
 from packstation.domain.text import printable
+from packstation.widgets.text_line import TextLine
 
 
-class ResultPanel(Static):
+class ResultPanel(TextLine):
     """Everything shown is a `Text`, never markup: a scanned `[red]x[/]` stays literal."""
 
     DEFAULT_CSS = """
@@ -32,4 +32,4 @@ class ResultPanel(Static):
             body.append(printable(code, limit=70))
         body.append("\n  ")
         body.append(hint, style="italic")
-        self.update(body)
+        self.show_text(body)

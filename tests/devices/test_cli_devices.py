@@ -84,7 +84,7 @@ def test_simulate_scale_and_probe_auto_as_subprocesses(
         ("2500.000", True, "ok")
     ] * 2
     sim.send_signal(signal.SIGTERM)  # ends like Ctrl+C: exit 0, port and link removed
-    assert sim.wait(timeout=10) == 0 and not os.path.lexists(port)
+    assert sim.wait(timeout=10) == 0 and not os.path.lexists(os.path.dirname(port))
 
 
 def test_simulate_scanner_sends_stdin_lines(
@@ -115,7 +115,7 @@ def test_simulate_scanner_sends_stdin_lines(
         stdin.write("4601234567893\n\n0104601234567893215Ab<GS>91EE07\n")
     assert recorder.wait_codes(2) == ["4601234567893", "0104601234567893215Ab\x1d91EE07"]
     sim.join(5)  # end of input ends the simulator and unplugs the port
-    assert codes == [0] and not os.path.lexists(port)
+    assert codes == [0] and not os.path.lexists(os.path.dirname(port))
     recorder.wait_status(DeviceState.DISCONNECTED)
 
 

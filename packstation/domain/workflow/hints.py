@@ -28,7 +28,7 @@ def hint_for(state: PackState, rules: PackRules) -> Msg:
     if step is Step.CLOSED:
         return Msg("hint.closed", {"order": state.closed_order or ""})
     if step is Step.ITEMS:
-        open_lines = [line for line in state.lines if state.remaining(line) > 0]
+        open_lines = state.open_lines(limit=_MAX_SKUS + 1)
         skus = ", ".join(line.sku for line in open_lines[:_MAX_SKUS])
         if len(open_lines) > _MAX_SKUS:
             skus += ", …"

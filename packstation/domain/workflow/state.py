@@ -13,6 +13,8 @@ are not facts and are not restored by ``replay``; ``durable()`` drops them.
 from __future__ import annotations
 
 import enum
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -223,12 +225,10 @@ class PackState:
         return self.order.lines if self.order else ()
 
     def packed(self, line_id: int) -> int:
-        return sum(1 for s in self.scans if s.line_id == line_id)
+        return _tally_scans(self.scans).get(line_id, 0)
 
     def shorted(self, line_id: int) -> int:
-        return sum(
-            d.qty for d in self.defects if d.line_id == line_id and d.resolution == SHIP_SHORT
-        )
+        return _tally_shorts(self.defects).get(line_id, 0)
 
     def required(self, line: LineView) -> int:
         """Units of the line that will ship: ordered minus short-shipped."""
@@ -237,9 +237,33 @@ class PackState:
     def remaining(self, line: LineView) -> int:
         return max(self.required(line) - self.packed(line.line_id), 0)
 
+    def open_lines(self, limit: int | None = None) -> list[LineView]:
+        """Lines still waiting for units, in order; at most ``limit`` of them.
+
+        A tight loop over the tallies: it runs on every scan of 2,000-line orders.
+        """
+        packed, shorted = _tally_scans(self.scans), _tally_shorts(self.defects)
+        found: list[LineView] = []
+        for line in self.lines:
+            lid = line.line_id
+            if line.qty - shorted.get(lid, 0) - packed.get(lid, 0) > 0:
+                found.append(line)
+                if limit is not None and len(found) >= limit:
+                    break
+        return found
+
+    def line_counts(
+        self, lines: Iterable[LineView] | None = None
+    ) -> Iterator[tuple[LineView, int, int]]:
+        """(line, packed, required) for each line, from one tally of the scans (for screens)."""
+        packed, shorted = _tally_scans(self.scans), _tally_shorts(self.defects)
+        for line in self.lines if lines is None else lines:
+            lid = line.line_id
+            yield line, packed.get(lid, 0), max(line.qty - shorted.get(lid, 0), 0)
+
     @property
     def items_complete(self) -> bool:
-        return all(self.remaining(line) == 0 for line in self.lines)
+        return not self.open_lines(limit=1)
 
     @property
     def units_packed(self) -> int:
@@ -247,7 +271,8 @@ class PackState:
 
     @property
     def units_required(self) -> int:
-        return sum(self.required(line) for line in self.lines)
+        shorted = _tally_shorts(self.defects)
+        return sum(max(line.qty - shorted.get(line.line_id, 0), 0) for line in self.lines)
 
     @property
     def markings(self) -> frozenset[str]:
@@ -257,8 +282,13 @@ class PackState:
     @property
     def expected_weight_g(self) -> Decimal:
         """Units in the parcel times their weight, plus the box tare (if a box is chosen)."""
+        packed = _tally_scans(self.scans)
         items = sum(
-            (line.unit_weight_g * self.packed(line.line_id) for line in self.lines),
+            (
+                line.unit_weight_g * packed[line.line_id]
+                for line in self.lines
+                if line.line_id in packed
+            ),
             Decimal(0),
         )
         return items + (self.box.tare_g if self.box else Decimal(0))
@@ -312,3 +342,37 @@ class PackState:
             or self.defects
             or self.parcel
         )
+
+
+# Per-line tallies, memoised on the (immutable) tuples they are computed from:
+# a 2,000-line order asks for every line's count on every scan, and counting the
+# whole scan list each time made that quadratic. Keyed by identity and holding
+# the tuple itself, so a recycled id can never return a stale tally.
+_TALLIES: dict[int, tuple[object, Counter[int]]] = {}
+_TALLY_LIMIT = 256
+
+
+def _memo(key: object, compute: Callable[[], Counter[int]]) -> Counter[int]:
+    hit = _TALLIES.get(id(key))
+    if hit is not None and hit[0] is key:
+        return hit[1]
+    counts = compute()
+    if len(_TALLIES) >= _TALLY_LIMIT:
+        _TALLIES.clear()
+    _TALLIES[id(key)] = (key, counts)
+    return counts
+
+
+def _tally_scans(scans: tuple[AcceptedScan, ...]) -> Counter[int]:
+    return _memo(scans, lambda: Counter(s.line_id for s in scans))
+
+
+def _tally_shorts(defects: tuple[DefectEntry, ...]) -> Counter[int]:
+    def count() -> Counter[int]:
+        counts: Counter[int] = Counter()
+        for d in defects:
+            if d.resolution == SHIP_SHORT:
+                counts[d.line_id] += d.qty
+        return counts
+
+    return _memo(defects, count)
