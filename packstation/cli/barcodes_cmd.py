@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-
-from sqlalchemy import select
+from typing import TYPE_CHECKING
 
 from packstation.cli.common import CliError, add_db_option, config_of, database_of, say
 from packstation.domain.rules import PackRules
 from packstation.domain.workflow.commands import Action
 from packstation.domain.workflow.model import DefectKind
-from packstation.labels.sheets import SheetError, SheetItem, write_sheet
-from packstation.models import Operator, Order
+
+if TYPE_CHECKING:  # Pillow and python-barcode load only when a sheet is printed
+    from packstation.labels.sheets import SheetItem
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,17 +25,26 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def command_items() -> list[SheetItem]:
+    from packstation.labels.sheets import SheetItem
+
     items = [SheetItem(f"CMD:{a.value}", f"CMD:{a.value}") for a in Action]
     items += [SheetItem(f"defect: {k.value}", f"CMD:{k.name}") for k in DefectKind]
     return items
 
 
 def box_items(rules: PackRules) -> list[SheetItem]:
+    from packstation.labels.sheets import SheetItem
+
     return [SheetItem(f"{b.code}  {b.name}", b.code) for b in rules.boxes]
 
 
 def order_items(args: argparse.Namespace, rules: PackRules) -> list[SheetItem]:
     """Per order: its id, its tote, its documents and every item barcode."""
+    from sqlalchemy import select
+
+    from packstation.labels.sheets import SheetItem
+    from packstation.models import Order
+
     db = database_of(args)
     items: list[SheetItem] = []
     try:
@@ -56,6 +65,11 @@ def order_items(args: argparse.Namespace, rules: PackRules) -> list[SheetItem]:
 
 
 def badge_items(args: argparse.Namespace) -> list[SheetItem]:
+    from sqlalchemy import select
+
+    from packstation.labels.sheets import SheetItem
+    from packstation.models import Operator
+
     db = database_of(args)
     try:
         with db.sessions() as session:
@@ -66,6 +80,8 @@ def badge_items(args: argparse.Namespace) -> list[SheetItem]:
 
 
 def run_barcodes(args: argparse.Namespace) -> int:
+    from packstation.labels.sheets import SheetError, write_sheet
+
     rules = PackRules.from_config(config_of(args).raw)
     if args.sheet == "commands":
         items = command_items()

@@ -64,11 +64,10 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from biip.gs1_element_strings import GS1ElementString
-from biip.gs1_messages import GS1Message
-from biip.symbology import ISOSymbology
-from biip.upc import Upc
+if TYPE_CHECKING:  # biip loads its GS1 tables on import (~0.15 s): done lazily, off start-up
+    from biip.gs1_element_strings import GS1ElementString
 
 __all__ = [
     "GS",
@@ -161,7 +160,8 @@ class ScannedCode:
 # zero-width); Cs: lone surrogates (not encodable); Zl/Zp: line/paragraph separators.
 _STRIP_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 
-_ISO_LETTERS = frozenset(s.value for s in ISOSymbology)
+#: AIM/ISO symbology letters (biip.symbology.ISOSymbology; a test keeps them equal).
+_ISO_LETTERS = frozenset("ABCDEFGHIKLMNOPQRSTUXYZcdeopsz")
 
 _AIM_NAMES: dict[str, str] = {
     "C1": "GS1-128",
@@ -235,6 +235,8 @@ def _short(message: str) -> str:
 
 def _upc_e(digits: str) -> tuple[str | None, str | None]:
     """(GTIN-14, error) for a 6/7/8-digit UPC-E, expanded by biip."""
+    from biip.upc import Upc
+
     try:
         return Upc.parse(digits).as_gtin_14(), None
     except Exception as exc:  # biip raises ParseError, asserts on odd input
@@ -447,6 +449,8 @@ def _gs1(base: ScannedCode, core: str, aim_code: str | None) -> ScannedCode | No
     elements: Sequence[GS1ElementString] | None = None
     error = "no GS1 application identifier"
     if core[:2].isdigit() or core.startswith("("):
+        from biip.gs1_messages import GS1Message
+
         try:
             if core.startswith("("):
                 elements = GS1Message.parse_hri(core).element_strings

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from packstation.devices.base import Printer, PrintError
+from packstation.domain.codes import parse_code
 from packstation.domain.rules import PackRules
 from packstation.domain.workflow import (
     Action,
@@ -40,7 +41,6 @@ from packstation.domain.workflow import (
 from packstation.domain.workflow.records import LabelPrinted
 from packstation.i18n import Msg
 from packstation.labels.content import LabelData
-from packstation.labels.images import render_png
 from packstation.labels.zpl import render_zpl
 from packstation.models import Event, Order
 from packstation.models.base import utcnow
@@ -127,6 +127,7 @@ class StationRunner:
 
     def _run(self) -> None:
         self._recover()
+        parse_code("]C101" + "04601234567893")  # load the GS1 tables now, not on the first scan
         while True:
             try:
                 command = self._queue.get(timeout=HEARTBEAT_S)
@@ -286,6 +287,8 @@ class StationRunner:
             items=self.state.units_packed,
         )
         if self.label_format == "png":
+            from packstation.labels.images import render_png  # Pillow only when needed
+
             return render_png(label)
         return render_zpl(label).encode("utf-8")
 

@@ -562,3 +562,11 @@ def test_intake_and_scan_agree_on_digits(digits: str) -> None:
         assert gtin14(digits) == code.gtin
     else:
         assert barcode_problem(digits) is None  # no check digit to verify
+
+
+def test_aim_letters_match_biip() -> None:
+    from biip.symbology import ISOSymbology
+
+    from packstation.domain import codes
+
+    assert frozenset(s.value for s in ISOSymbology) == codes._ISO_LETTERS

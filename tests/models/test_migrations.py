@@ -78,3 +78,9 @@ def test_unreachable_database_is_one_clear_line() -> None:
     with pytest.raises(DatabaseError, match="cannot use database") as info:
         open_database(url)
     assert "\n" not in str(info.value)
+
+
+def test_head_constant_matches_the_migrations_folder() -> None:
+    from packstation.models.db import HEAD
+
+    assert head_revision() == HEAD
