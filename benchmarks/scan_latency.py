@@ -54,7 +54,8 @@ class Floor(App):
     def compose(self):
         yield Static("ready", id="out")
     def on_mount(self):
-        self.scanner = SerialScanner(sys.argv[1], on_code=lambda t: self.call_from_thread(self.show, t))
+        show = lambda t: self.call_from_thread(self.show, t)
+        self.scanner = SerialScanner(sys.argv[1], on_code=show)
         self.scanner.start()
     def show(self, text):
         self.query_one("#out", Static).update(text)
