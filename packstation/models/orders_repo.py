@@ -279,12 +279,8 @@ def _event(kind: str, order_id: str, now: datetime, payload: dict[str, Any]) -> 
 def _queue_correction_request(
     session: Session, order: OrderData, problems: list[Problem], digest: str, now: datetime
 ) -> None:
-    bad = {p.field for p in problems}
     channel, recipient = customer_channel(
-        order.customer.email,
-        order.customer.phone,
-        email_ok="customer.email" not in bad,
-        phone_ok="customer.phone" not in bad,
+        order.customer.email, order.customer.phone, (p.field for p in problems)
     )
     enqueue(
         session,

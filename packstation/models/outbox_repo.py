@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -12,15 +13,17 @@ from packstation.models.base import utcnow
 from packstation.models.outbox import Notification
 
 
-def customer_channel(email: str, phone: str, email_ok: bool, phone_ok: bool) -> tuple[str, str]:
+def customer_channel(email: str, phone: str, problem_fields: Iterable[str]) -> tuple[str, str]:
     """Where to reach the buyer: email, else SMS, else their marketplace account.
 
-    An order that needs correction may have no usable contact at all; the
-    marketplace account always exists, so the message is never dropped.
+    A contact named in the order's intake problems is not used. An order that
+    needs correction may have no usable contact at all; the marketplace account
+    always exists, so the message is never dropped.
     """
-    if email_ok and email:
+    bad = set(problem_fields)
+    if email and "customer.email" not in bad:
         return "email", email
-    if phone_ok and phone:
+    if phone and "customer.phone" not in bad:
         return "sms", phone
     return "marketplace", ""
 

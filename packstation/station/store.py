@@ -268,11 +268,9 @@ class StationStore:
         order = session.get(Order, record.order_id)
         if order is None:
             return
-        bad = {p.get("field") for p in order.problems}
         channel, recipient = customer_channel(
-            order.email, order.phone,
-            email_ok="customer.email" not in bad, phone_ok="customer.phone" not in bad,
-        )  # fmt: skip
+            order.email, order.phone, (p.get("field", "") for p in order.problems)
+        )
         enqueue(
             session,
             key=record.key,
