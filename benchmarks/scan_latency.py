@@ -324,6 +324,7 @@ def main() -> None:
         f"in order: {stored == burst}"
     )
     print(f"start to ready: {start_to_ready:.2f} s")
+    print("slowest 3-line scans (ms):", [round(x) for x in sorted(ms3)[-8:]])
     checks = {
         "p99 <= 25 ms": p99_3 <= 25,
         "p99 <= 1.6x floor": p99_3 <= 1.6 * p99_floor,

@@ -34,7 +34,7 @@ async def test_happy_path_by_scans_alone(
             await scan(pilot, code)
             assert "✓" in panel_text(app), panel_text(app)
         table = app.screen.query_one(LinesTable)
-        assert table.row_count == 3
+        assert table.rows_shown == 3
         await scan(pilot, "BOX:M")
         assert app.state.step is Step.WEIGHT
         before = app.results_seen
