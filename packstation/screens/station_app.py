@@ -6,6 +6,7 @@ device drivers run their own threads, and both report through posted messages.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -120,6 +121,13 @@ class StationApp(App[None]):
         self.runner.start()
         self.set_interval(1.0, self._tick_clock)
         self.render_all()
+        self.call_after_refresh(self._settle_memory)
+
+    def _settle_memory(self) -> None:
+        """Objects alive after start-up live as long as the app: move them out of the
+        collector's way, so a full collection never lands in the middle of a scan."""
+        gc.collect()
+        gc.freeze()
 
     def _wire(self, name: str, device: Any) -> None:
         post = self.post_message

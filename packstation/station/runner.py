@@ -178,6 +178,7 @@ class StationRunner:
         try:
             with self.db.unit_of_work() as session:
                 self.store.touch_station(session, self.clock())
+            self.db.checkpoint()
             if not self.db_ok:
                 self.db_ok = True
                 self.on_result(RunResult(self.state, None))
