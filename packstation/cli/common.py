@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packstation.config import StationConfig, load_config, resolve_db_url
-from packstation.models.db import Database, open_database
+
+if TYPE_CHECKING:
+    from packstation.models.db import Database
 
 
 class CliError(Exception):
@@ -29,6 +32,8 @@ def config_of(args: argparse.Namespace) -> StationConfig:
 
 
 def database_of(args: argparse.Namespace) -> Database:
+    from packstation.models.db import open_database  # SQLAlchemy only for commands that use it
+
     return open_database(resolve_db_url(getattr(args, "db", None), config_of(args)))
 
 

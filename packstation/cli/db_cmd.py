@@ -6,7 +6,6 @@ import argparse
 
 from packstation.cli.common import add_db_option, config_of, say
 from packstation.config import resolve_db_url
-from packstation.models.db import current_revision, head_revision, make_engine, upgrade
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -21,6 +20,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run_upgrade(args: argparse.Namespace) -> int:
+    from packstation.models.db import current_revision, make_engine, upgrade
+
     url = resolve_db_url(args.db, config_of(args))
     engine = make_engine(url)
     try:
@@ -38,6 +39,8 @@ def run_upgrade(args: argparse.Namespace) -> int:
 
 
 def run_current(args: argparse.Namespace) -> int:
+    from packstation.models.db import current_revision, head_revision, make_engine
+
     engine = make_engine(resolve_db_url(args.db, config_of(args)))
     try:
         say(f"{current_revision(engine) or 'empty'} (head {head_revision()})")

@@ -8,8 +8,6 @@ import os
 import sys
 from collections.abc import Sequence
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from packstation import __version__
 from packstation.cli import (
     barcodes_cmd,
@@ -24,7 +22,7 @@ from packstation.cli import (
 from packstation.cli.common import CliError
 from packstation.config import ConfigError
 from packstation.domain.rules import RulesError
-from packstation.models.db import DatabaseError, describe_db_error
+from packstation.errors import DatabaseError, describe_db_error
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,7 +66,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CliError, ConfigError, DatabaseError, RulesError) as exc:
         print(f"packstation: {exc}", file=sys.stderr)
         return 1
-    except SQLAlchemyError as exc:
+    except Exception as exc:
+        if not type(exc).__module__.startswith("sqlalchemy"):
+            raise
         print(f"packstation: database error: {describe_db_error(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

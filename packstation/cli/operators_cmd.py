@@ -6,12 +6,9 @@ import argparse
 import getpass
 import sys
 
-from sqlalchemy import select
-
 from packstation.cli.common import CliError, add_db_option, database_of, say
 from packstation.domain.pins import PinError, hash_pin
-from packstation.models.operators_repo import OperatorError, add_operator
-from packstation.models.people import Operator, Role
+from packstation.domain.workflow.model import LEAD_ROLES
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -20,7 +17,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add = osub.add_parser("add", help="register a badge")
     add.add_argument("--badge", required=True)
     add.add_argument("--name", required=True)
-    add.add_argument("--role", required=True, choices=[r.value for r in Role])
+    add.add_argument("--role", required=True, choices=["packer", *sorted(LEAD_ROLES)])
     pin = add.add_mutually_exclusive_group()
     pin.add_argument("--pin", action="store_true", help="ask for a PIN (not echoed)")
     pin.add_argument("--pin-stdin", action="store_true", help="read the PIN from stdin")
@@ -43,6 +40,8 @@ def read_pin(args: argparse.Namespace) -> str | None:
 
 
 def run_add(args: argparse.Namespace) -> int:
+    from packstation.models.operators_repo import OperatorError, add_operator
+
     pin = read_pin(args)
     try:
         pin_hash = hash_pin(pin) if pin is not None else None
@@ -63,6 +62,10 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from packstation.models.people import Operator
+
     db = database_of(args)
     try:
         with db.sessions() as session:

@@ -6,6 +6,7 @@ import argparse
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packstation.cli.common import CliError, add_db_option, database_of, say
 from packstation.domain.codes import barcode_problem
@@ -13,7 +14,9 @@ from packstation.domain.intake import OrderFileError, iter_orders
 from packstation.domain.orders import OrderData, OrderStatus, Problem
 from packstation.domain.text import printable
 from packstation.domain.validation import validate_order
-from packstation.models.orders_repo import ImportReport, import_orders, list_orders
+
+if TYPE_CHECKING:
+    from packstation.models.orders_repo import ImportReport
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -43,6 +46,8 @@ def validate(order: OrderData) -> list[Problem]:
 
 def import_file(args: argparse.Namespace, path: Path) -> ImportReport:
     """Orders are streamed into one transaction: a file error at any point rolls all back."""
+    from packstation.models.orders_repo import import_orders
+
     if not path.is_file():
         raise CliError(f"{path}: cannot read: no such file")
     db = database_of(args)
@@ -85,6 +90,8 @@ def _fmt_time(value: datetime | None) -> str:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    from packstation.models.orders_repo import list_orders
+
     db = database_of(args)
     try:
         with db.sessions() as session:

@@ -9,18 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from packstation.cli.common import CliError, add_db_option, config_of, say
-from packstation.cli.orders_cmd import validate
 from packstation.config import StationConfig, load_config, resolve_db_url
 from packstation.devices.base import PrintError
 from packstation.devices.printer import open_printer
 from packstation.devices.serial_scale import SerialScale
 from packstation.devices.serial_scanner import SerialScanner, is_keyboard
-from packstation.domain.intake import read_orders
-from packstation.domain.pins import hash_pin
 from packstation.domain.rules import PackRules
-from packstation.models.db import open_database
-from packstation.models.operators_repo import add_operator
-from packstation.models.orders_repo import import_orders, list_orders
 from packstation.station.demo import DEMO_LEAD, DEMO_LEAD_PIN, DEMO_PACKER
 
 
@@ -86,7 +80,6 @@ def run_station(args: argparse.Namespace) -> int:
 
     cfg = config_of(args)
     rules = PackRules.from_config(cfg.raw)
-    db = open_database(resolve_db_url(args.db, cfg))
     printer_cfg = _section(cfg, "printer")
     target = args.printer or printer_cfg.get("target")
     try:
@@ -94,7 +87,8 @@ def run_station(args: argparse.Namespace) -> int:
     except PrintError as exc:
         raise CliError(f"printer {target}: {exc}") from exc
     setup = StationSetup(
-        db=db,
+        # Opened by the station's worker thread: the screen is up before SQLAlchemy loads.
+        db=resolve_db_url(args.db, cfg),
         station_id=args.station or cfg.station_id,
         station_name=cfg.station_name,
         rules=rules,
@@ -103,10 +97,7 @@ def run_station(args: argparse.Namespace) -> int:
         printer=printer,
         label_format=args.label_format or str(printer_cfg.get("format", "zpl")),
     )
-    try:
-        StationApp(setup).run()
-    finally:
-        db.dispose()
+    StationApp(setup).run()
     return 0
 
 
@@ -116,6 +107,13 @@ def sample_files() -> list[Path]:
 
 
 def create_demo_database(where: Path) -> str:
+    from packstation.cli.orders_cmd import validate
+    from packstation.domain.intake import read_orders
+    from packstation.domain.pins import hash_pin
+    from packstation.models.db import open_database
+    from packstation.models.operators_repo import add_operator
+    from packstation.models.orders_repo import import_orders, list_orders
+
     url = f"sqlite:///{where / 'packstation.db'}"
     db = open_database(url)
     try:
@@ -145,6 +143,7 @@ def run_demo(args: argparse.Namespace) -> int:
     if args.setup_only:
         return 0
     from packstation.devices.simulators import ScaleSimulator, ScannerSimulator
+    from packstation.models.db import open_database
     from packstation.screens.station_app import StationApp, StationSetup
 
     config = load_config(Path(str(resources.files("packstation.data") / "station-sample.toml")))

@@ -12,16 +12,16 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from packstation.errors import DatabaseError, describe_db_error
+
 if TYPE_CHECKING:  # Alembic is imported only to migrate: a station starts faster without it
     from alembic.config import Config
+
+__all__ = ["HEAD", "Database", "DatabaseError", "describe_db_error", "open_database", "upgrade"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: The newest migration; a test checks it against the migrations folder.
 HEAD = "0001"
-
-
-class DatabaseError(Exception):
-    """A database problem worth one line to the user (no traceback)."""
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -143,10 +143,3 @@ def open_database(url: str, *, auto_upgrade: bool | None = None) -> Database:
             f"cannot use database {engine.url!r}: {describe_db_error(exc)}"
         ) from exc
     return Database(engine)
-
-
-def describe_db_error(exc: BaseException) -> str:
-    """The first line of the driver's message, without SQLAlchemy's boilerplate."""
-    orig = getattr(exc, "orig", None) or exc
-    text = str(orig).strip().splitlines()
-    return text[0] if text else type(orig).__name__

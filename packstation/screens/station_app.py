@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import events
@@ -27,20 +27,21 @@ from packstation.domain.rules import PackRules
 from packstation.domain.workflow import Action, Key, Outcome, PackState, Scan, Step
 from packstation.domain.workflow import ScaleReading as WorkflowReading
 from packstation.i18n import Msg, t
-from packstation.models.base import utcnow
-from packstation.models.db import Database
 from packstation.screens.login import LoginScreen
 from packstation.screens.messages import DeviceChanged, ScaleUpdate, ScannerLine, WorkflowUpdated
 from packstation.screens.pack import PackScreen
 from packstation.station.demo import WRONG_ITEM, next_action
 from packstation.station.input import command_for_text, masked
-from packstation.station.runner import DeviceNote, RunResult, StationRunner
+from packstation.station.runner import DeviceNote, RunResult, StationRunner, utcnow
 from packstation.widgets.bars import HeaderBar, StatusBar, StepBar
 from packstation.widgets.lines_table import LinesTable
 from packstation.widgets.panels import ChecklistPanel, WeightPanel
 from packstation.widgets.result_panel import ResultPanel
 from packstation.widgets.text_line import TextLine
 from packstation.widgets.wedge import WedgeBuffer
+
+if TYPE_CHECKING:
+    from packstation.models.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,8 @@ log = logging.getLogger(__name__)
 class StationSetup:
     """Everything the app needs, built by the CLI (`run`, `demo`) or a test."""
 
-    db: Database
+    #: An open database, or its URL (then the runner opens it off the UI thread).
+    db: Database | str
     station_id: str
     rules: PackRules
     locale: str = "ru"

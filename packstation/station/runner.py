@@ -6,6 +6,9 @@ committed; on any database error the packer sees "not recorded — scan again"
 and the state stays where it was. Blocking work (database, printer) never runs
 on the UI loop: the UI only calls `submit` and receives `RunResult`s through
 the callback (which the Textual app turns into a posted message).
+
+Everything that needs SQLAlchemy is in `backend.py`, imported by the worker
+thread itself, so the first screen is up before the database stack is loaded.
 """
 
 from __future__ import annotations
@@ -15,10 +18,8 @@ import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
-
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import Session
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from packstation.devices.base import Printer, PrintError
 from packstation.domain.codes import parse_code
@@ -26,7 +27,6 @@ from packstation.domain.rules import PackRules
 from packstation.domain.workflow import (
     Action,
     Command,
-    Decision,
     Key,
     Outcome,
     PackState,
@@ -34,19 +34,22 @@ from packstation.domain.workflow import (
     Scan,
     Tick,
     apply,
-    decide,
     hint_for,
     replay,
 )
 from packstation.domain.workflow.records import LabelPrinted
+from packstation.errors import describe_db_error
 from packstation.i18n import Msg
-from packstation.labels.content import LabelData
 from packstation.labels.zpl import render_zpl
-from packstation.models import Event, Order
-from packstation.models.base import utcnow
-from packstation.models.db import Database, describe_db_error
-from packstation.station.context import DbContext
-from packstation.station.store import ClaimConflict, StationStore
+
+if TYPE_CHECKING:
+    from packstation.models.db import Database
+    from packstation.station.backend import StationBackend
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +85,7 @@ class RunResult:
 class StationRunner:
     def __init__(
         self,
-        db: Database,
+        db: Database | str,
         station_id: str,
         rules: PackRules,
         on_result: Callable[[RunResult], None],
@@ -100,11 +103,12 @@ class StationRunner:
         self.label_format = label_format
         self.station_name = station_name
         self.clock = clock
-        self.store = StationStore(station_id)
+        self.backend: StationBackend | None = None
         self.state = PackState()
         self._queue: queue.Queue[Command | DeviceNote | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name=f"station-{station_id}", daemon=True)
         self.db_ok = True
+        self.recovered = False
         self.devices: dict[str, dict[str, str]] = {}
 
     # --- called from the UI thread ---------------------------------------------------
@@ -126,6 +130,11 @@ class StationRunner:
     # --- the worker thread -------------------------------------------------------------
 
     def _run(self) -> None:
+        from packstation.station.backend import StationBackend
+
+        self.backend = StationBackend(
+            self.db, self.station_id, self.rules, self.clock, self.station_name
+        )
         self._recover()
         parse_code("]C101" + "04601234567893")  # load the GS1 tables now, not on the first scan
         while True:
@@ -145,86 +154,86 @@ class StationRunner:
                 log.exception("station worker: command %r failed", command)
                 self._report_error(command, Msg("station.internal_error"))
 
+    def _db_failed(self, exc: Exception, what: str) -> bool:
+        """Log a database failure of `what`; False if `exc` is not a database error."""
+        from packstation.station.backend import is_db_error
+
+        if not is_db_error(exc):
+            return False
+        log.error("%s failed: %s", what, describe_db_error(exc))
+        return True
+
     def _recover(self) -> None:
         """Replay this station's records: after a crash it is back on the same order and step."""
+        assert self.backend is not None
         try:
-            with self.db.unit_of_work() as session:
-                self.store.ensure_station(session, self.station_name)
-                # Device states of a previous run are stale: each device reports afresh.
-                self.store.touch_station(session, self.clock(), devices={})
-                records = self.store.load_records(session)
-            self.state = replay(records)
-            self.db_ok = True
-            outcome = Outcome(
-                True,
-                Msg("station.resumed" if self.state.order else "station.ready"),
-                hint_for(self.state, self.rules),
-            )
-            self.on_result(RunResult(self.state, outcome, recovered=True))
-        except SQLAlchemyError as exc:
+            records = self.backend.recover()
+        except Exception as exc:
+            if not self._db_failed(exc, "station recovery"):
+                raise
             self.db_ok = False
-            log.error("station recovery failed: %s", describe_db_error(exc))
             self._report_error(None, Msg("station.db_down", {"error": describe_db_error(exc)}))
+            return
+        self.state = replay(records)
+        self.db_ok = True
+        self.recovered = True
+        outcome = Outcome(
+            True,
+            Msg("station.resumed" if self.state.order else "station.ready"),
+            hint_for(self.state, self.rules),
+        )
+        self.on_result(RunResult(self.state, outcome, recovered=True))
 
     def _note_device(self, note: DeviceNote) -> None:
+        assert self.backend is not None
         self.devices[note.device] = {"state": note.state, "detail": note.detail}
         try:
-            with self.db.unit_of_work() as session:
-                self.store.touch_station(session, self.clock(), devices=dict(self.devices))
-        except SQLAlchemyError as exc:
-            log.warning("could not record device state: %s", describe_db_error(exc))
+            self.backend.note_devices(self.devices)
+        except Exception as exc:
+            if not self._db_failed(exc, "recording a device state"):
+                raise
 
     def _heartbeat(self) -> None:
+        assert self.backend is not None
+        if not self.recovered:
+            self._recover()  # the database was away at start-up: try again
+            return
         try:
-            with self.db.unit_of_work() as session:
-                self.store.touch_station(session, self.clock())
-            self.db.checkpoint()
+            self.backend.heartbeat()
             if not self.db_ok:
                 self.db_ok = True
                 self.on_result(RunResult(self.state, None))
-        except SQLAlchemyError:
+        except Exception as exc:
+            if not self._db_failed(exc, "heartbeat"):
+                raise
             if self.db_ok:
                 self.db_ok = False
-                self._report_error(None, Msg("station.db_down", {"error": "heartbeat"}))
+                self._report_error(None, Msg("station.db_down", {"error": describe_db_error(exc)}))
         if self.state.operator is not None:
             self.submit(Tick(self.clock()))
-
-    def _decide_and_commit(self, session: Session, command: Command) -> Decision:
-        ctx = DbContext(session, self.station_id, self.rules, self.clock)
-        decision = decide(self.state, command, ctx)
-        if decision.records:
-            operator_id = self.state.operator.id if self.state.operator else None
-            self.store.commit_records(session, decision.records, operator_id)
-        return decision
 
     def _handle(self, command: Command) -> None:
         log.debug("runner: start %s", type(command).__name__)
         attempts = NEXT_RETRIES if command == Key(Action.NEXT) else 1
+        assert self.backend is not None
+        if not self.recovered:
+            self._report_error(command, Msg("station.db_down", {"error": "not connected"}))
+            return
+        from packstation.station.backend import refusal
+
         for attempt in range(attempts):
             try:
-                with self.db.sessions.begin() as session:
-                    decision = self._decide_and_commit(session, command)
-            except ClaimConflict as exc:
-                if attempt + 1 < attempts:
+                decision = self.backend.decide_and_commit(self.state, command)
+            except Exception as exc:
+                refused = refusal(exc)
+                if refused is None:
+                    raise
+                kind, message = refused
+                if kind == "conflict" and attempt + 1 < attempts:
                     continue
-                self._report_error(
-                    command,
-                    Msg(
-                        "station.claim_conflict",
-                        {"order": exc.order_id, "holder": exc.holder or exc.status or "?"},
-                    ),
-                )
-                return
-            except IntegrityError as exc:
-                log.warning("commit refused by a constraint: %s", describe_db_error(exc))
-                self._report_error(command, Msg("station.not_recorded_conflict"))
-                return
-            except SQLAlchemyError as exc:
-                self.db_ok = False
-                log.error("commit failed: %s", describe_db_error(exc))
-                self._report_error(
-                    command, Msg("station.not_recorded", {"error": describe_db_error(exc)})
-                )
+                if kind == "down":
+                    self.db_ok = False
+                self._report_error(command, message)
                 return
             break
         self.db_ok = True
@@ -254,59 +263,35 @@ class StationRunner:
 
     def _print(self, record: LabelPrinted) -> str | None:
         """Render and send the label; the error text, or None once the printer took it."""
+        assert self.backend is not None
         if self.printer is None:
             return "no printer configured"
         try:
-            with self.db.sessions() as session:
-                data = self._label_bytes(session, record)
+            label = self.backend.label_data(record, self.state.units_packed)
+            if label is None:
+                return f"order {record.order_id} is gone"
+            if self.label_format == "png":
+                from packstation.labels.images import render_png  # Pillow only when needed
+
+                data = render_png(label)
+            else:
+                data = render_zpl(label).encode("utf-8")
             self.printer.send(data, f"{record.parcel_id}.{self.label_format}")
         except PrintError as exc:
             return str(exc)
-        except SQLAlchemyError as exc:
+        except Exception as exc:
+            if not self._db_failed(exc, "reading the label's order"):
+                raise
             return describe_db_error(exc)
         return None
 
-    def _label_bytes(self, session: Session, record: LabelPrinted) -> bytes:
-        order = session.get(Order, record.order_id)
-        if order is None:
-            raise PrintError(f"order {record.order_id} is gone")
-        label = LabelData(
-            parcel_id=record.parcel_id,
-            order_id=order.id,
-            carrier=record.carrier,
-            tariff=record.tariff,
-            recipient=order.customer_name,
-            address_lines=tuple(
-                x
-                for x in (order.line1, order.line2, f"{order.postcode} {order.city}", order.region)
-                if x.strip()
-            ),
-            country=order.country,
-            weight_g=record.weight_g,
-            packed_at=record.at,
-            station_id=self.station_id,
-            items=self.state.units_packed,
-        )
-        if self.label_format == "png":
-            from packstation.labels.images import render_png  # Pillow only when needed
-
-            return render_png(label)
-        return render_zpl(label).encode("utf-8")
-
     def _print_failed(self, error: str, record: LabelPrinted) -> Outcome:
+        assert self.backend is not None
         try:
-            with self.db.unit_of_work() as session:
-                session.add(
-                    Event(
-                        at=self.clock(),
-                        kind="printer.failed",
-                        order_id=record.order_id,
-                        station_id=self.station_id,
-                        payload={"parcel_id": record.parcel_id, "error": error},
-                    )
-                )
-        except SQLAlchemyError as exc:
-            log.error("could not record the printer failure: %s", describe_db_error(exc))
+            self.backend.record_print_failure(record, error)
+        except Exception as exc:
+            if not self._db_failed(exc, "recording the printer failure"):
+                raise
         return Outcome(
             False,
             Msg("station.print_failed", {"error": error, "parcel": record.parcel_id}),

@@ -126,3 +126,66 @@ def test_printer_failure_is_never_shown_as_printed(
         assert kinds == ["printer.failed"]
     finally:
         st.stop()
+
+
+def test_database_gone_mid_order_is_not_recorded_then_recovers(
+    sqlite_url: str, fixtures_dir: Path, rules: PackRules, tmp_path: Path
+) -> None:
+    from packstation.models.db import open_database
+    from tests.station.conftest import seed
+
+    db = open_database(sqlite_url)
+    seed(db, fixtures_dir)
+    st = SyncRunner(db, rules, tmp_path / "spool")
+    try:
+        st.scan(PACKER)
+        st.scan("ORD-1001")
+        assert st.scan("4601234567893").state.units_packed == 1
+        path = Path(sqlite_url.removeprefix("sqlite:///"))
+        db.engine.dispose()
+        moved = {}
+        for suffix in ("", "-wal", "-shm"):
+            f = Path(str(path) + suffix)
+            if f.exists():
+                moved[f] = f.rename(f.with_name(f.name + ".away"))
+        result = st.scan("4601234567893")
+        assert result.outcome is not None and not result.outcome.ok
+        assert result.outcome.message.key == "station.not_recorded"
+        assert not result.recorded and result.state.units_packed == 1
+        db.engine.dispose()
+        for original, away in moved.items():
+            Path(str(original)).unlink(missing_ok=True)
+            away.rename(original)
+        result = st.scan("4601234567893")
+        assert result.outcome is not None and result.outcome.ok
+        assert result.state.units_packed == 2
+    finally:
+        st.stop()
+        db.dispose()
+
+
+def test_unreachable_database_at_start_is_reported_not_fatal(
+    rules: PackRules, tmp_path: Path
+) -> None:
+    from packstation.station.runner import RunResult, StationRunner
+
+    results: list[RunResult] = []
+    runner = StationRunner(
+        "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2",
+        "PS-X",
+        rules,
+        results.append,
+    )
+    runner.start()
+    try:
+        import time
+
+        deadline = time.monotonic() + 20
+        while not results and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert results and not results[0].recorded
+        assert results[0].outcome is not None
+        assert results[0].outcome.message.key == "station.db_down"
+        assert not runner.db_ok
+    finally:
+        runner.stop()
