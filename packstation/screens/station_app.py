@@ -123,11 +123,11 @@ class StationApp(App[None]):
         self.runner.start()
         self.set_interval(1.0, self._tick_clock)
         self.render_all()
-        self.call_after_refresh(self._settle_memory)
 
     def _settle_memory(self) -> None:
-        """Objects alive after start-up live as long as the app: move them out of the
-        collector's way, so a full collection never lands in the middle of a scan."""
+        """Objects alive once the station is up (SQLAlchemy, biip tables, Textual) live as
+        long as the app: move them out of the collector's way, so a full collection never
+        lands in the middle of a scan."""
         gc.collect()
         gc.freeze()
 
@@ -215,6 +215,8 @@ class StationApp(App[None]):
     async def on_workflow_updated(self, message: WorkflowUpdated) -> None:
         result: RunResult = message.result
         self.results_seen += 1
+        if result.recovered:  # the worker has loaded everything it needs
+            self.call_after_refresh(self._settle_memory)
         log.debug("ui: result %s", result.outcome.message.key if result.outcome else None)
         self.state = result.state
         self.db_ok = self.runner.db_ok

@@ -135,8 +135,8 @@ class StationRunner:
         self.backend = StationBackend(
             self.db, self.station_id, self.rules, self.clock, self.station_name
         )
-        self._recover()
         parse_code("]C101" + "04601234567893")  # load the GS1 tables now, not on the first scan
+        self._recover()
         while True:
             try:
                 command = self._queue.get(timeout=HEARTBEAT_S)
