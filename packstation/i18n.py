@@ -458,3 +458,17 @@ TABLE: dict[str, dict[str, str]] = {
     "status.returned": _e("returned", "возвращён"),
     "status.cancelled": _e("cancelled", "отменён"),
 }
+
+
+def _merge_area_texts() -> None:
+    """Areas keep their sentences in packstation/texts/*; one table serves them all."""
+    from packstation.texts import notify, queue
+
+    for area in (notify, queue):
+        clash = set(area.TEXTS) & set(TABLE)
+        if clash:
+            raise RuntimeError(f"i18n keys defined twice: {sorted(clash)}")
+        TABLE.update(area.TEXTS)
+
+
+_merge_area_texts()

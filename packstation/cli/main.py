@@ -15,7 +15,9 @@ from packstation.cli import (
     db_cmd,
     devices_cmd,
     operators_cmd,
+    notify_cmd,
     orders_cmd,
+    queue_cmd,
     simulate_cmd,
     station_cmd,
 )
@@ -41,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
         devices_cmd,
         simulate_cmd,
         barcodes_cmd,
+        queue_cmd,
+        notify_cmd,
     ):
         module.register(sub)
     return parser

@@ -1,0 +1,3 @@
+"""Sentences of the notify area (see packstation.texts)."""
+
+TEXTS: dict[str, dict[str, str]] = {}

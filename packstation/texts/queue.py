@@ -1,0 +1,3 @@
+"""Sentences of the queue area (see packstation.texts)."""
+
+TEXTS: dict[str, dict[str, str]] = {}
