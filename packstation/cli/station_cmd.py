@@ -104,6 +104,7 @@ def run_station(args: argparse.Namespace) -> int:
         devices=build_devices(cfg, args),
         printer=printer,
         label_format=args.label_format or str(printer_cfg.get("format", "zpl")),
+        kiosk=args.kiosk or cfg.kiosk,
     )
     StationApp(setup).run()
     return 0

@@ -45,3 +45,13 @@ def add_operator(
 
 def find_by_badge(session: Session, badge: str) -> Operator | None:
     return session.scalar(select(Operator).where(Operator.badge == badge, Operator.active))
+
+
+def verify_lead(session: Session, badge: str, pin: str) -> Operator | None:
+    """The active lead or admin with this badge and PIN, else None (kiosk exit, approvals)."""
+    from packstation.domain.pins import verify_pin
+
+    op = find_by_badge(session, badge.strip())
+    if op is None or op.role not in (Role.LEAD, Role.ADMIN) or not verify_pin(pin, op.pin_hash):
+        return None
+    return op

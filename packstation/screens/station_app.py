@@ -64,6 +64,8 @@ class StationSetup:
     simulators: dict[str, Any] = field(default_factory=dict)
     #: The station's clock (tests and snapshots pin it).
     clock: Callable[[], datetime] = utcnow
+    #: Kiosk: no key leaves the app; exit needs a lead's badge and PIN (F12).
+    kiosk: bool = False
 
 
 class StationApp(App[None]):
@@ -80,7 +82,10 @@ class StationApp(App[None]):
         Binding("f6", "demo('next')", "demo: next", priority=True, show=False),
         Binding("f7", "demo('wrong')", "demo: wrong item", priority=True, show=False),
         Binding("f8", "demo('heavy')", "demo: wrong weight", priority=True, show=False),
+        Binding("f12", "kiosk_exit", "exit", priority=True, show=False),
     ]
+    #: Actions that would leave the app or open a tool: refused in kiosk mode.
+    KIOSK_BLOCKED = frozenset({"quit", "help_quit", "command_palette", "suspend_process"})
 
     def __init__(self, setup: StationSetup) -> None:
         super().__init__()
@@ -99,6 +104,9 @@ class StationApp(App[None]):
         #: Results rendered so far (tests and the latency benchmark wait on it).
         self.results_seen = 0
         self._render_pending = False
+        #: Kiosk exit dialog: None, "badge" or "pin" (then `_exit_badge` holds the badge).
+        self.exit_stage: str | None = None
+        self._exit_badge = ""
         self.runner = StationRunner(
             setup.db,
             setup.station_id,
@@ -146,7 +154,62 @@ class StationApp(App[None]):
 
     # --- input -----------------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.setup.kiosk and action in self.KIOSK_BLOCKED:
+            self._kiosk_message(self.tr("ui.kiosk.locked"))
+            return False
+        return True
+
+    def action_kiosk_exit(self) -> None:
+        if not self.setup.kiosk:
+            self.exit()
+            return
+        self.exit_stage = "badge"
+        self._kiosk_message(self.tr("ui.kiosk.badge"))
+
+    def _kiosk_message(self, text: str) -> None:
+        try:
+            panel = self.screen.query_one(ResultPanel)
+        except Exception:
+            return
+        panel.show(None, text, None, self.tr("ui.kiosk.cancel") if self.exit_stage else "")
+
+    def _kiosk_text(self, text: str) -> None:
+        if self.exit_stage == "badge":
+            self._exit_badge, self.exit_stage = text, "pin"
+            self._kiosk_message(self.tr("ui.kiosk.pin"))
+            return
+        badge, self.exit_stage = self._exit_badge, None
+        self.run_worker(lambda: self._check_lead(badge, text), thread=True, group="kiosk")
+
+    def _check_lead(self, badge: str, pin: str) -> None:
+        """Worker thread: the PIN is checked against the database, never on the UI loop."""
+        from packstation.models.operators_repo import verify_lead
+
+        backend = self.runner.backend
+        allowed = False
+        if backend is not None:
+            try:
+                with backend.db.sessions() as session:
+                    allowed = verify_lead(session, badge, pin) is not None
+            except Exception:  # database away: stay locked
+                log.exception("kiosk exit check failed")
+        self.call_from_thread(self._kiosk_verdict, allowed)
+
+    def _kiosk_verdict(self, allowed: bool) -> None:
+        if allowed:
+            self.exit()
+        else:
+            self.bell()
+            self._kiosk_message(self.tr("ui.kiosk.denied"))
+
     def on_key(self, event: events.Key) -> None:
+        if self.exit_stage and event.key == "escape":
+            self.exit_stage = None
+            self.wedge.clear()
+            self.render_all()
+            event.stop()
+            return
         text = self.wedge.feed(event.key, event.character)
         event.stop()
         if text is not None:
@@ -159,6 +222,9 @@ class StationApp(App[None]):
         self.submit_text(message.text)
 
     def submit_text(self, text: str) -> None:
+        if self.exit_stage:
+            self._kiosk_text(text)
+            return
         self.runner.submit(command_for_text(self.state, text))
 
     def action_workflow(self, name: str) -> None:
@@ -317,7 +383,10 @@ class StationApp(App[None]):
             return
         text = Text()
         if self.wedge.text:
-            text.append("> " + masked(self.state, self.wedge.text)[-60:], style="bold")
+            typed = "•" * len(self.wedge.text) if self.exit_stage == "pin" else self.wedge.text
+            if not self.exit_stage:
+                typed = masked(self.state, typed)
+            text.append("> " + typed[-60:], style="bold")
         elif self.state.order:
             done, total = self.state.units_packed, self.state.units_required
             filled = int(10 * done / total) if total else 10

@@ -29,7 +29,7 @@ def ui_db(sqlite_url: str, fixtures_dir: Path) -> Iterator[Database]:
 
 @pytest.fixture
 def make_app(ui_db: Database, rules: PackRules, tmp_path: Path) -> Callable[..., StationApp]:
-    def make(locale: str = "en", spool: Path | None = None) -> StationApp:
+    def make(locale: str = "en", spool: Path | None = None, kiosk: bool = False) -> StationApp:
         setup = StationSetup(
             db=ui_db,
             station_id="PS-01",
@@ -37,6 +37,7 @@ def make_app(ui_db: Database, rules: PackRules, tmp_path: Path) -> Callable[...,
             rules=rules,
             locale=locale,
             printer=open_printer(f"dir://{spool or tmp_path / 'labels'}"),
+            kiosk=kiosk,
         )
         app = StationApp(setup)
         app.bells = 0  # type: ignore[attr-defined]
