@@ -13,11 +13,14 @@ from packstation.cli import (
     barcodes_cmd,
     codes_cmd,
     db_cmd,
+    deliveries_cmd,
     devices_cmd,
+    manifest_cmd,
     notify_cmd,
     operators_cmd,
     orders_cmd,
     queue_cmd,
+    report_cmd,
     simulate_cmd,
     station_cmd,
 )
@@ -45,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
         barcodes_cmd,
         queue_cmd,
         notify_cmd,
+        manifest_cmd,
+        deliveries_cmd,
+        report_cmd,
     ):
         module.register(sub)
     return parser

@@ -1,0 +1,9 @@
+"""`packstation manifest` (being built)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Adds nothing yet."""
