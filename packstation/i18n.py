@@ -394,8 +394,12 @@ TABLE: dict[str, dict[str, str]] = {
         "Станция заблокирована. Чтобы выйти: F12, затем пропуск и PIN старшего смены",
     ),
     "ui.kiosk.badge": _e("EXIT: scan a lead's badge", "ВЫХОД: сканируйте пропуск старшего"),
-    "ui.kiosk.pin": _e("EXIT: type the lead's PIN and Enter", "ВЫХОД: введите PIN старшего и Enter"),
-    "ui.kiosk.denied": _e("Not a lead, or wrong PIN: staying", "Не старший или неверный PIN: остаёмся"),
+    "ui.kiosk.pin": _e(
+        "EXIT: type the lead's PIN and Enter", "ВЫХОД: введите PIN старшего и Enter"
+    ),
+    "ui.kiosk.denied": _e(
+        "Not a lead, or wrong PIN: staying", "Не старший или неверный PIN: остаёмся"
+    ),
     "ui.kiosk.cancel": _e("Esc cancels", "Esc — отмена"),
     "station.ready": _e("Station ready", "Станция готова"),
     "station.resumed": _e(

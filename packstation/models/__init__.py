@@ -1,6 +1,7 @@
 """Storage: SQLAlchemy models, migrations and the repositories that write them."""
 
 from packstation.models.base import Base
+from packstation.models.manifests import Manifest
 from packstation.models.orders import Barcode, Order, OrderLine
 from packstation.models.outbox import Notification
 from packstation.models.packing import Defect, Event, MarkingCode, PackSession, Parcel
@@ -11,6 +12,7 @@ __all__ = [
     "Base",
     "Defect",
     "Event",
+    "Manifest",
     "MarkingCode",
     "Notification",
     "Operator",

@@ -103,4 +103,6 @@ class Parcel(Base):
     promised_by: Mapped[datetime | None] = mapped_column(default=None)
     delivered_at: Mapped[datetime | None] = mapped_column(default=None)
     condition: Mapped[str | None] = mapped_column(String(32), default=None)
+    #: The carrier handoff batch that took the parcel (set when the manifest is closed).
+    manifest_id: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

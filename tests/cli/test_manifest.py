@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from packstation.cli import main
+from packstation.domain.manifest import ManifestLine, ManifestView
+from packstation.domain.rules import PackRules
+from packstation.labels.images import code128_image
+from packstation.labels.manifest_doc import _page
+from packstation.models import Event, Manifest, Notification, Order, Parcel
+from packstation.models.db import Database, open_database
+from tests.labels.code128_decode import decode_image
+from tests.station.conftest import SyncRunner, seed
+from tests.station.test_runner import pack_ord_1001_to_label
+
+
+@pytest.fixture
+def station_db(db_url: str, fixtures_dir: Path) -> Iterator[Database]:
+    db = open_database(db_url, auto_upgrade=True)
+    seed(db, fixtures_dir)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def packed(station_db: Database, rules: PackRules, tmp_path: Path) -> tuple[str, str]:
+    st = SyncRunner(station_db, rules, tmp_path / "spool")
+    try:
+        parcel_id = pack_ord_1001_to_label(st)
+        assert st.scan(parcel_id).outcome.ok  # type: ignore[union-attr]
+    finally:
+        st.stop()
+    with station_db.sessions() as s:
+        parcel = s.get(Parcel, parcel_id)
+        assert parcel is not None
+        return parcel_id, parcel.carrier
+
+
+def _url(db: Database) -> str:
+    return db.engine.url.render_as_string(hide_password=False)
+
+
+def test_manifest_ships_parcels_and_tells_customers(
+    capsys: pytest.CaptureFixture[str],
+    station_db: Database,
+    packed: tuple[str, str],
+    tmp_path: Path,
+) -> None:
+    parcel_id, carrier = packed
+    out_dir = tmp_path / "out"
+    code = main(
+        [
+            "manifest",
+            "--carrier",
+            carrier,
+            "--date",
+            "2026-11-26",
+            "-o",
+            str(out_dir),
+            "--db",
+            _url(station_db),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0 and "1 parcels" in out
+    with station_db.sessions() as s:
+        manifest = s.scalars(select(Manifest)).one()
+        parcel = s.get(Parcel, parcel_id)
+        order = s.get(Order, "ORD-1001")
+        notes = s.scalars(select(Notification).where(Notification.template == "parcel_shipped"))
+        kinds = s.scalars(select(Event.kind).where(Event.kind == "parcel.shipped")).all()
+        assert parcel is not None and parcel.status == "shipped"
+        assert parcel.manifest_id == manifest.id
+        assert order is not None and order.status == "shipped"
+        assert [n.order_id for n in notes] == ["ORD-1001"]
+        assert kinds == ["parcel.shipped"]
+    rows = list(csv.DictReader((out_dir / f"{manifest.id}.csv").open(encoding="utf-8")))
+    assert [(r["parcel_id"], r["order_id"]) for r in rows] == [(parcel_id, "ORD-1001")]
+    assert (out_dir / f"{manifest.id}.pdf").read_bytes().startswith(b"%PDF")
+    # Nothing left for this carrier: a second close is a clear one-line error.
+    code = main(["manifest", "--carrier", carrier, "-o", str(out_dir), "--db", _url(station_db)])
+    assert code == 1 and "no packed parcels" in capsys.readouterr().err
+
+
+def test_handoff_check_reports_extras_and_gaps(
+    capsys: pytest.CaptureFixture[str],
+    station_db: Database,
+    packed: tuple[str, str],
+    tmp_path: Path,
+) -> None:
+    parcel_id, carrier = packed
+    main(["manifest", "--carrier", carrier, "-o", str(tmp_path), "--db", _url(station_db)])
+    capsys.readouterr()
+    with station_db.sessions() as s:
+        manifest_id = s.scalars(select(Manifest.id)).one()
+    scans = tmp_path / "scans.txt"
+    scans.write_text(f"PCL-FOREIGN-1\n{parcel_id}\n{parcel_id}\n", encoding="utf-8")
+    assert (
+        main(["manifest", "--check", manifest_id, "--scans", str(scans), "--db", _url(station_db)])
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "NOT IN MANIFEST: PCL-FOREIGN-1" in out and "1 of 1 parcels scanned" in out
+    scans.write_text("", encoding="utf-8")
+    main(["manifest", "--check", manifest_id, "--scans", str(scans), "--db", _url(station_db)])
+    assert f"MISSING (not scanned): {parcel_id}" in capsys.readouterr().out
+
+
+def test_manifest_page_barcode_is_the_manifest_id() -> None:
+    from datetime import UTC, date, datetime
+    from decimal import Decimal
+
+    view = ManifestView(
+        "MF-OZON-COURIER-20261126-1",
+        "OZON-COURIER",
+        date(2026, 11, 26),
+        datetime(2026, 11, 26, tzinfo=UTC),
+        (ManifestLine("PCL-1", "ORD-1", "EXPRESS", Decimal(1200), "A", "Москва", "101000", "RU"),),
+    )
+    page = _page(view, ["row"], 1, 1)
+    bars = code128_image(view.id, module_width=0.3, height_mm=12.0, dpi=150)
+    assert decode_image(page, 140 + bars.height // 3) == view.id
