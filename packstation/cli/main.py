@@ -15,6 +15,7 @@ from packstation.cli import (
     db_cmd,
     deliveries_cmd,
     devices_cmd,
+    documents_cmd,
     manifest_cmd,
     notify_cmd,
     operators_cmd,
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
         queue_cmd,
         notify_cmd,
         manifest_cmd,
+        documents_cmd,
         deliveries_cmd,
         report_cmd,
     ):

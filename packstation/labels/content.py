@@ -1,4 +1,4 @@
-"""What a parcel label says, independent of how it is drawn."""
+"""What a parcel label says, independent of how it is drawn (ZPL and PNG show the same)."""
 
 from __future__ import annotations
 
@@ -20,17 +20,30 @@ class LabelData:
     packed_at: datetime
     station_id: str = ""
     items: int = 0
+    #: Sender block from the station config ([shipper] name and address lines).
+    ship_from: tuple[str, ...] = ()
+    #: Handling marks derived from the lines: FRAGILE, LIQUID.
+    marks: tuple[str, ...] = ()
+    parcel_no: int = 1
+    parcel_count: int = 1
 
     def text_lines(self) -> list[str]:
         """Human-readable block printed above the barcode (same on ZPL and PNG)."""
         weight = f"{self.weight_g / 1000:.3f} kg" if self.weight_g is not None else "-"
+        sender = [f"From: {self.ship_from[0]}", *self.ship_from[1:3]] if self.ship_from else []
         return [
             f"{self.carrier} / {self.tariff}",
+            *sender,
             "",
-            self.recipient,
+            "To: " + self.recipient,
             *self.address_lines,
             self.country,
             "",
             f"Order {self.order_id}   {self.items} pcs   {weight}",
+            f"Parcel {self.parcel_no} of {self.parcel_count}   "
             f"{self.packed_at:%Y-%m-%d %H:%M}  {self.station_id}",
         ]
+
+    @property
+    def marks_line(self) -> str:
+        return "  ".join(f"[{mark}]" for mark in self.marks)

@@ -61,6 +61,9 @@ def render_png(label: LabelData) -> bytes:
         if line:
             draw.text((30, y), line, fill=0, font=font(40 if i == 0 else 30))
         y += 52 if i == 0 else 42
+    if label.marks:
+        draw.rectangle((30, 630, 782, 690), fill=0)
+        draw.text((40, 640), label.marks_line, fill=255, font=font(40))
     draw.rectangle((20, 700, 792, 703), fill=0)
     bars = code128_image(label.parcel_id)
     if bars.width > LABEL_SIZE[0] - 40:

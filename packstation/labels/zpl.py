@@ -35,6 +35,9 @@ def render_zpl(label: LabelData) -> str:
         if line:
             parts.append(_text(30, y, 48 if i == 0 else 34, line))
         y += 52 if i == 0 else 42
+    if label.marks:  # reversed (white on black) so a handler sees it from a distance
+        parts.append("^FO30,630^GB752,60,60^FS")
+        parts.append(f"^FO40,642^A0N,44,44^FR^FH_^FD{escape_field(label.marks_line)}^FS")
     parts.append("^FO20,700^GB772,4,4^FS")
     # Code128 with the interpretation line; the scanner reads back exactly the parcel id.
     parts.append(f"^FO30,740^BY3,3,150^BCN,150,Y,N,N^FH_^FD{escape_field(label.parcel_id)}^FS")

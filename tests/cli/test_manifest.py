@@ -125,3 +125,15 @@ def test_manifest_page_barcode_is_the_manifest_id() -> None:
     page = _page(view, ["row"], 1, 1)
     bars = code128_image(view.id, module_width=0.3, height_mm=12.0, dpi=150)
     assert decode_image(page, 140 + bars.height // 3) == view.id
+
+
+def test_documents_command_writes_what_the_order_needs(
+    capsys: pytest.CaptureFixture[str], station_db: Database, tmp_path: Path
+) -> None:
+    out = tmp_path / "docs.pdf"
+    assert main(["documents", "ORD-1003", "-o", str(out), "--db", _url(station_db)]) == 0
+    assert "INVOICE, CN23 for ORD-1003" in capsys.readouterr().out  # KZ: customs too
+    assert main(["documents", "ORD-1001", "-o", str(out), "--db", _url(station_db)]) == 0
+    assert "INVOICE for ORD-1001" in capsys.readouterr().out  # domestic
+    assert main(["documents", "NOPE", "-o", str(out), "--db", _url(station_db)]) == 1
+    assert "no order NOPE" in capsys.readouterr().err

@@ -74,3 +74,45 @@ def test_sheets_in_each_format(tmp_path: Path) -> None:
         write_sheet(items, tmp_path / "s.doc", "t")
     with pytest.raises(SheetError, match="nothing"):
         write_sheet([], tmp_path / "e.pdf", "t")
+
+
+def test_label_shows_sender_marks_and_parcel_count() -> None:
+    from dataclasses import replace
+
+    data = replace(label(), ship_from=("FC Khimki", "Leningradskaya 1"), marks=("FRAGILE",))
+    lines = data.text_lines()
+    assert lines[1] == "From: FC Khimki" and "Parcel 1 of 1" in lines[-1]
+    zpl = render_zpl(data)
+    assert "^FR^FH_^FD[FRAGILE]^FS" in zpl
+    image = Image.open(io.BytesIO(render_png(data)))
+    assert decode_image(image, 800) == "PCL-ORD-1001-1"
+
+
+def test_documents_carry_their_doc_barcodes(tmp_path: Path) -> None:
+    from packstation.labels.documents import (
+        DocLine,
+        DocumentData,
+        cn23_page,
+        doc_code,
+        invoice_page,
+        write_documents,
+    )
+
+    doc = DocumentData(
+        order_id="ORD-1003",
+        issued=datetime(2026, 11, 26, tzinfo=UTC).date(),
+        buyer="Aigerim Nurlanova",
+        address_lines=("пр. Абая, 10", "050000 Алматы"),
+        country="KZ",
+        lines=(DocLine("HDPH-BT-01", "Bluetooth headphones", 1, Decimal(240), None, "851830"),),
+        declared_value=Decimal("5490.00"),
+    )
+    for page, kind in ((invoice_page(doc), "INVOICE"), (cn23_page(doc), "CN23")):
+        code = doc_code(kind, "ORD-1003")
+        bars = code128_image(code, module_width=0.3, height_mm=12.0, dpi=150)
+        left = page.width - bars.width - 62  # pasted 60 px from the right edge
+        assert decode_image(page.crop((left, 40, page.width, 40 + bars.height)), 30) == code
+    assert write_documents(doc, ("INVOICE", "CN23"), tmp_path / "d.pdf") == ["INVOICE", "CN23"]
+    assert (tmp_path / "d.pdf").read_bytes().startswith(b"%PDF")
+    with pytest.raises(ValueError, match="no renderer"):
+        write_documents(doc, ("RETURN-SLIP",), tmp_path / "x.pdf")

@@ -1,0 +1,92 @@
+"""`packstation documents ORDER -o FILE.pdf`: the invoice (and CN23 abroad) for the box."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from pathlib import Path
+
+from packstation.cli.common import CliError, add_db_option, config_of, database_of, say
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    docs = sub.add_parser(
+        "documents",
+        help="print an order's invoice and customs declaration",
+        description="Render the documents an order needs (config [documents]: always INVOICE, "
+        "CN23 when shipped abroad), each with its DOC:<KIND>:<ORDER> barcode.",
+    )
+    docs.add_argument("order_id")
+    docs.add_argument("--kind", action="append", help="INVOICE or CN23 (default: what it needs)")
+    docs.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.pdf|FILE.png")
+    add_db_option(docs)
+    docs.set_defaults(func=run_documents)
+
+
+def ship_from(raw: dict[str, object]) -> tuple[str, ...]:
+    shipper = raw.get("shipper", {})
+    if not isinstance(shipper, dict):
+        return ()
+    lines = [str(shipper.get("name", ""))] + [str(x) for x in shipper.get("address", [])]
+    return tuple(x for x in lines if x)
+
+
+def run_documents(args: argparse.Namespace) -> int:
+    from packstation.domain.rules import PackRules
+    from packstation.labels.documents import DocLine, DocumentData, write_documents
+    from packstation.models import Order
+
+    cfg = config_of(args)
+    rules = PackRules.from_config(cfg.raw)
+    db = database_of(args)
+    try:
+        with db.sessions() as session:
+            order = session.get(Order, args.order_id)
+            if order is None:
+                raise CliError(f"no order {args.order_id}")
+            doc = DocumentData(
+                order_id=order.id,
+                issued=date.today(),
+                buyer=order.customer_name,
+                address_lines=tuple(
+                    x
+                    for x in (
+                        order.line1,
+                        order.line2,
+                        f"{order.postcode} {order.city}",
+                        order.region,
+                    )
+                    if x.strip()
+                ),
+                country=order.country,
+                lines=tuple(
+                    DocLine(
+                        line.sku,
+                        line.name,
+                        line.qty,
+                        line.unit_weight_g,
+                        line.unit_price,
+                        line.hs_code,
+                    )
+                    for line in order.lines
+                ),
+                ship_from=ship_from(cfg.raw),
+                origin_country=rules.documents.domestic_country,
+                declared_value=order.declared_value,
+                currency=order.currency or "RUB",
+            )
+            kinds = (
+                tuple(k.upper() for k in args.kind)
+                if args.kind
+                else (rules.documents.required_for(order.country))
+            )
+    finally:
+        db.dispose()
+    try:
+        written = write_documents(doc, kinds, args.output)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    except OSError as exc:
+        raise CliError(f"{args.output}: cannot write: {exc.strerror or exc}") from exc
+    say(f"{args.output}: {', '.join(written)} for {doc.order_id}")
+    return 0
