@@ -1,9 +1,75 @@
-"""`packstation queue` (being built)."""
+"""`packstation queue`: the team lead's live queue screen."""
 
 from __future__ import annotations
 
 import argparse
+from datetime import time
+
+from packstation.cli.common import add_db_option, config_of
+from packstation.config import resolve_db_url
+
+
+def _shift_time(value: str) -> time:
+    try:
+        return time.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a time of day (HH:MM): {value!r}") from exc
+
+
+def _refresh(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from exc
+    if not 0.2 <= seconds <= 3600:
+        raise argparse.ArgumentTypeError("the refresh interval is 0.2 to 3600 seconds")
+    return seconds
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Adds nothing yet."""
+    queue = sub.add_parser(
+        "queue",
+        help="team-lead queue screen",
+        description="Live view of the order queue, the stations and the floor's throughput. "
+        "Lead actions (release, priority, hold) need a lead badge + PIN.",
+    )
+    add_db_option(queue)
+    queue.add_argument("--locale", choices=["ru", "en"], help="language (default: config)")
+    queue.add_argument(
+        "--refresh",
+        type=_refresh,
+        default=2.0,
+        metavar="S",
+        help="seconds between refreshes (default 2)",
+    )
+    queue.add_argument(
+        "--shift-start",
+        type=_shift_time,
+        default=time(8, 0),
+        metavar="HH:MM",
+        help="local time the current shift started (default 08:00)",
+    )
+    queue.set_defaults(func=run_queue)
+
+
+def run_queue(args: argparse.Namespace) -> int:
+    from packstation.models.db import open_database
+    from packstation.screens.queue_app import QueueApp, QueueSetup, shift_start_at
+
+    cfg = config_of(args)
+    url = resolve_db_url(args.db, cfg)
+    # Opened (and checked) before the screen starts: a wrong URL is a one-line error.
+    db = open_database(url)
+    try:
+        setup = QueueSetup(
+            db=db,
+            locale=args.locale or cfg.locale,
+            refresh_s=args.refresh,
+            shift_start=shift_start_at(args.shift_start),
+        )
+        QueueApp(setup).run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        db.dispose()
+    return 0

@@ -142,7 +142,7 @@ class ScannerSimulator:
         if self._pty.write(data, timeout) < len(data):
             raise TimeoutError(f"nobody read {self.port} for {timeout:g} s")
 
-    def drain(self, timeout: float = 2.0) -> bool:
+    def drain(self, timeout: float = 5.0) -> bool:
         """Wait until a reader has taken everything sent (closing first would lose it)."""
         deadline = time.monotonic() + timeout
         while self._pty.unread():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import logging
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -18,6 +19,7 @@ from rich.text import Text
 from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.widgets import ContentSwitcher
 
 from packstation.devices.base import DeviceState, DeviceStatus
@@ -268,7 +270,8 @@ class StationApp(App[None]):
             self.runner.submit(WorkflowReading(reading.grams, True))
         self._render_devices()
         if self.state.step is Step.WEIGHT:
-            self._render_body()
+            with suppress(NoMatches):
+                self._render_body()
 
     def on_device_changed(self, message: DeviceChanged) -> None:
         self.device_status[message.device] = message.status
@@ -310,7 +313,8 @@ class StationApp(App[None]):
 
     def _tick_clock(self) -> None:
         if isinstance(self.screen, PackScreen) and self.state.order:
-            self._render_header()
+            with suppress(NoMatches):  # a screen still composing after a switch
+                self._render_header()
 
     # --- rendering -----------------------------------------------------------------------
 
@@ -318,6 +322,12 @@ class StationApp(App[None]):
         return t(Msg(key, params), self.locale)
 
     def render_all(self) -> None:
+        """Draw the whole state; skipped while a freshly switched screen is still composing
+        (its own render follows once the switch completes)."""
+        with suppress(NoMatches):
+            self._render_all()
+
+    def _render_all(self) -> None:
         screen = self.screen
         if isinstance(screen, LoginScreen):
             screen.set_texts(

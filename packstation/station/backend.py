@@ -14,15 +14,16 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from packstation.domain.rules import PackRules
-from packstation.domain.workflow import Command, Decision, PackState, Record, decide
-from packstation.domain.workflow.records import LabelPrinted
+from packstation.domain.workflow import Command, Decision, PackState, Record, decide, replay
+from packstation.domain.workflow.records import LabelPrinted, OrderReleased
 from packstation.errors import describe_db_error
 from packstation.i18n import Msg
 from packstation.labels.content import LabelData
 from packstation.models import Event, Order
 from packstation.models.db import Database, open_database
+from packstation.station import leases
 from packstation.station.context import DbContext
-from packstation.station.store import ClaimConflict, StationStore
+from packstation.station.store import ClaimConflict, OrderLost, StationStore
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,9 @@ class StationBackend:
         rules: PackRules,
         clock: Callable[[], datetime],
         station_name: str = "",
+        *,
+        lease_s: float = leases.LEASE_S,
+        auto_release_s: float = leases.AUTO_RELEASE_S,
     ) -> None:
         self._db = db if isinstance(db, Database) else None
         self._url = db if isinstance(db, str) else None
@@ -42,7 +46,10 @@ class StationBackend:
         self.rules = rules
         self.clock = clock
         self.station_name = station_name
-        self.store = StationStore(station_id)
+        self.store = StationStore(station_id, lease_s)
+        self.auto_release_s = auto_release_s
+        #: Set by `recover` when the replayed order was released while the station was away.
+        self.lost_order: str | None = None
 
     @property
     def db(self) -> Database:
@@ -56,8 +63,17 @@ class StationBackend:
         with self.db.unit_of_work() as session:
             self.store.ensure_station(session, self.station_name)
             # Device states of a previous run are stale: each device reports afresh.
-            self.store.touch_station(session, self.clock(), devices={})
-            return self.store.load_records(session)
+            now = self.clock()
+            self.store.touch_station(session, now, devices={})
+            records = self.store.load_records(session)
+            order = replay(records).order
+            self.lost_order = None
+            if order is not None and not leases.holds(session, self.station_id, order.id):
+                # Released (lease expired) while the station was away: it is not ours any more.
+                log.warning("%s was released while this station was away", order.id)
+                self.lost_order = order.id
+                records.append(OrderReleased(now, order.id))
+            return records
 
     def note_devices(self, devices: dict[str, dict[str, str]]) -> None:
         with self.db.unit_of_work() as session:
@@ -66,12 +82,22 @@ class StationBackend:
     def heartbeat(self) -> None:
         with self.db.unit_of_work() as session:
             self.store.touch_station(session, self.clock())
+        try:
+            with self.db.unit_of_work() as session:
+                for gone in leases.release_expired(session, self.clock(), self.auto_release_s):
+                    log.warning(
+                        "released %s: station %s lease expired", gone.order_id, gone.station_id
+                    )
+        except SQLAlchemyError as exc:  # someone else's chore: never the station's failure
+            log.warning("releasing expired leases failed: %s", describe_db_error(exc))
         self.db.checkpoint()
 
     def decide_and_commit(self, state: PackState, command: Command) -> Decision:
         with self.db.sessions.begin() as session:
             ctx = DbContext(session, self.station_id, self.rules, self.clock)
             decision = decide(state, command, ctx)
+            if decision.records and state.order is not None:
+                self.store.check_holds(session, state.order.id)
             if decision.records:
                 operator_id = state.operator.id if state.operator else None
                 self.store.commit_records(session, decision.records, operator_id)
@@ -119,12 +145,17 @@ def is_db_error(exc: BaseException) -> bool:
 def refusal(exc: BaseException) -> tuple[str, Msg] | None:
     """What a failed commit means to the packer: (kind, message), None if not a database matter.
 
-    kind is "conflict" (another station won the claim), "constraint" (a unique
+    kind is "conflict" (another station won the claim), "lost" (the station's own
+    order was released after its lease expired), "constraint" (a unique
     key refused the write, e.g. a marking code stored elsewhere a moment ago) or
     "down" (the database is unreachable or broken).
     """
+    params: dict[str, Any]
+    if isinstance(exc, OrderLost):
+        params = {"order": exc.order_id, "holder": exc.holder or exc.status or "?"}
+        return "lost", Msg("station.claim_conflict", params)
     if isinstance(exc, ClaimConflict):
-        params: dict[str, Any] = {"order": exc.order_id, "holder": exc.holder or exc.status or "?"}
+        params = {"order": exc.order_id, "holder": exc.holder or exc.status or "?"}
         return "conflict", Msg("station.claim_conflict", params)
     if isinstance(exc, IntegrityError):
         log.warning("commit refused by a constraint: %s", describe_db_error(exc))

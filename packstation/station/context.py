@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import false, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from packstation.domain.codes import ScannedCode
@@ -18,9 +18,10 @@ from packstation.domain.workflow import (
     RefusalReason,
     line_view,
 )
-from packstation.models import Barcode, MarkingCode, Order, OrderLine, Parcel
+from packstation.models import Barcode, MarkingCode, Order, OrderLine, Parcel, Station
 from packstation.models import Operator as OperatorRow
 from packstation.models.base import utcnow
+from packstation.station.leases import is_live
 
 #: Lines and their barcodes in two queries, not one per line (orders can have 2,000 lines).
 WITH_LINES = selectinload(Order.lines).selectinload(OrderLine.barcodes)
@@ -102,21 +103,65 @@ class DbContext:
         if order is None:
             return None
         if order.station_id and order.station_id != self.station_id:
-            return ClaimRefusal(order.id, RefusalReason.HELD_ELSEWHERE, station=order.station_id)
+            lease = self.session.scalar(
+                select(Station.lease_until).where(Station.id == order.station_id)
+            )
+            if is_live(lease, self.now()):
+                return ClaimRefusal(
+                    order.id, RefusalReason.HELD_ELSEWHERE, station=order.station_id
+                )
+            # Its station stopped beating: a lead releases it (or it is released by itself
+            # after the auto-release time); until then nobody may take it over.
+            return ClaimRefusal(
+                order.id,
+                RefusalReason.NOT_PACKABLE,
+                station=order.station_id,
+                status=f"{order.status}, station {order.station_id} offline",
+            )
         mine = order.status == "packing" and order.station_id == self.station_id
         if order.status != CLAIMABLE and not mine:
             return ClaimRefusal(order.id, RefusalReason.NOT_PACKABLE, status=order.status)
         return order_view(order)
 
     def next_order(self) -> OrderView | None:
-        order = self.session.scalars(
-            select(Order)
-            .options(WITH_LINES)
-            .where(Order.status == CLAIMABLE, Order.station_id.is_(None))
-            .order_by(Order.priority.desc(), Order.ship_by.asc().nulls_last(), Order.id)
-            .limit(1)
-        ).first()
-        return order_view(order) if order else None
+        """The queue's head: highest priority, then earliest ship-by (none last), then id.
+
+        Taken one priority at a time, so the lookup walks `ix_orders_queue`
+        (status, priority, ship_by) instead of sorting every ready order (ship-by
+        ascends while priority descends: one index cannot serve both at once).
+        On PostgreSQL the row is locked with SKIP LOCKED until the runner's
+        transaction, which goes on to commit the claim, ends: stations asking at
+        once each get a different order and the claim's conditional update cannot
+        miss. SQLite has one writer at a time: its write lock is taken before the
+        lookup (an update of no row), so stations sharing a file queue up instead
+        of all reading the same head and losing the race; the claim's conditional
+        update still decides, and the runner still retries on ClaimConflict.
+        """
+        dialect = self.session.get_bind().dialect.name
+        if dialect == "sqlite":
+            self.session.execute(update(Station).where(false()).values(name=Station.name))
+        ready = (Order.status == CLAIMABLE, Order.station_id.is_(None))
+        below: int | None = None
+        while True:
+            top = select(func.max(Order.priority)).where(*ready)
+            if below is not None:
+                top = top.where(Order.priority < below)
+            priority = self.session.scalar(top)
+            if priority is None:
+                return None
+            query = (
+                select(Order)
+                .options(WITH_LINES)
+                .where(*ready, Order.priority == priority)
+                .order_by(Order.ship_by.asc().nulls_last(), Order.id)
+                .limit(1)
+            )
+            if dialect == "postgresql":
+                query = query.with_for_update(of=Order, skip_locked=True)
+            order = self.session.scalars(query).first()
+            if order is not None:
+                return order_view(order)
+            below = priority  # every order of this priority is taken (or being taken)
 
     def marking_used_in(self, identity: str) -> str | None:
         return self.session.scalar(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -37,7 +38,7 @@ from packstation.domain.workflow import (
     hint_for,
     replay,
 )
-from packstation.domain.workflow.records import LabelPrinted
+from packstation.domain.workflow.records import LabelPrinted, OrderReleased
 from packstation.errors import describe_db_error
 from packstation.i18n import Msg
 from packstation.labels.zpl import render_zpl
@@ -137,11 +138,15 @@ class StationRunner:
         )
         parse_code("]C101" + "04601234567893")  # load the GS1 tables now, not on the first scan
         self._recover()
+        beat_due = time.monotonic() + HEARTBEAT_S
         while True:
-            try:
-                command = self._queue.get(timeout=HEARTBEAT_S)
-            except queue.Empty:
+            # Beat every HEARTBEAT_S even while scans keep coming: the lease must not lapse.
+            if time.monotonic() >= beat_due:
                 self._heartbeat()
+                beat_due = time.monotonic() + HEARTBEAT_S
+            try:
+                command = self._queue.get(timeout=max(0.0, beat_due - time.monotonic()))
+            except queue.Empty:
                 continue
             if command is None:
                 return
@@ -177,9 +182,12 @@ class StationRunner:
         self.state = replay(records)
         self.db_ok = True
         self.recovered = True
+        lost = self.backend.lost_order  # released after its lease expired: no longer ours
         outcome = Outcome(
-            True,
-            Msg("station.resumed" if self.state.order else "station.ready"),
+            lost is None,
+            Msg("order.released", {"order": lost})
+            if lost
+            else Msg("station.resumed" if self.state.order else "station.ready"),
             hint_for(self.state, self.rules),
         )
         self.on_result(RunResult(self.state, outcome, recovered=True))
@@ -233,6 +241,10 @@ class StationRunner:
                     continue
                 if kind == "down":
                     self.db_ok = False
+                if kind == "lost" and self.state.order is not None:
+                    self.state = replay(
+                        [OrderReleased(self.clock(), self.state.order.id)], self.state
+                    )
                 self._report_error(command, message)
                 return
             break

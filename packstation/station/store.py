@@ -3,7 +3,9 @@
 All writes of one decision happen in the caller's transaction. The claim is
 a conditional UPDATE (ready, or already ours): if it matches no row another
 station won the race, `ClaimConflict` is raised and the transaction is
-rolled back, so the station keeps its previous state.
+rolled back, so the station keeps its previous state. (On PostgreSQL
+CMD:NEXT has already locked its row with SKIP LOCKED, so that update always
+matches.) Every write to the station row renews its lease (`leases.py`).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from packstation.domain.workflow.records import (
 )
 from packstation.models import Defect, Event, MarkingCode, Order, PackSession, Parcel, Station
 from packstation.models.outbox_repo import customer_channel, enqueue
+from packstation.station import leases
 
 _EVENTS = Event.metadata.tables["events"]
 
@@ -48,11 +51,16 @@ class ClaimConflict(Exception):
         self.status = status
 
 
+class OrderLost(ClaimConflict):
+    """The station's current order is no longer its own (released after its lease expired)."""
+
+
 class StationStore:
     """Writes for one station; every method runs inside the caller's transaction."""
 
-    def __init__(self, station_id: str) -> None:
+    def __init__(self, station_id: str, lease_s: float = leases.LEASE_S) -> None:
         self.station_id = station_id
+        self.lease_s = lease_s
 
     # --- the station row ---------------------------------------------------------------
 
@@ -62,20 +70,42 @@ class StationStore:
             session.flush()
 
     def touch_station(self, session: Session, now: datetime, **values: Any) -> None:
+        """Heartbeat and lease renewal, plus any other station-row ``values``."""
         session.execute(
-            update(Station).where(Station.id == self.station_id).values(heartbeat_at=now, **values)
+            update(Station)
+            .where(Station.id == self.station_id)
+            .values(heartbeat_at=now, lease_until=leases.lease_end(now, self.lease_s), **values)
         )
+
+    def check_holds(self, session: Session, order_id: str) -> None:
+        """Raise `OrderLost` unless this station still holds ``order_id``.
+
+        The row stays locked (PostgreSQL) until the commit, so `release_expired`
+        skips it rather than releasing it under the station's feet.
+        """
+        if not leases.holds(session, self.station_id, order_id, lock=True):
+            row = session.execute(
+                select(Order.station_id, Order.status).where(Order.id == order_id)
+            ).first()
+            raise OrderLost(order_id, row[0] if row else None, row[1] if row else None)
 
     # --- records -----------------------------------------------------------------------
 
     def commit_records(
         self, session: Session, records: Sequence[Record], operator_id: int | None
     ) -> None:
+        #: Pack session of each order, looked up once per commit (a claim knows its own).
+        pack_sessions: dict[str, int | None] = {}
         for record in records:
             if isinstance(record, SessionLogin):
                 operator_id = record.operator.id
-            self._apply(session, record, operator_id)
+            if isinstance(record, OrderClaimed):
+                pack_sessions[record.order.id] = self._claim(session, record, operator_id)
+            else:
+                self._apply(session, record, operator_id)
             order_id = order_id_of(record)
+            if order_id is not None and order_id not in pack_sessions:
+                pack_sessions[order_id] = self._open_session(session, order_id)
             session.execute(
                 insert(_EVENTS),
                 [
@@ -85,15 +115,13 @@ class StationStore:
                         "order_id": order_id,
                         "station_id": self.station_id,
                         "operator_id": operator_id,
-                        "session_id": self._open_session(session, order_id),
+                        "session_id": pack_sessions.get(order_id) if order_id else None,
                         "payload": record.to_payload(),
                     }
                 ],
             )
 
-    def _open_session(self, session: Session, order_id: str | None) -> int | None:
-        if order_id is None:
-            return None
+    def _open_session(self, session: Session, order_id: str) -> int | None:
         return session.scalar(
             select(PackSession.id)
             .where(PackSession.station_id == self.station_id, PackSession.order_id == order_id)
@@ -135,8 +163,6 @@ class StationStore:
             self.touch_station(session, at, operator_id=record.operator.id, step="idle")
         elif isinstance(record, SessionLogout):
             self.touch_station(session, at, operator_id=None, step="logged_out")
-        elif isinstance(record, OrderClaimed):
-            self._claim(session, record, operator_id)
         elif isinstance(record, ScanAccepted) and record.identity:
             session.add(
                 MarkingCode(
@@ -202,7 +228,8 @@ class StationStore:
             )
             self._end_session(session, record.order_id, "held", at)
 
-    def _claim(self, session: Session, record: OrderClaimed, operator_id: int | None) -> None:
+    def _claim(self, session: Session, record: OrderClaimed, operator_id: int | None) -> int:
+        """The conditional update; the new pack session's id."""
         order_id = record.order.id
         result = session.execute(
             update(Order)
@@ -227,17 +254,17 @@ class StationStore:
                 select(Order.station_id, Order.status).where(Order.id == order_id)
             ).first()
             raise ClaimConflict(order_id, row[0] if row else None, row[1] if row else None)
-        session.add(
-            PackSession(
-                order_id=order_id,
-                station_id=self.station_id,
-                operator_id=operator_id,
-                step="items",
-                started_at=record.at,
-            )
+        pack_session = PackSession(
+            order_id=order_id,
+            station_id=self.station_id,
+            operator_id=operator_id,
+            step="items",
+            started_at=record.at,
         )
+        session.add(pack_session)
         session.flush()
         self.touch_station(session, record.at, current_order_id=order_id, step="items")
+        return pack_session.id
 
     def _label(self, session: Session, record: LabelPrinted) -> None:
         existing = session.get(Parcel, record.parcel_id)

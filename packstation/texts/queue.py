@@ -1,3 +1,144 @@
-"""Sentences of the queue area (see packstation.texts)."""
+"""Sentences of the queue area (see packstation.texts): the team lead's queue screen."""
 
-TEXTS: dict[str, dict[str, str]] = {}
+
+def _e(en: str, ru: str) -> dict[str, str]:
+    return {"en": en, "ru": ru}
+
+
+TEXTS: dict[str, dict[str, str]] = {
+    # --- header and panels ----------------------------------------------------------------
+    "queue.title": _e("packstation queue", "packstation: очередь"),
+    "queue.floor": _e("Floor {time}", "Смена {time}"),
+    "queue.last_hour": _e(
+        "last hour {orders} orders / {lines} lines",
+        "за час {orders} зак. / {lines} строк",
+    ),
+    "queue.shift": _e(
+        "shift {orders} / {lines} ({rate}/h)",
+        "смена {orders} / {lines} ({rate}/ч)",
+    ),
+    "queue.late_count": _e("late {count}", "опаздывают {count}"),
+    "queue.at_risk_count": _e("at risk {count}", "под угрозой {count}"),
+    "queue.defects": _e("defects {count}", "брак {count}"),
+    "queue.no_defects": _e("no defects this shift", "брака за смену нет"),
+    "queue.loading": _e("loading…", "загрузка…"),
+    "queue.db_down": _e(
+        "DATABASE UNAVAILABLE ({error}): showing data from {time}",
+        "БАЗА НЕДОСТУПНА ({error}): данные на {time}",
+    ),
+    # --- orders table ------------------------------------------------------------------------
+    "queue.col.order": _e("Order", "Заказ"),
+    "queue.col.status": _e("Status", "Статус"),
+    "queue.col.ship_by": _e("Ship by", "Отгрузка"),
+    "queue.col.priority": _e("Prio", "Приор."),
+    "queue.col.station": _e("Station", "Станция"),
+    "queue.col.packer": _e("Packer", "Упаковщик"),
+    "queue.col.in_status": _e("In status", "В статусе"),
+    "queue.col.lines": _e("Lines", "Строк"),
+    "queue.col.carrier": _e("Carrier", "Перевозчик"),
+    "queue.late": _e("✗ late", "✗ опаздывает"),
+    "queue.status.new": _e("new", "новый"),
+    "queue.status.needs_correction": _e("needs corr", "исправить"),
+    "queue.status.ready": _e("ready", "готов"),
+    "queue.status.packing": _e("packing", "упаковка"),
+    "queue.status.packed": _e("packed", "упакован"),
+    "queue.status.shipped": _e("shipped", "отгружен"),
+    "queue.status.delivery_failed": _e("undelivered", "не доставлен"),
+    "queue.status.delivered": _e("delivered", "доставлен"),
+    "queue.status.returned": _e("returned", "возвращён"),
+    "queue.status.cancelled": _e("cancelled", "отменён"),
+    # --- stations table ----------------------------------------------------------------------
+    "queue.col.step": _e("Step", "Шаг"),
+    "queue.col.idle": _e("Idle", "Простой"),
+    "queue.col.heartbeat": _e("Heartbeat", "Связь"),
+    "queue.col.devices": _e("Devices", "Устройства"),
+    "queue.offline": _e("⚠ offline {age}", "⚠ нет связи {age}"),
+    "queue.never_seen": _e("⚠ never", "⚠ не было"),
+    "queue.ago": _e("{age} ago", "{age} назад"),
+    "queue.no_stations": _e("no stations yet", "станций пока нет"),
+    # --- filters, paging, keys ----------------------------------------------------------
+    "queue.filter.open": _e("open orders", "открытые заказы"),
+    "queue.filter.any": _e("all statuses", "все статусы"),
+    "queue.filter.late": _e("late only", "только опаздывающие"),
+    "queue.filter.station": _e("station {station}", "станция {station}"),
+    "queue.filter.carrier": _e("carrier {carrier}", "перевозчик {carrier}"),
+    "queue.filter.search": _e("order {prefix}…", "заказ {prefix}…"),
+    "queue.page": _e("{first}–{last} of {total}", "{first}–{last} из {total}"),
+    "queue.page_more": _e("{first}–{last} of more", "{first}–{last} из многих"),
+    "queue.page_end": _e("{first}–{last}", "{first}–{last}"),
+    "queue.page_empty": _e("no orders match", "нет подходящих заказов"),
+    "queue.search_prompt": _e(
+        "Order id prefix; also status:S late station:ID carrier:C (Enter apply, Esc cancel)",
+        "Начало номера заказа; ещё status:S late station:ID carrier:C (Enter, Esc — отмена)",
+    ),
+    "queue.keys": _e(
+        "/ search  f filter  l late  r release  p priority  h hold  [ ] page  q quit",
+        "/ поиск  f фильтр  l опозд.  r снять  p приоритет  h задержать  [ ] стр.  q выход",
+    ),
+    # --- lead actions ------------------------------------------------------------------------
+    "queue.action.release": _e(
+        "Release {order} from station {station}",
+        "Снять {order} со станции {station}",
+    ),
+    "queue.action.priority": _e(
+        "Change the priority of {order} (now {priority})",
+        "Изменить приоритет {order} (сейчас {priority})",
+    ),
+    "queue.action.hold": _e("Put {order} on hold", "Задержать {order}"),
+    "queue.field.badge": _e(
+        "Lead badge (scan or type)", "Пропуск старшего (сканируйте или введите)"
+    ),
+    "queue.field.pin": _e("PIN", "PIN-код"),
+    "queue.field.priority": _e("New priority", "Новый приоритет"),
+    "queue.field.reason": _e("Reason", "Причина"),
+    "queue.modal_keys": _e(
+        "Enter next field / confirm   Esc cancel",
+        "Enter — следующее поле / подтвердить   Esc — отмена",
+    ),
+    "queue.field_missing": _e("Fill in: {field}", "Заполните: {field}"),
+    "queue.priority_number": _e("The priority is a whole number", "Приоритет — целое число"),
+    "queue.working": _e("{order}: checking the PIN…", "{order}: проверка PIN-кода…"),
+    "queue.no_selection": _e("No order selected", "Заказ не выбран"),
+    "queue.denied.badge": _e(
+        "REFUSED: unknown badge {badge}; nothing changed",
+        "ОТКАЗАНО: неизвестный пропуск {badge}; ничего не изменено",
+    ),
+    "queue.denied.role": _e(
+        "REFUSED: {name} is not a lead; nothing changed",
+        "ОТКАЗАНО: {name} не старший смены; ничего не изменено",
+    ),
+    "queue.denied.pin": _e(
+        "REFUSED: wrong PIN for {name}; nothing changed (attempt recorded)",
+        "ОТКАЗАНО: неверный PIN-код для {name}; ничего не изменено (попытка записана)",
+    ),
+    "queue.no_such_order": _e("No order {order}", "Заказа {order} нет"),
+    "queue.not_open": _e(
+        "{order} is {status}: only open orders can be changed",
+        "{order} в статусе «{status}»: менять можно только открытые заказы",
+    ),
+    "queue.reason_required": _e("Give a reason", "Укажите причину"),
+    "queue.release.not_packing": _e(
+        "{order} is not at a station (status {status}): nothing to release",
+        "{order} не на станции (статус «{status}»): снимать нечего",
+    ),
+    "queue.release.done": _e(
+        "{order} released from {station}: back in the queue",
+        "{order} снят со станции {station} и возвращён в очередь",
+    ),
+    "queue.priority.done": _e(
+        "{order}: priority is now {priority}",
+        "{order}: приоритет теперь {priority}",
+    ),
+    "queue.priority.range": _e(
+        "A priority is from {low} to {high}",
+        "Приоритет — от {low} до {high}",
+    ),
+    "queue.hold.done": _e(
+        "{order} is on hold (needs correction)",
+        "{order} задержан (требует исправления)",
+    ),
+    "queue.action_failed": _e(
+        "NOT DONE: {error}",
+        "НЕ ВЫПОЛНЕНО: {error}",
+    ),
+}

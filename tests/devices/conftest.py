@@ -15,7 +15,9 @@ from packstation.devices.serial_link import PortWorker
 T = TypeVar("T")
 
 
-def wait_for(predicate: Callable[[], T | None], timeout: float = 3.0, what: str = "condition") -> T:
+def wait_for(
+    predicate: Callable[[], T | None], timeout: float = 10.0, what: str = "condition"
+) -> T:
     """Poll until `predicate()` is truthy; generous bounds keep a loaded CI machine green."""
     deadline = time.monotonic() + timeout
     while True:
@@ -54,7 +56,7 @@ class Recorder:
             self.statuses.append((time.monotonic(), status))
 
     def wait_status(
-        self, state: DeviceState, since: float = 0.0, timeout: float = 3.0
+        self, state: DeviceState, since: float = 0.0, timeout: float = 10.0
     ) -> tuple[float, DeviceStatus]:
         def found() -> tuple[float, DeviceStatus] | None:
             with self._lock:
@@ -71,7 +73,7 @@ class Recorder:
     def wait_reading(
         self,
         predicate: Callable[[ScaleReading], bool],
-        timeout: float = 3.0,
+        timeout: float = 10.0,
         what: str = "",
         since: int | None = None,
     ) -> ScaleReading:
@@ -83,7 +85,7 @@ class Recorder:
 
         return wait_for(found, timeout, what or "a matching reading")
 
-    def wait_codes(self, count: int, timeout: float = 3.0) -> list[str]:
+    def wait_codes(self, count: int, timeout: float = 10.0) -> list[str]:
         wait_for(lambda: len(self.codes) >= count, timeout, f"{count} codes (got {self.codes})")
         return list(self.codes)
 

@@ -1,0 +1,277 @@
+"""What the queue screen shows for each row and line: pure functions of data + clock.
+
+Kept apart from the app so the texts are tested without a terminal and so the
+same cells can serve another front end (the browser view) later.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, tzinfo
+
+from rich.text import Text
+
+from packstation.domain.text import printable
+from packstation.i18n import Msg, t
+from packstation.models.queue_repo import (
+    FloorStats,
+    QueueFilters,
+    QueuePage,
+    QueueRow,
+    StationRow,
+)
+from packstation.widgets.queue_table import Cell
+
+ORDER_COLUMNS = (
+    "order",
+    "status",
+    "ship_by",
+    "priority",
+    "station",
+    "packer",
+    "in_status",
+    "lines",
+    "carrier",
+)
+STATION_COLUMNS = ("station", "packer", "order", "step", "idle", "heartbeat", "devices")
+
+LATE_STYLE = "bold red"
+RISK_STYLE = "yellow"
+_DEVICE_DOT = {"connected": ("●", "green"), "busy": ("◍", "yellow")}
+
+
+def tr(key: str, locale: str, **params: object) -> str:
+    return t(Msg(key, params), locale)
+
+
+def column_labels(columns: tuple[str, ...], locale: str) -> list[str]:
+    return [tr(f"queue.col.{c}", locale) for c in columns]
+
+
+def hm(span: timedelta) -> str:
+    """h:mm, as the sketch's "In status" column."""
+    minutes = int(span.total_seconds() // 60)
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+def short_span(span: timedelta) -> str:
+    """12s, 6m, 2h05m, 3d04h: the coarsest unit that still says something."""
+    seconds = int(span.total_seconds())
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes}m"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours}h{minutes % 60:02d}m"
+    return f"{hours // 24}d{hours % 24:02d}h"
+
+
+def status_name(status: str, locale: str) -> str:
+    return tr(f"queue.status.{status}", locale) if status else ""
+
+
+def clock_time(at: datetime, now: datetime, tz: tzinfo | None) -> str:
+    local, today = at.astimezone(tz), now.astimezone(tz)
+    if local.date() == today.date():
+        return f"{local:%H:%M}"
+    return f"{local:%d.%m %H:%M}"
+
+
+def ship_by_text(row: QueueRow, now: datetime, locale: str, tz: tzinfo | None) -> str:
+    if row.ship_by is None:
+        return "-"
+    shown = clock_time(row.ship_by, now, tz)
+    if row.late:
+        return f"{shown} " + tr("queue.late", locale)
+    if row.at_risk:
+        return f"{shown} ⚠ {short_span(row.ship_by - now)}"
+    return shown
+
+
+def order_cells(row: QueueRow, now: datetime, locale: str, tz: tzinfo | None) -> tuple[Cell, ...]:
+    style = LATE_STYLE if row.late else RISK_STYLE if row.at_risk else ""
+    status = status_name(row.status, locale)
+    if row.hold_reason and row.status == "needs_correction":
+        status += " ⏸"
+    values = (
+        printable(row.id, limit=24),
+        status,
+        ship_by_text(row, now, locale, tz),
+        str(row.priority),
+        printable(row.station_id or "", limit=12),
+        printable(row.packer or "", limit=16),
+        hm(row.in_status(now)),
+        str(row.lines),
+        printable(row.carrier or "-", limit=16),
+    )
+    return tuple((v, style) for v in values)
+
+
+def devices_text(station: StationRow) -> tuple[str, str]:
+    """Compact device states; the style is red when any device is not connected."""
+    parts = []
+    bad = False
+    for device in station.devices:
+        dot, _ = _DEVICE_DOT.get(device.state, ("✗", "red"))
+        bad = bad or device.state != "connected"
+        parts.append(f"{dot}{device.name}")
+    return " ".join(parts) or "-", "red" if bad else ""
+
+
+def station_cells(station: StationRow, now: datetime, locale: str) -> tuple[Cell, ...]:
+    age = station.heartbeat_age(now)
+    if station.stale:
+        heartbeat = (
+            tr("queue.offline", locale, age=short_span(age))
+            if age is not None
+            else tr("queue.never_seen", locale)
+        )
+        heartbeat_style = "bold red"
+    else:
+        heartbeat = tr("queue.ago", locale, age=short_span(age or timedelta(0)))
+        heartbeat_style = ""
+    idle = station.idle(now)
+    step = station.step or ""
+    devices, devices_style = devices_text(station)
+    dim = "dim" if station.stale else ""
+    return (
+        (printable(station.id, limit=12), "bold" if not station.stale else "dim"),
+        (printable(station.operator or "-", limit=16), dim),
+        (printable(station.current_order or "-", limit=20), dim),
+        (tr(f"step.{step}", locale) if step else "-", dim),
+        (short_span(idle) if idle is not None else "-", dim),
+        (heartbeat, heartbeat_style),
+        (devices, devices_style or dim),
+    )
+
+
+def header_text(stats: FloorStats, locale: str, tz: tzinfo | None) -> Text:
+    text = Text(" ")
+    text.append(tr("queue.floor", locale, time=f"{stats.now.astimezone(tz):%H:%M}"), style="bold")
+    text.append("   ")
+    text.append(
+        tr(
+            "queue.last_hour",
+            locale,
+            orders=stats.orders_last_hour,
+            lines=stats.lines_last_hour,
+        )
+    )
+    text.append("   ")
+    text.append(
+        tr("queue.late_count", locale, count=stats.late),
+        style=LATE_STYLE if stats.late else "",
+    )
+    text.append("   ")
+    text.append(
+        tr("queue.at_risk_count", locale, count=stats.at_risk),
+        style=RISK_STYLE if stats.at_risk else "",
+    )
+    text.append("   ")
+    text.append(
+        tr("queue.defects", locale, count=stats.defects_total),
+        style="magenta" if stats.defects_total else "",
+    )
+    return text
+
+
+def summary_text(stats: FloorStats, locale: str) -> Text:
+    """Second line: the shift's throughput, open orders by status, defects by kind."""
+    text = Text(" ")
+    text.append(
+        tr(
+            "queue.shift",
+            locale,
+            orders=stats.orders_shift,
+            lines=stats.lines_shift,
+            rate=_rate(stats.per_hour(stats.orders_shift)),
+        )
+    )
+    text.append("  │ ", style="dim")
+    text.append(
+        "  ".join(f"{status_name(s, locale)} {n}" for s, n in stats.by_status),
+    )
+    text.append("  │ ", style="dim")
+    if stats.defects:
+        text.append(
+            ", ".join(f"{tr(f'defect.kind.{k}', locale)} {n}" for k, n in stats.defects),
+            style="magenta",
+        )
+    else:
+        text.append(tr("queue.no_defects", locale), style="dim")
+    return text
+
+
+def _rate(per_hour: float) -> str:
+    return f"{per_hour:.1f}" if per_hour < 10 else f"{per_hour:.0f}"
+
+
+def filter_text(filters: QueueFilters, page: QueuePage | None, locale: str) -> Text:
+    parts: list[str] = []
+    if filters.statuses:
+        parts.append(", ".join(status_name(s, locale) for s in filters.statuses))
+    elif filters.search:
+        parts.append(tr("queue.filter.any", locale))
+    else:
+        parts.append(tr("queue.filter.open", locale))
+    if filters.late_only:
+        parts.append(tr("queue.filter.late", locale))
+    if filters.station:
+        parts.append(tr("queue.filter.station", locale, station=printable(filters.station)))
+    if filters.carrier:
+        parts.append(tr("queue.filter.carrier", locale, carrier=printable(filters.carrier)))
+    if filters.search:
+        parts.append(tr("queue.filter.search", locale, prefix=printable(filters.search)))
+    text = Text(" " + " · ".join(parts), style="bold")
+    if page is not None:
+        text.append("   ")
+        if page.rows:
+            first, last = page.offset + 1, page.offset + len(page.rows)
+            if page.total is None:
+                shown = tr("queue.page_more" if page.has_more else "queue.page_end", locale,
+                           first=first, last=last)  # fmt: skip
+            else:
+                shown = tr("queue.page", locale, first=first, last=last, total=f"{page.total:,}")
+            text.append(shown)
+        else:
+            text.append(tr("queue.page_empty", locale), style="dim")
+    return text
+
+
+def parse_search(text: str, base: QueueFilters) -> QueueFilters:
+    """`ORD-10 late station:PS-01 carrier:CDEK status:ready` → filters. Tokens replace the
+    matching parts of `base`; an empty text clears the search but keeps the status filter."""
+    statuses = base.statuses
+    late = False
+    station: str | None = None
+    carrier: str | None = None
+    search = ""
+    for token in text.split():
+        name, sep, value = token.partition(":")
+        name = name.lower()
+        if sep and name == "station":
+            station = value or None
+        elif sep and name == "carrier":
+            carrier = value or None
+        elif sep and name == "status":
+            statuses = tuple(s for s in value.split(",") if s)
+        elif token.lower() == "late":
+            late = True
+        else:
+            search = token
+    return QueueFilters(
+        statuses=statuses, late_only=late, station=station, carrier=carrier, search=search
+    )
+
+
+def search_text(filters: QueueFilters) -> str:
+    """The filters as they would be typed (the search box starts from it)."""
+    parts = [filters.search] if filters.search else []
+    if filters.late_only:
+        parts.append("late")
+    if filters.station:
+        parts.append(f"station:{filters.station}")
+    if filters.carrier:
+        parts.append(f"carrier:{filters.carrier}")
+    return " ".join(parts)

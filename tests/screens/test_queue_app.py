@@ -1,0 +1,220 @@
+"""The queue screen driven with Pilot on a seeded SQLite floor at a pinned clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.text import Text
+from sqlalchemy import select, update
+from textual.pilot import Pilot
+
+from packstation.models import Event, Order
+from packstation.models.db import Database, open_database
+from packstation.screens.queue_app import QueueApp, QueueScreen, QueueSetup
+from packstation.widgets.queue_table import KeyedTable
+from packstation.widgets.text_line import TextLine
+from tests.models.test_queue_repo import LEAD, LEAD_PIN, NOW, SHIFT, seed_floor
+from tests.screens.conftest import wait_until
+
+OPEN = ["ORD-1004", "ORD-1005", "ORD-1002", "ORD-1001"]
+
+
+@pytest.fixture
+def queue_db(sqlite_url: str, fixtures_dir: Path) -> Iterator[Database]:
+    db = open_database(sqlite_url)
+    seed_floor(db, fixtures_dir)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def make_queue(queue_db: Database) -> Callable[..., QueueApp]:
+    def make(locale: str = "en", refresh_s: float = 0.2) -> QueueApp:
+        return QueueApp(
+            QueueSetup(
+                db=queue_db,
+                locale=locale,
+                refresh_s=refresh_s,
+                clock=lambda: NOW,
+                tz=UTC,
+                shift_start=lambda now: SHIFT,
+            )
+        )
+
+    return make
+
+
+def screen_of(pilot: Pilot[None]) -> QueueScreen:
+    app = pilot.app
+    assert isinstance(app, QueueApp)
+    return app.queue_screen
+
+
+async def next_render(pilot: Pilot[None], count: int = 1) -> None:
+    screen = screen_of(pilot)
+    target = screen.renders + count
+    await wait_until(pilot, lambda: screen.renders >= target)
+    await pilot.pause()
+
+
+def cell(table: KeyedTable, key: str, column: str) -> str:
+    value = table.get_cell(key, column)
+    return value.plain if isinstance(value, Text) else str(value)
+
+
+def line(screen: QueueScreen, name: str) -> str:
+    shown = screen.query_one(f"#{name}", TextLine).render()
+    return shown.plain if isinstance(shown, Text) else str(shown)
+
+
+async def test_rows_stations_and_stats_appear(make_queue: Callable[..., QueueApp]) -> None:
+    app = make_queue()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await next_render(pilot)
+        screen = screen_of(pilot)
+        assert screen.orders.keys == OPEN
+        assert screen.stations.keys == ["PS-01", "PS-02", "PS-03"]
+        assert cell(screen.orders, "ORD-1002", "station") == "PS-01"
+        assert cell(screen.orders, "ORD-1002", "packer") == "Анна К."
+        assert cell(screen.orders, "ORD-1002", "in_status") == "0:12"
+        assert cell(screen.orders, "ORD-1004", "ship_by") == "11:00 ✗ late"
+        assert "⚠ 1h00m" in cell(screen.orders, "ORD-1005", "ship_by")
+        late_cell = screen.orders.get_cell("ORD-1004", "order")
+        assert isinstance(late_cell, Text) and "red" in str(late_cell.style)
+        assert "offline 2m" in cell(screen.stations, "PS-03", "heartbeat")
+        floor = line(screen, "floor")
+        assert "last hour 1 orders / 2 lines" in floor
+        assert "late 1" in floor and "at risk 1" in floor and "defects 3" in floor
+        assert "1–4 of 4" in line(screen, "filters")
+
+
+async def test_a_change_is_applied_by_diff_not_rebuilt(
+    make_queue: Callable[..., QueueApp], queue_db: Database
+) -> None:
+    app = make_queue()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await next_render(pilot)
+        table = screen_of(pilot).orders
+        row_keys = list(table.rows)
+        with queue_db.unit_of_work() as s:
+            s.execute(update(Order).where(Order.id == "ORD-1001").values(carrier="DHL"))
+        await wait_until(pilot, lambda: cell(table, "ORD-1001", "carrier") == "DHL")
+        assert table.last_sync.updated == 1
+        assert (table.last_sync.added, table.last_sync.removed) == (0, 0)
+        assert all(a is b for a, b in zip(row_keys, table.rows, strict=True))
+        # A reorder keeps the rows and moves them; the cursor stays on its order.
+        await pilot.press("down")
+        assert table.cursor_key() == "ORD-1005"
+        with queue_db.unit_of_work() as s:
+            s.execute(update(Order).where(Order.id == "ORD-1001").values(priority=9))
+        await wait_until(pilot, lambda: table.keys[1] == "ORD-1001")
+        assert table.keys == ["ORD-1004", "ORD-1001", "ORD-1005", "ORD-1002"]
+        assert table.cursor_key() == "ORD-1005"
+        assert set(table.rows) == set(row_keys)
+        # A quiet refresh changes nothing at all.
+        await next_render(pilot)
+        assert table.last_sync.updated == 0 and not table.last_sync.reordered
+
+
+async def test_search_and_filters(make_queue: Callable[..., QueueApp]) -> None:
+    app = make_queue(refresh_s=5)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await next_render(pilot)
+        screen = screen_of(pilot)
+        await pilot.press("slash", *"ORD-2", "enter")
+        await wait_until(pilot, lambda: screen.orders.keys == ["ORD-2001"])
+        assert cell(screen.orders, "ORD-2001", "status") == "packed"
+        await pilot.press("slash")
+        search = screen.query_one("#search")
+        assert search.has_focus
+        await pilot.press(*["backspace"] * 10, *"station:PS-01", "enter")
+        await wait_until(pilot, lambda: screen.orders.keys == ["ORD-1002"])
+        await pilot.press("slash", *["backspace"] * 20, "enter")
+        await wait_until(pilot, lambda: screen.orders.keys == OPEN)
+        await pilot.press("f", "f")  # new (none), then needs correction
+        await wait_until(pilot, lambda: screen.orders.keys == ["ORD-1004"])
+        assert "needs corr" in line(screen, "filters")
+        await pilot.press("f", "f", "f", "f")  # ready, packing, packed, back to open
+        await wait_until(pilot, lambda: screen.orders.keys == OPEN)
+        await pilot.press("l")
+        await wait_until(pilot, lambda: screen.orders.keys == ["ORD-1004"])
+        assert "late only" in line(screen, "filters")
+
+
+async def test_release_through_the_modal(
+    make_queue: Callable[..., QueueApp], queue_db: Database
+) -> None:
+    app = make_queue()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await next_render(pilot)
+        screen = screen_of(pilot)
+        await pilot.press("down", "down")
+        assert screen.orders.cursor_key() == "ORD-1002"
+        # A wrong PIN first: refused, audited, nothing changes.
+        await pilot.press("r")
+        await pilot.pause()
+        assert app.screen is not screen
+        await pilot.press(*LEAD, "enter", *"9999", "enter", *"stuck", "enter")
+        await wait_until(pilot, lambda: screen.actions_done == 1)
+        await pilot.pause()
+        assert "REFUSED: wrong PIN" in line(screen, "message")
+        assert cell(screen.orders, "ORD-1002", "status") == "packing"
+        # The right PIN releases it.
+        await pilot.press("r")
+        await pilot.pause()
+        pin_box = app.screen.query_one("#pin")
+        await pilot.press(*LEAD, "enter", *LEAD_PIN)
+        assert LEAD_PIN not in str(pin_box.render())  # masked
+        await pilot.press("enter", *"packer went home", "enter")
+        await wait_until(pilot, lambda: screen.actions_done == 2)
+        assert "ORD-1002 released from PS-01" in line(screen, "message")
+        await wait_until(pilot, lambda: cell(screen.orders, "ORD-1002", "status") == "ready")
+        assert cell(screen.orders, "ORD-1002", "station") == ""
+    with queue_db.sessions() as s:
+        kinds = s.scalars(
+            select(Event.kind).where(Event.kind.like("lead.%")).order_by(Event.id)
+        ).all()
+    assert kinds == ["lead.denied", "lead.release"]
+
+
+async def test_modal_asks_for_missing_fields_and_esc_cancels(
+    make_queue: Callable[..., QueueApp],
+) -> None:
+    app = make_queue(refresh_s=5)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await next_render(pilot)
+        screen = screen_of(pilot)
+        await pilot.press("h")
+        await pilot.pause()
+        modal = app.screen
+        await pilot.press("enter", "enter", "enter")
+        error = modal.query_one("#lead-error").render()
+        assert "Fill in" in str(error)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen and screen.actions_done == 0
+
+
+async def test_russian_labels(make_queue: Callable[..., QueueApp]) -> None:
+    app = make_queue(locale="ru", refresh_s=5)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await next_render(pilot)
+        screen = screen_of(pilot)
+        assert cell(screen.orders, "ORD-1002", "status") == "упаковка"
+        assert "опаздывают 1" in line(screen, "floor")
+        assert [c.label.plain for c in screen.orders.ordered_columns][0] == "Заказ"
+
+
+async def _first_render(pilot: Pilot[None]) -> None:
+    await next_render(pilot)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 30)], ids=["80x24", "120x30"])
+def test_queue_snapshot(
+    snap_compare: Callable[..., bool], make_queue: Callable[..., QueueApp], size: Any
+) -> None:
+    assert snap_compare(make_queue(refresh_s=60), terminal_size=size, run_before=_first_render)
