@@ -75,3 +75,13 @@ def resolve_db_url(cli_value: str | None, config: StationConfig | None = None) -
     if "://" not in value:
         return "sqlite:///" + str(Path(value).expanduser().resolve())
     return value
+
+
+def ship_from(raw: dict[str, Any]) -> tuple[str, ...]:
+    """The sender block for labels and documents: `[shipper] name` and `address` lines."""
+    shipper = raw.get("shipper", {})
+    if not isinstance(shipper, dict):
+        return ()
+    address = shipper.get("address", [])
+    lines = [str(shipper.get("name", ""))] + [str(x) for x in address if isinstance(address, list)]
+    return tuple(x for x in lines if x)

@@ -36,3 +36,11 @@ def test_broken_config_is_a_clear_error(tmp_path: Path) -> None:
         load_config(bad)
     with pytest.raises(ConfigError, match="cannot read"):
         load_config(tmp_path / "missing.toml")
+
+
+def test_shipper_block(fixtures_dir: Path) -> None:
+    from packstation.config import ship_from
+
+    cfg = load_config(fixtures_dir / "station-sample.toml")
+    assert ship_from(cfg.raw)[0] == "Fulfilment centre Khimki"
+    assert ship_from({}) == () and ship_from({"shipper": "x"}) == ()

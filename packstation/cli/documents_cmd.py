@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from packstation.cli.common import CliError, add_db_option, config_of, database_of, say
+from packstation.config import ship_from
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -21,14 +22,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     docs.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.pdf|FILE.png")
     add_db_option(docs)
     docs.set_defaults(func=run_documents)
-
-
-def ship_from(raw: dict[str, object]) -> tuple[str, ...]:
-    shipper = raw.get("shipper", {})
-    if not isinstance(shipper, dict):
-        return ()
-    lines = [str(shipper.get("name", ""))] + [str(x) for x in shipper.get("address", [])]
-    return tuple(x for x in lines if x)
 
 
 def run_documents(args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from packstation.cli.common import CliError, add_db_option, config_of, say
-from packstation.config import StationConfig, load_config, resolve_db_url
+from packstation.config import StationConfig, load_config, resolve_db_url, ship_from
 from packstation.devices.base import PrintError
 from packstation.devices.printer import open_printer
 from packstation.devices.serial_scale import SerialScale
@@ -105,6 +105,7 @@ def run_station(args: argparse.Namespace) -> int:
         printer=printer,
         label_format=args.label_format or str(printer_cfg.get("format", "zpl")),
         kiosk=args.kiosk or cfg.kiosk,
+        ship_from=ship_from(cfg.raw),
     )
     StationApp(setup).run()
     return 0
@@ -172,6 +173,7 @@ def run_demo(args: argparse.Namespace) -> int:
             "scale": SerialScale(scale_sim.port, "mt-sics"),
         },
         printer=open_printer(f"dir://{where / 'labels'}"),
+        ship_from=ship_from(config.raw),
         simulators={"scanner": scanner_sim, "scale": scale_sim},
     )
     try:

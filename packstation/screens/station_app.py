@@ -68,6 +68,8 @@ class StationSetup:
     clock: Callable[[], datetime] = utcnow
     #: Kiosk: no key leaves the app; exit needs a lead's badge and PIN (F12).
     kiosk: bool = False
+    #: Sender block printed on labels ([shipper] in the config).
+    ship_from: tuple[str, ...] = ()
 
 
 class StationApp(App[None]):
@@ -118,6 +120,7 @@ class StationApp(App[None]):
             label_format=setup.label_format,
             station_name=setup.station_name,
             clock=setup.clock,
+            ship_from=setup.ship_from,
         )
 
     def _post_result(self, result: RunResult) -> None:

@@ -103,7 +103,9 @@ class StationBackend:
                 self.store.commit_records(session, decision.records, operator_id)
         return decision
 
-    def label_data(self, record: LabelPrinted, items: int) -> LabelData | None:
+    def label_data(
+        self, record: LabelPrinted, items: int, ship_from: tuple[str, ...] = ()
+    ) -> LabelData | None:
         with self.db.sessions() as session:
             order = session.get(Order, record.order_id)
             if order is None:
@@ -121,6 +123,15 @@ class StationBackend:
                 packed_at=record.at,
                 station_id=self.station_id,
                 items=items,
+                ship_from=ship_from,
+                marks=tuple(
+                    mark
+                    for mark, flag in (
+                        ("FRAGILE", any(line.fragile for line in order.lines)),
+                        ("LIQUID", any(line.liquid for line in order.lines)),
+                    )
+                    if flag
+                ),
             )
 
     def record_print_failure(self, record: LabelPrinted, error: str) -> None:

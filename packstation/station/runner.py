@@ -95,7 +95,9 @@ class StationRunner:
         label_format: str = "zpl",
         station_name: str = "",
         clock: Callable[[], datetime] = utcnow,
+        ship_from: tuple[str, ...] = (),
     ) -> None:
+        self.ship_from = ship_from
         self.db = db
         self.station_id = station_id
         self.rules = rules
@@ -279,7 +281,7 @@ class StationRunner:
         if self.printer is None:
             return "no printer configured"
         try:
-            label = self.backend.label_data(record, self.state.units_packed)
+            label = self.backend.label_data(record, self.state.units_packed, self.ship_from)
             if label is None:
                 return f"order {record.order_id} is gone"
             if self.label_format == "png":

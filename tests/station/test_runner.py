@@ -36,6 +36,7 @@ def test_whole_order_is_committed_and_printed(
     parcel_id = pack_ord_1001_to_label(station)
     label = (tmp_path / "spool" / f"{parcel_id}.zpl").read_text(encoding="utf-8")
     assert f"^FD{parcel_id}^FS" in label
+    assert "^FD[FRAGILE]^FS" in label  # the mug is fragile: the handling mark is printed
     result = station.scan(parcel_id)
     assert result.outcome is not None and result.outcome.ok
     with station_db.sessions() as s:
