@@ -79,7 +79,9 @@ class StationBackend:
         with self.db.unit_of_work() as session:
             self.store.touch_station(session, self.clock(), devices=dict(devices))
 
-    def heartbeat(self) -> None:
+    def heartbeat(self, *, idle: bool = True) -> None:
+        """Renew the lease, release other stations' expired orders and, when the station
+        is idle, fold the SQLite WAL (a checkpoint mid-scan would delay that scan)."""
         with self.db.unit_of_work() as session:
             self.store.touch_station(session, self.clock())
         try:
@@ -90,7 +92,8 @@ class StationBackend:
                     )
         except SQLAlchemyError as exc:  # someone else's chore: never the station's failure
             log.warning("releasing expired leases failed: %s", describe_db_error(exc))
-        self.db.checkpoint()
+        if idle:
+            self.db.checkpoint()
 
     def decide_and_commit(self, state: PackState, command: Command) -> Decision:
         with self.db.sessions.begin() as session:

@@ -56,6 +56,8 @@ log = logging.getLogger(__name__)
 
 #: How often the station row's heartbeat is refreshed while nothing happens.
 HEARTBEAT_S = 5.0
+#: Seconds without a command after which the station counts as idle (checkpoints then).
+IDLE_S = 2.0
 #: CMD:NEXT tries the next candidate when another station won the race.
 NEXT_RETRIES = 5
 
@@ -112,6 +114,7 @@ class StationRunner:
         self._thread = threading.Thread(target=self._run, name=f"station-{station_id}", daemon=True)
         self.db_ok = True
         self.recovered = False
+        self._last_command = 0.0
         self.devices: dict[str, dict[str, str]] = {}
 
     # --- called from the UI thread ---------------------------------------------------
@@ -209,7 +212,7 @@ class StationRunner:
             self._recover()  # the database was away at start-up: try again
             return
         try:
-            self.backend.heartbeat()
+            self.backend.heartbeat(idle=time.monotonic() - self._last_command > IDLE_S)
             if not self.db_ok:
                 self.db_ok = True
                 self.on_result(RunResult(self.state, None))
@@ -224,6 +227,7 @@ class StationRunner:
 
     def _handle(self, command: Command) -> None:
         log.debug("runner: start %s", type(command).__name__)
+        self._last_command = time.monotonic()
         attempts = NEXT_RETRIES if command == Key(Action.NEXT) else 1
         assert self.backend is not None
         if not self.recovered:
