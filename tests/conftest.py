@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from packstation.domain.rules import PackRules
+from packstation.models.db import Database, open_database
 
 FIXTURES = Path(__file__).resolve().parent.parent / "packstation" / "data"
 PG_ENV = "PACKSTATION_TEST_PG"
@@ -61,3 +62,14 @@ def db_url(request: pytest.FixtureRequest) -> str:
 def rules(fixtures_dir: Path) -> PackRules:
     raw = tomllib.loads((fixtures_dir / "station-sample.toml").read_text(encoding="utf-8"))
     return PackRules.from_config(raw)
+
+
+@pytest.fixture
+def station_db(db_url: str, fixtures_dir: Path) -> Iterator[Database]:
+    """A migrated database (SQLite and PostgreSQL) with the sample orders and badges."""
+    from tests.station.conftest import seed
+
+    db = open_database(db_url, auto_upgrade=True)
+    seed(db, fixtures_dir)
+    yield db
+    db.dispose()

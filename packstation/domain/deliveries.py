@@ -17,7 +17,6 @@ as a whole, carrier status exports being small next to order files.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import enum
 import io
@@ -28,6 +27,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from packstation.domain.intake import is_json_file
 
 __all__ = [
     "COLUMN_ALIASES",
@@ -215,13 +216,7 @@ def iter_deliveries(path: pathlib.Path) -> Iterator[DeliveryUpdate]:
         data = path.read_bytes()
     except OSError as e:
         raise DeliveryFileError(file, "", f"cannot read the file: {e.strerror or e}") from e
-    suffix = path.suffix.lower()
-    if suffix == ".json":
-        return iter_deliveries_json(data, file)
-    if suffix == ".csv":
-        return iter_deliveries_csv(data, file)
-    head = data.removeprefix(codecs.BOM_UTF8).lstrip()[:1]
-    if head in (b"{", b"["):
+    if is_json_file(path, data):
         return iter_deliveries_json(data, file)
     return iter_deliveries_csv(data, file)
 

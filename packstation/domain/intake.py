@@ -152,15 +152,21 @@ def iter_orders(path: pathlib.Path) -> Iterator[OrderData]:
         data = path.read_bytes()
     except OSError as e:
         raise OrderFileError(file, "", f"cannot read the file: {e.strerror or e}") from e
-    suffix = path.suffix.lower()
-    if suffix == ".json":
-        return iter_orders_json(data, file)
-    if suffix == ".csv":
-        return iter_orders_csv(data, file)
-    end = _content_start(data)
-    if data[end : end + 1] in (b"{", b"["):
+    if is_json_file(path, data):
         return iter_orders_json(data, file)
     return iter_orders_csv(data, file)
+
+
+def is_json_file(path: pathlib.Path, data: bytes) -> bool:
+    """JSON or CSV: by suffix, else by the first character ('{' or '[' is JSON).
+
+    Shared by every importer of exported files (orders, carrier statuses).
+    """
+    suffix = path.suffix.lower()
+    if suffix in (".json", ".csv"):
+        return suffix == ".json"
+    end = _content_start(data)
+    return data[end : end + 1] in (b"{", b"[")
 
 
 def iter_orders_json(data: bytes, name: str = "<json>") -> Iterator[OrderData]:

@@ -24,9 +24,8 @@ from textual.widgets import ContentSwitcher
 
 from packstation.devices.base import DeviceState, DeviceStatus
 from packstation.devices.base import ScaleReading as DeviceReading
-from packstation.domain.codes import parse_code
 from packstation.domain.rules import PackRules
-from packstation.domain.workflow import Action, Key, Outcome, PackState, Scan, Step
+from packstation.domain.workflow import Action, Key, Outcome, PackState, Step
 from packstation.domain.workflow import ScaleReading as WorkflowReading
 from packstation.i18n import Msg, t
 from packstation.screens.login import LoginScreen
@@ -420,7 +419,3 @@ class StationApp(App[None]):
         if self.reading is not None:
             weight = f"{self.reading.grams / 1000:.3f} kg" + (" ▣" if self.reading.stable else " …")
         bar.render_status(self.device_status, self.db_ok, weight, self.locale)
-
-
-def scan_command(text: str) -> Scan:
-    return Scan(parse_code(text))

@@ -31,7 +31,6 @@ from packstation.domain.workflow import (
     Key,
     Outcome,
     PackState,
-    ScaleReading,
     Scan,
     Tick,
     apply,
@@ -128,10 +127,6 @@ class StationRunner:
     def stop(self, timeout: float = 5.0) -> None:
         self._queue.put(None)
         self._thread.join(timeout)
-
-    @property
-    def pending(self) -> int:
-        return self._queue.qsize()
 
     # --- the worker thread -------------------------------------------------------------
 
@@ -316,8 +311,3 @@ class StationRunner:
             Msg("station.print_retry"),
             True,
         )
-
-
-def wants_reading(state: PackState, reading: ScaleReading) -> bool:
-    """Only the weight step listens to the scale: other readings never reach the worker."""
-    return state.step.value == "weight" and reading.stable

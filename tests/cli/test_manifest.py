@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,18 +12,10 @@ from packstation.domain.rules import PackRules
 from packstation.labels.images import code128_image
 from packstation.labels.manifest_doc import _page
 from packstation.models import Event, Manifest, Notification, Order, Parcel
-from packstation.models.db import Database, open_database
+from packstation.models.db import Database
 from tests.labels.code128_decode import decode_image
-from tests.station.conftest import SyncRunner, seed
+from tests.station.conftest import SyncRunner
 from tests.station.test_runner import pack_ord_1001_to_label
-
-
-@pytest.fixture
-def station_db(db_url: str, fixtures_dir: Path) -> Iterator[Database]:
-    db = open_database(db_url, auto_upgrade=True)
-    seed(db, fixtures_dir)
-    yield db
-    db.dispose()
 
 
 @pytest.fixture

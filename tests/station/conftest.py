@@ -15,7 +15,7 @@ from packstation.domain.intake import read_orders
 from packstation.domain.pins import hash_pin
 from packstation.domain.rules import PackRules
 from packstation.domain.workflow import Command, Scan
-from packstation.models.db import Database, open_database
+from packstation.models.db import Database
 from packstation.models.operators_repo import add_operator
 from packstation.models.orders_repo import import_orders
 from packstation.station.runner import RunResult, StationRunner
@@ -31,14 +31,6 @@ def seed(db: Database, fixtures: Path) -> None:
             import_orders(session, read_orders(fixtures / name), validate)
         add_operator(session, badge=PACKER, name="Анна К.", role="packer", pin_hash=None)
         add_operator(session, badge=LEAD, name="Мария Л.", role="lead", pin_hash=hash_pin(LEAD_PIN))
-
-
-@pytest.fixture
-def station_db(db_url: str, fixtures_dir: Path) -> Iterator[Database]:
-    db = open_database(db_url, auto_upgrade=True)
-    seed(db, fixtures_dir)
-    yield db
-    db.dispose()
 
 
 class SyncRunner:
