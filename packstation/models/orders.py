@@ -17,6 +17,8 @@ class Order(Base):
     __table_args__ = (
         # The claim query: next ready order by priority, then earliest ship-by.
         Index("ix_orders_queue", "status", "priority", "ship_by"),
+        # The queue screen's carrier filter and the manifest's batch.
+        Index("ix_orders_carrier", "carrier"),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -43,6 +43,8 @@ class Event(Base):
         Index("ix_events_order_at", "order_id", "id"),
         # Recovery reads one station's records since its last logout.
         Index("ix_events_station", "station_id", "id"),
+        # Audit and shift reports select overrides and logins by kind over a period.
+        Index("ix_events_kind_at", "kind", "at"),
     )
 
     id: Mapped[int] = mapped_column(BigIntKey, primary_key=True)
@@ -105,4 +107,8 @@ class Parcel(Base):
     condition: Mapped[str | None] = mapped_column(String(32), default=None)
     #: The carrier handoff batch that took the parcel (set when the manifest is closed).
     manifest_id: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
+    #: Parcel n of an order's parcels (multi-box orders), counted from 1.
+    seq: Mapped[int] = mapped_column(default=1, server_default="1")
+    #: Why this carrier and tariff (shown on the label step, asked for by leads).
+    choice_note: Mapped[str] = mapped_column(String(1000), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -28,6 +28,9 @@ class Operator(Base):
     #: scrypt hash in the form produced by packstation.domain.pins; never the PIN itself.
     pin_hash: Mapped[str | None] = mapped_column(String(255), default=None)
     active: Mapped[bool] = mapped_column(default=True)
+    #: Wrong PINs in a row; reaching the limit sets locked_until (see operators_repo).
+    failed_pins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
