@@ -49,14 +49,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="HH:MM",
         help="local time the current shift started (default 08:00)",
     )
+    queue.add_argument(
+        "--ascii", action="store_true", help="ASCII borders and marks (Linux console fonts)"
+    )
     queue.set_defaults(func=run_queue)
 
 
 def run_queue(args: argparse.Namespace) -> int:
+    from packstation.cli.station_cmd import plain_console
+
+    cfg = config_of(args)
+    plain_console(args.ascii or cfg.ascii)
     from packstation.models.db import open_database
     from packstation.screens.queue_app import QueueApp, QueueSetup, shift_start_at
 
-    cfg = config_of(args)
     url = resolve_db_url(args.db, cfg)
     # Opened (and checked) before the screen starts: a wrong URL is a one-line error.
     db = open_database(url)

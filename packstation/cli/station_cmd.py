@@ -30,6 +30,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run.add_argument("--label-format", choices=["zpl", "png"])
     run.add_argument("--locale", choices=["ru", "en"])
     run.add_argument("--kiosk", action="store_true", help="lock the station down")
+    run.add_argument(
+        "--ascii", action="store_true", help="ASCII borders and marks (Linux console fonts)"
+    )
     run.set_defaults(func=run_station)
 
     demo = sub.add_parser("demo", help="the station on a throw-away database with simulators")
@@ -82,11 +85,22 @@ def fast_screen_updates() -> None:
     os.environ.setdefault("TEXTUAL_FPS", "120")
 
 
+#: Textual driver that writes every frame in ASCII (`packstation.screens.console`).
+ASCII_DRIVER = "packstation.screens.console:AsciiDriver"
+
+
+def plain_console(wanted: bool) -> None:
+    """Select the ASCII driver when configured; like TEXTUAL_FPS, read by Textual at import."""
+    if wanted:
+        os.environ.setdefault("TEXTUAL_DRIVER", ASCII_DRIVER)
+
+
 def run_station(args: argparse.Namespace) -> int:
+    cfg = config_of(args)
     fast_screen_updates()
+    plain_console(args.ascii or cfg.ascii)
     from packstation.screens.station_app import StationApp, StationSetup
 
-    cfg = config_of(args)
     rules = PackRules.from_config(cfg.raw)
     printer_cfg = _section(cfg, "printer")
     target = args.printer or printer_cfg.get("target")

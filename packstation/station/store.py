@@ -254,17 +254,19 @@ class StationStore:
                 select(Order.station_id, Order.status).where(Order.id == order_id)
             ).first()
             raise ClaimConflict(order_id, row[0] if row else None, row[1] if row else None)
-        pack_session = PackSession(
-            order_id=order_id,
-            station_id=self.station_id,
-            operator_id=operator_id,
-            step="items",
-            started_at=record.at,
-        )
-        session.add(pack_session)
-        session.flush()
+        pack_session_id: int = session.execute(
+            insert(PackSession)
+            .values(
+                order_id=order_id,
+                station_id=self.station_id,
+                operator_id=operator_id,
+                step="items",
+                started_at=record.at,
+            )
+            .returning(PackSession.id)
+        ).scalar_one()
         self.touch_station(session, record.at, current_order_id=order_id, step="items")
-        return pack_session.id
+        return pack_session_id
 
     def _label(self, session: Session, record: LabelPrinted) -> None:
         existing = session.get(Parcel, record.parcel_id)

@@ -23,10 +23,19 @@ from packstation.station.store import StationStore
 
 class StationProcess:
     def __init__(
-        self, db_url: str, scanner_port: str, scale_port: str, spool: Path, station: str = "PS-E2E"
+        self,
+        db_url: str,
+        scanner_port: str,
+        scale_port: str,
+        spool: Path,
+        station: str = "PS-E2E",
+        *,
+        term: str = "xterm-256color",
+        extra_args: tuple[str, ...] = (),
     ) -> None:
         self.db_url = db_url
         self.station = station
+        self.term = term
         self.args = [
             sys.executable,
             "-m",
@@ -46,6 +55,7 @@ class StationProcess:
             f"dir://{spool}",
             "--locale",
             "en",
+            *extra_args,
         ]
         self.output = bytearray()
         self.proc: subprocess.Popen[bytes] | None = None
@@ -54,8 +64,9 @@ class StationProcess:
         self.started = datetime.now(UTC)
         master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-        env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24"}
-        env.pop("TEXTUAL", None)
+        env = {**os.environ, "TERM": self.term, "COLUMNS": "80", "LINES": "24"}
+        for name in ("TEXTUAL", "COLORTERM", "TEXTUAL_DRIVER", "TEXTUAL_COLOR_SYSTEM"):
+            env.pop(name, None)
         self.proc = subprocess.Popen(
             self.args,
             stdin=slave,

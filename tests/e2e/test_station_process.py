@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from packstation.devices.simulators import ScaleSimulator, ScannerSimulator
@@ -14,24 +12,10 @@ from packstation.domain.workflow import Step
 from packstation.models import Event, Order, Parcel
 from packstation.models.db import open_database
 from tests.e2e.station_process import StationProcess
-from tests.station.conftest import PACKER, seed
+from tests.station.conftest import PACKER
 
 ITEMS = ("4601234567893", "4601234567893", "4607654321015", "046000001234")
 EXPECTED_G = Decimal(2 * 320 + 110 + 95 + 210)  # items + BOX:M
-
-
-@pytest.fixture
-def rig(
-    sqlite_url: str, fixtures_dir: Path
-) -> Iterator[tuple[str, ScannerSimulator, ScaleSimulator]]:
-    db = open_database(sqlite_url)
-    seed(db, fixtures_dir)
-    db.dispose()
-    scanner = ScannerSimulator()
-    scale = ScaleSimulator("mt-sics", grams=0)
-    yield sqlite_url, scanner, scale
-    scanner.shutdown()
-    scale.shutdown()
 
 
 def _items(
