@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,14 +16,60 @@ class ConfigError(Exception):
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class PinLimits:
+    """`[security]`: wrong PINs in a row before a badge locks, and for how long it stays
+    locked. Applied wherever a lead's PIN is checked (overrides, queue actions, kiosk exit);
+    the count itself is kept per badge in the database (`operators.failed_pins`)."""
+
+    attempts: int = 5
+    lock_s: int = 900
+
+    @property
+    def lock_for(self) -> timedelta:
+        return timedelta(seconds=self.lock_s)
+
+
+#: `[floor]` defaults: a heartbeat keeps a station alive this long (`lease_s`) ...
+LEASE_S = 30.0
+#: ... and its order is released automatically this long after that (`auto_release_s`).
+AUTO_RELEASE_S = 600.0
+#: How often a station beats at most (more often when the lease is short).
+HEARTBEAT_S = 5.0
+#: A shorter lease would have the station beating several times a second.
+MIN_LEASE_S = 3.0
+#: Upper bound of both `[floor]` times (a week): beyond it a typo, not a setting.
+MAX_FLOOR_S = 7 * 24 * 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseTimings:
+    """`[floor]`: how long a heartbeat keeps a station (and the order it holds) alive, and
+    how long after its lease ran out that order goes back to the queue by itself
+    (`station/leases.py`, run from any station's heartbeat). Each station applies its own
+    `auto_release_s` when it releases others' orders: give the floor one value."""
+
+    lease_s: float = LEASE_S
+    auto_release_s: float = AUTO_RELEASE_S
+
+    @property
+    def heartbeat_s(self) -> float:
+        """At least three beats per lease, so one slow beat never lets the lease lapse."""
+        return min(HEARTBEAT_S, self.lease_s / 3)
+
+
 @dataclass(slots=True)
 class StationConfig:
     station_id: str = "PS-01"
     station_name: str = ""
     locale: str = "ru"
     kiosk: bool = False
+    #: ASCII borders and marks, for the Linux console's fonts (`screens/console.py`).
+    ascii: bool = False
     idle_logout_s: int = 900
     database_url: str | None = None
+    pin_limits: PinLimits = field(default_factory=PinLimits)
+    leases: LeaseTimings = field(default_factory=LeaseTimings)
     #: The whole parsed file, for sections later layers read (boxes, checklists, ...).
     raw: dict[str, Any] = field(default_factory=dict)
     source: Path | None = None
@@ -50,11 +97,54 @@ def load_config(path: Path | None) -> StationConfig:
         station_name=str(station.get("name", "")),
         locale=str(station.get("locale", "ru")),
         kiosk=bool(station.get("kiosk", False)),
+        ascii=bool(station.get("ascii", False)),
         idle_logout_s=int(station.get("idle_logout_s", 900)),
         database_url=url if isinstance(url, str) else None,
+        pin_limits=pin_limits(raw, path),
+        leases=lease_timings(raw, path),
         raw=raw,
         source=path,
     )
+
+
+def pin_limits(raw: dict[str, Any], path: Path | None = None) -> PinLimits:
+    """`[security] pin_attempts` and `pin_lock_s`; each absent key keeps its default."""
+    where = f"config {path}" if path else "config"
+    security = raw.get("security", {})
+    if not isinstance(security, dict):
+        raise ConfigError(f"{where}: [security] must be a table")
+    defaults = PinLimits()
+    values: dict[str, int] = {}
+    for key, default, low in (
+        ("pin_attempts", defaults.attempts, 1),
+        ("pin_lock_s", defaults.lock_s, 1),
+    ):
+        value = security.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ConfigError(f"{where}: security.{key} must be a whole number >= {low}")
+        values[key] = value
+    return PinLimits(attempts=values["pin_attempts"], lock_s=values["pin_lock_s"])
+
+
+def lease_timings(raw: dict[str, Any], path: Path | None = None) -> LeaseTimings:
+    """`[floor] lease_s` and `auto_release_s` (seconds); each absent key keeps its default."""
+    where = f"config {path}" if path else "config"
+    floor = raw.get("floor", {})
+    if not isinstance(floor, dict):
+        raise ConfigError(f"{where}: [floor] must be a table")
+    values: dict[str, float] = {}
+    for key, default, low in (
+        ("lease_s", LEASE_S, MIN_LEASE_S),
+        ("auto_release_s", AUTO_RELEASE_S, 0.0),
+    ):
+        value = floor.get(key, default)
+        number = not isinstance(value, bool) and isinstance(value, int | float)
+        if not number or not low <= value <= MAX_FLOOR_S:  # NaN fails both comparisons
+            raise ConfigError(
+                f"{where}: floor.{key} must be a number of seconds from {low:g} to {MAX_FLOOR_S:g}"
+            )
+        values[key] = float(value)
+    return LeaseTimings(lease_s=values["lease_s"], auto_release_s=values["auto_release_s"])
 
 
 def default_db_path() -> Path:

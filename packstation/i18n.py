@@ -157,6 +157,10 @@ TABLE: dict[str, dict[str, str]] = {
         "Последнее сканирование отменено: {sku} {packed} из {required}",
     ),
     "undo.nothing": _e("Nothing to undo", "Отменять нечего"),
+    "undo.box_closed": _e(
+        "Box {n} is closed: use CMD:DEFECT or CMD:CANCEL",
+        "Коробка {n} закрыта: используйте CMD:DEFECT или CMD:CANCEL",
+    ),
     "undo.too_late": _e(
         "The box is already chosen: use CMD:DEFECT or CMD:CANCEL",
         "Коробка уже выбрана: используйте CMD:DEFECT или CMD:CANCEL",
@@ -176,6 +180,30 @@ TABLE: dict[str, dict[str, str]] = {
         "Посылка уже взвешена: коробку сменить нельзя",
     ),
     "box.no_order": _e("No order yet: scan an order first", "Нет заказа: сначала сканируйте заказ"),
+    "box.split": _e(
+        "Box {n} closed with {units} units: scan its box, then weigh it",
+        "Коробка {n} закрыта, в ней {units} шт.: сканируйте коробку и взвесьте",
+    ),
+    "box.closing": _e(
+        "Box {n} is closed: box and weigh it before {sku} goes into the next box",
+        "Коробка {n} закрыта: упакуйте и взвесьте её, потом {sku} — в следующую коробку",
+    ),
+    "box.split_already": _e(
+        "Box {n} is already closed: scan its box and weigh it",
+        "Коробка {n} уже закрыта: сканируйте коробку и взвесьте",
+    ),
+    "box.split_empty": _e(
+        "Box {n} is empty: scan items into it first",
+        "Коробка {n} пуста: сначала сканируйте в неё товары",
+    ),
+    "box.split_nothing_left": _e(
+        "All items are in: this is the last box",
+        "Все товары собраны: это последняя коробка",
+    ),
+    "box.sealed": _e(
+        "Box {n} sealed: {actual} g (expected {expected} g). Scan the next items",
+        "Коробка {n} закрыта: {actual} г (ожидалось {expected} г). Сканируйте следующие товары",
+    ),
     "weight.accepted": _e(
         "Weight OK: {actual} g (expected {expected} g)",
         "Вес в норме: {actual} г (ожидалось {expected} г)",
@@ -206,6 +234,12 @@ TABLE: dict[str, dict[str, str]] = {
         "Wrong PIN too many times: approval cancelled",
         "Слишком много неверных PIN-кодов: подтверждение отменено",
     ),
+    "override.badge_locked": _e(
+        "{name}'s badge is locked after too many wrong PINs until {until} ({minutes} min): "
+        "another lead must approve",
+        "Пропуск {name} заблокирован из-за неверных PIN-кодов до {until} ({minutes} мин): "
+        "нужно подтверждение другого старшего смены",
+    ),
     "override.pin_not_expected": _e("No PIN is needed now", "PIN-код сейчас не нужен"),
     "override.pin_ok": _e("{name}: choose the reason", "{name}: выберите причину"),
     "override.reason_not_expected": _e(
@@ -215,6 +249,14 @@ TABLE: dict[str, dict[str, str]] = {
     "override.note_required": _e(
         "Describe the reason in a few words",
         "Опишите причину в нескольких словах",
+    ),
+    "override.carrier_ok": _e(
+        "{tariff} approved by {name}",
+        "Тариф {tariff} подтвердил(а) {name}",
+    ),
+    "override.reason_other_purpose": _e(
+        "That reason is not for this override: see the numbers below",
+        "Эта причина не для этого решения: смотрите номера ниже",
     ),
     "override.weight_ok": _e(
         "Weight {actual} g accepted by {name}",
@@ -264,9 +306,88 @@ TABLE: dict[str, dict[str, str]] = {
     "label.reprinted": _e(
         "Label {parcel} sent to the printer again", "Этикетка {parcel} отправлена на печать ещё раз"
     ),
-    "label.no_tariff": _e(
-        "No carrier takes {weight} g to {country}: call a lead",
-        "Ни один перевозчик не берёт {weight} г в {country}: позовите старшего смены",
+    "label.no_fit": _e("NO CARRIER FITS: {why}", "НЕТ ПЕРЕВОЗЧИКА: {why}"),
+    "label.already": _e(
+        "Label {parcel} ({n} of {m}) is already scanned",
+        "Этикетка {parcel} ({n} из {m}) уже сканирована",
+    ),
+    "label.confirmed": _e(
+        "Parcel {n} of {m} ✓ {parcel}; next label: {next}",
+        "Посылка {n} из {m} ✓ {parcel}; следующая этикетка: {next}",
+    ),
+    "label.finish_first": _e(
+        "Labels are being scanned: scan {parcel} first, or CMD:CANCEL",
+        "Этикетки уже сканируются: сначала сканируйте {parcel} или CMD:CANCEL",
+    ),
+    "order.packed_parcels": _e(
+        "{order} packed: {count} parcels",
+        "{order} упакован: посылок {count}",
+    ),
+    # --- carrier and tariff ---------------------------------------------------------------
+    "carrier.chosen": _e("{tariff} {cost} ₽, {when}", "{tariff} {cost} ₽, {when}"),
+    "carrier.when.promise": _e(
+        "arrives {arrives} (promise {promise})", "прибудет {arrives} (срок {promise})"
+    ),
+    "carrier.when.days": _e("{days} d, no ship-by", "{days} дн., срок не задан"),
+    "carrier.verdict": _e("{why}; next best {option}", "{why}; следующий вариант {option}"),
+    "carrier.reason.cheapest": _e("Cheapest that fits", "Самый дешёвый из подходящих"),
+    "carrier.reason.only": _e("The only one that fits", "Единственный подходящий"),
+    "carrier.reason.fastest_late": _e(
+        "LATE: nothing arrives in time, the fastest",
+        "ОПОЗДАЕТ: вовремя не успевает никто, самый быстрый",
+    ),
+    "carrier.overridden": _e(
+        "{tariff} {cost} ₽: override by {lead}: {reason}",
+        "{tariff} {cost} ₽: решение старшего смены {lead}: {reason}",
+    ),
+    "carrier.no_fit_line": _e(
+        "No carrier fits {weight} g to {country} (promise {promise})",
+        "Нет перевозчика для {weight} г в {country} (срок {promise})",
+    ),
+    "carrier.candidates": _e("Closest: {list}", "Ближе всего: {list}"),
+    "carrier.more": _e("{first}; {rest}", "{first}; {rest}"),
+    "carrier.option": _e("{tariff}: {why}", "{tariff}: {why}"),
+    "carrier.none_configured": _e("no carriers configured", "перевозчики не настроены"),
+    "carrier.why.carrier": _e("not the order's carrier", "не перевозчик заказа"),
+    "carrier.why.country": _e("does not go to {country}", "не возит в {country}"),
+    "carrier.why.weight": _e("max {max} kg", "не больше {max} кг"),
+    "carrier.why.reliability": _e(
+        "reliability {reliability} below {floor}", "надёжность {reliability} ниже {floor}"
+    ),
+    "carrier.why.late": _e("late ({arrives})", "опоздает ({arrives})"),
+    "carrier.why.dearer": _e("dearer ({cost} ₽)", "дороже ({cost} ₽)"),
+    "carrier.why.slower": _e("slower ({days} d)", "дольше ({days} дн.)"),
+    "carrier.why.tie": _e("same price, lost the tie", "та же цена, уступил при равенстве"),
+    "carrier.not_now": _e(
+        "The carrier is chosen at the label step",
+        "Перевозчик выбирается на шаге этикетки",
+    ),
+    "carrier.pick": _e(
+        "Another tariff needs a lead: scan its card ({cards})",
+        "Другой тариф — решение старшего смены: сканируйте его карточку ({cards})",
+    ),
+    "carrier.none_can_take": _e(
+        "No configured tariff can take this parcel to {country}",
+        "Ни один настроенный тариф не возьмёт эту посылку в {country}",
+    ),
+    "carrier.unknown_tariff": _e("Unknown tariff {tariff}", "Неизвестный тариф {tariff}"),
+    "carrier.cannot_take": _e(
+        "{tariff} cannot take this parcel: {why}",
+        "{tariff} не возьмёт эту посылку: {why}",
+    ),
+    "carrier.override_started": _e(
+        "Ship with {tariff}: a lead must approve",
+        "Отправить тарифом {tariff}: нужно подтверждение старшего смены",
+    ),
+    "carrier.held": _e(
+        "{order} is on hold for a lead (no carrier fits). "
+        "Put the parcel aside with its tote and take it to the lead",
+        "{order} задержан до решения старшего смены (нет перевозчика). "
+        "Отложите посылку с тарой и отнесите старшему смены",
+    ),
+    "hold.not_now": _e(
+        "CMD:HOLD is for an order no carrier fits",
+        "CMD:HOLD — только для заказа, которому не подходит ни один перевозчик",
     ),
     # --- defects -------------------------------------------------------------------------
     "defect.started": _e("Defect in {order}", "Брак в заказе {order}"),
@@ -282,6 +403,10 @@ TABLE: dict[str, dict[str, str]] = {
     "defect.line_first": _e(
         "First scan the item or pick its line",
         "Сначала сканируйте товар или выберите строку",
+    ),
+    "defect.sealed": _e(
+        "{sku} of this order is only in a sealed box: it cannot ship short now (CMD:CANCEL)",
+        "{sku} этого заказа есть только в закрытой коробке: отгрузить без него нельзя (CMD:CANCEL)",
     ),
     "defect.nothing_left": _e(
         "{sku}: nothing left to ship on this line",
@@ -339,6 +464,22 @@ TABLE: dict[str, dict[str, str]] = {
         "Put in the {document} and scan its barcode (DOC:{document}:{order})",
         "Вложите {document} и сканируйте его штрихкод (DOC:{document}:{order})",
     ),
+    "hint.scan_box_n": _e(
+        "Box {n} ({units} units): scan its box: {boxes}",
+        "Коробка {n} ({units} шт.): сканируйте коробку: {boxes}",
+    ),
+    "hint.newbox": _e(
+        "Scan the remaining items, or CMD:NEWBOX to close this box with its {units} units",
+        "Сканируйте остальные товары или CMD:NEWBOX — закрыть эту коробку ({units} шт.)",
+    ),
+    "hint.scan_label_n": _e(
+        "Stick label {n} of {m} on box {n} and scan it ({parcel})",
+        "Наклейте этикетку {n} из {m} на коробку {n} и сканируйте её ({parcel})",
+    ),
+    "hint.no_fit": _e(
+        "Lead: scan a TARIFF: card (list: CMD:CARRIER), or CMD:HOLD",
+        "Старший смены: карточка TARIFF: (список: CMD:CARRIER) или CMD:HOLD",
+    ),
     "hint.scan_label": _e(
         "Stick the label on the parcel and scan it ({parcel})",
         "Наклейте этикетку на посылку и сканируйте её ({parcel})",
@@ -363,12 +504,30 @@ TABLE: dict[str, dict[str, str]] = {
         "{name}: type your PIN and press Enter", "{name}: введите PIN-код и нажмите Enter"
     ),
     "hint.lead_reason": _e("Choose the reason for the override", "Выберите причину решения"),
+    "hint.lead_reason_carrier": _e(
+        "Reason: {customer_request} customer asked, {promise} keep the promise, "
+        "{carrier_problem} carrier problem, {other} other",
+        "Причина: {customer_request} просьба покупателя, {promise} успеть к сроку, "
+        "{carrier_problem} проблема перевозчика, {other} другое",
+    ),
     # --- the app layer around the workflow (packstation.station) ----------------------
     # --- station screens (packstation/screens, packstation/widgets) --------------------
     "ui.station_title": _e("{station}  {name}", "{station}  {name}"),
     "ui.keys": _e(
         "F2 defect  F3 undo  F4 cancel  F5 reprint  F9 lead  F10 logout",
         "F2 брак  F3 отмена скана  F4 отказ  F5 повтор этикетки  F9 старший  F10 выход",
+    ),
+    "ui.keys_lead": _e(
+        "F1 queue F2 defect F3 undo F4 cancel F5 reprint F9 lead F10 logout F11 returns",
+        "F1 очередь F2 брак F3 отмена F4 отказ F5 этик. F9 старший F10 выход F11 возвр.",
+    ),
+    "ui.keys_returns": _e(
+        "F2 defect  F3 undo  F4 cancel  F5 reprint  F10 logout  F11 returns",
+        "F2 брак  F3 отмена  F4 отказ  F5 этикетка  F10 выход  F11 возвраты",
+    ),
+    "ui.queue.leads_only": _e(
+        "The floor queue (F1) is for leads; you are signed in as {role}",
+        "Очередь цеха (F1) — для старших смены; вы вошли как {role}",
     ),
     "ui.demo_keys": _e(
         "demo: F6 next step  F7 wrong item  F8 wrong weight",
@@ -401,6 +560,15 @@ TABLE: dict[str, dict[str, str]] = {
         "Not a lead, or wrong PIN: staying", "Не старший или неверный PIN: остаёмся"
     ),
     "ui.kiosk.cancel": _e("Esc cancels", "Esc — отмена"),
+    "ui.kiosk.badge_locked": _e(
+        "Badge locked after too many wrong PINs until {until}: staying",
+        "Пропуск заблокирован из-за неверных PIN-кодов до {until}: остаёмся",
+    ),
+    # Badge lockout on the queue screen (texts/queue.py holds the queue's other sentences).
+    "ui.lead.badge_locked": _e(
+        "{name}'s badge is locked after too many wrong PINs until {until}",
+        "Пропуск {name} заблокирован из-за неверных PIN-кодов до {until}",
+    ),
     "station.ready": _e("Station ready", "Станция готова"),
     "station.resumed": _e(
         "Back where you left off",
@@ -459,6 +627,11 @@ TABLE: dict[str, dict[str, str]] = {
     "override.reason.catalog_weight": _e("catalogue weight is wrong", "в каталоге неверный вес"),
     "override.reason.scale": _e("scale problem", "неисправность весов"),
     "override.reason.other": _e("other (describe)", "другое (опишите)"),
+    "override.reason.customer_request": _e("the customer asked for it", "по просьбе покупателя"),
+    "override.reason.promise": _e("to keep the promised date", "чтобы успеть к обещанному сроку"),
+    "override.reason.carrier_problem": _e(
+        "problem with the chosen carrier", "проблема у выбранного перевозчика"
+    ),
     "status.new": _e("new", "новый"),
     "status.needs_correction": _e("needs correction", "требует исправления"),
     "status.ready": _e("ready", "готов к упаковке"),
@@ -474,9 +647,9 @@ TABLE: dict[str, dict[str, str]] = {
 
 def _merge_area_texts() -> None:
     """Areas keep their sentences in packstation/texts/*; one table serves them all."""
-    from packstation.texts import notify, queue
+    from packstation.texts import notify, queue, returns
 
-    for area in (notify, queue):
+    for area in (notify, queue, returns):
         clash = set(area.TEXTS) & set(TABLE)
         if clash:
             raise RuntimeError(f"i18n keys defined twice: {sorted(clash)}")

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from packstation import __version__
 from packstation.cli import (
+    audit_cmd,
     barcodes_cmd,
     codes_cmd,
     db_cmd,
@@ -22,6 +23,8 @@ from packstation.cli import (
     orders_cmd,
     queue_cmd,
     report_cmd,
+    returns_cmd,
+    serve_cmd,
     simulate_cmd,
     station_cmd,
 )
@@ -48,11 +51,14 @@ def build_parser() -> argparse.ArgumentParser:
         simulate_cmd,
         barcodes_cmd,
         queue_cmd,
+        serve_cmd,
         notify_cmd,
         manifest_cmd,
         documents_cmd,
         deliveries_cmd,
         report_cmd,
+        returns_cmd,
+        audit_cmd,
     ):
         module.register(sub)
     return parser

@@ -1,4 +1,4 @@
-"""`packstation operators add|list`."""
+"""`packstation operators add|list|unlock`."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add = osub.add_parser("add", help="register a badge")
     add.add_argument("--badge", required=True)
     add.add_argument("--name", required=True)
-    add.add_argument("--role", required=True, choices=["packer", *sorted(LEAD_ROLES)])
+    add.add_argument("--role", required=True, choices=["packer", "returns", *sorted(LEAD_ROLES)])
     pin = add.add_mutually_exclusive_group()
     pin.add_argument("--pin", action="store_true", help="ask for a PIN (not echoed)")
     pin.add_argument("--pin-stdin", action="store_true", help="read the PIN from stdin")
@@ -26,6 +26,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     lst = osub.add_parser("list", help="list operators")
     add_db_option(lst)
     lst.set_defaults(func=run_list)
+    unlock = osub.add_parser(
+        "unlock",
+        help="lift a badge lockout (too many wrong PINs) before it runs out",
+        description="Clears the wrong-PIN count and the lock of BADGE; audited as "
+        "badge.unlocked with the OS user who ran it.",
+    )
+    unlock.add_argument("badge", metavar="BADGE")
+    add_db_option(unlock)
+    unlock.set_defaults(func=run_unlock)
 
 
 def read_pin(args: argparse.Namespace) -> str | None:
@@ -64,14 +73,50 @@ def run_add(args: argparse.Namespace) -> int:
 def run_list(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
+    from packstation.models.base import utcnow
+    from packstation.models.operators_repo import is_locked
     from packstation.models.people import Operator
 
     db = database_of(args)
+    now = utcnow()
     try:
         with db.sessions() as session:
             for op in session.scalars(select(Operator).order_by(Operator.badge)):
                 pin = "PIN" if op.pin_hash else "-"
-                say(f"{op.badge:<16} {op.role:<7} {pin:<4} {op.name}")
+                line = f"{op.badge:<16} {op.role:<7} {pin:<4} {op.name}"
+                if op.locked_until is not None and is_locked(op.locked_until, now):
+                    line += f"  [locked until {op.locked_until.astimezone():%Y-%m-%d %H:%M}]"
+                say(line)
+    finally:
+        db.dispose()
+    return 0
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name in some containers
+        return ""
+
+
+def run_unlock(args: argparse.Namespace) -> int:
+    from packstation.models.base import utcnow
+    from packstation.models.operators_repo import OperatorError, PinStatus, unlock_badge
+
+    db = database_of(args)
+    try:
+        with db.unit_of_work() as session:
+            before = unlock_badge(session, args.badge, now=utcnow(), by=_os_user())
+            op = before.operator
+            who = f"{op.name} (badge {op.badge})" if op else args.badge
+            if before.status is PinStatus.LOCKED:
+                say(f"unlocked {who}: was locked until {before.until_local()}")
+            elif before.status is PinStatus.WRONG:
+                say(f"{who} was not locked; wrong-PIN count cleared")
+            else:
+                say(f"{who} is not locked; nothing to do")
+    except OperatorError as exc:
+        raise CliError(str(exc)) from exc
     finally:
         db.dispose()
     return 0

@@ -72,6 +72,7 @@ def run_queue(args: argparse.Namespace) -> int:
             locale=args.locale or cfg.locale,
             refresh_s=args.refresh,
             shift_start=shift_start_at(args.shift_start),
+            pin_limits=cfg.pin_limits,
         )
         QueueApp(setup).run()
     except KeyboardInterrupt:

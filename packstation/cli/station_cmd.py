@@ -120,6 +120,8 @@ def run_station(args: argparse.Namespace) -> int:
         label_format=args.label_format or str(printer_cfg.get("format", "zpl")),
         kiosk=args.kiosk or cfg.kiosk,
         ship_from=ship_from(cfg.raw),
+        leases=cfg.leases,
+        pin_limits=cfg.pin_limits,
     )
     StationApp(setup).run()
     return 0

@@ -13,7 +13,7 @@ Order of interpretation (SPEC section 3):
 2. An AIM symbology identifier (``]E0``, ``]C1``, ``]d2`` ...) is stripped
    *before* the namespaces are checked, so ``CMD:``/``BOX:``/``DOC:`` cards
    still work on a scanner that sends AIM prefixes.
-3. ``CMD:``, ``BOX:``, ``DOC:`` (case-insensitive) win over everything else.
+3. ``CMD:``, ``BOX:``, ``DOC:``, ``TARIFF:`` (case-insensitive) win over everything else.
 4. All-digit codes of GTIN length (8, 12, 13, 14) and 18 digits (SSCC) are
    checked by their check digit; a failure is INVALID, never TEXT (a wrong
    check digit is its own error, not "unknown item"). A numeric order id of
@@ -94,6 +94,7 @@ class CodeKind(enum.StrEnum):
     COMMAND = "command"  # CMD:<NAME>
     BOX = "box"  # BOX:<TYPE>
     DOCUMENT = "document"  # DOC:<KIND>:<ORDER-ID>
+    TARIFF = "tariff"  # TARIFF:<CARRIER>:<TARIFF> (a lead's carrier override)
     GTIN = "gtin"  # EAN-8/13, UPC-A/E, GTIN-14
     GS1 = "gs1"  # GS1 element string that is not a marking code
     MARKING = "marking"  # Chestny ZNAK: 01 + 21 (+ 91/92 or 93), tobacco packs
@@ -110,7 +111,8 @@ class ScannedCode:
     ``raw`` is the input minus trailing CR/LF; ``text`` is the payload without AIM
     prefix and control characters (GS kept), safe to show literally. ``gtin`` is
     always 14 digits. ``command`` holds the command name, the box code
-    (``BOX:S``) or the document kind. Only MARKING codes have ``identity`` and
+    (``BOX:S``), the document kind or the tariff (``OZON-COURIER:EXPRESS``,
+    upper-cased). Only MARKING codes have ``identity`` and
     ``crypto_tail``.
     """
 
@@ -311,7 +313,9 @@ def _symbology(aim_code: str | None, by_content: str) -> str:
 
 
 def _namespace(base: ScannedCode, core: str) -> ScannedCode | None:
-    """``CMD:``/``BOX:``/``DOC:`` cards; names are upper-cased, order ids kept as printed."""
+    """``CMD:``/``BOX:``/``DOC:``/``TARIFF:`` cards; names are upper-cased, order ids kept."""
+    if core[:7].upper() == "TARIFF:":
+        return _tariff_card(base, core[7:])
     prefix = core[:4].upper()
     if prefix not in ("CMD:", "BOX:", "DOC:"):
         return None
@@ -332,6 +336,16 @@ def _namespace(base: ScannedCode, core: str) -> ScannedCode | None:
     if not _NAME.fullmatch(kind) or not order:
         return _invalid(base, "malformed document code: expected DOC:<KIND>:<ORDER-ID>")
     return dataclasses.replace(base, kind=CodeKind.DOCUMENT, command=kind, order_ref=order)
+
+
+def _tariff_card(base: ScannedCode, rest: str) -> ScannedCode:
+    """``TARIFF:<CARRIER>:<TARIFF>``: the tariff a lead picks for a carrier override."""
+    base = dataclasses.replace(base, symbology=_symbology(base.aim and base.aim[1:], "Code128"))
+    carrier, _, tariff = rest.strip(" ").partition(":")
+    carrier, tariff = carrier.strip(" ").upper(), tariff.strip(" ").upper()
+    if not _BOX_TYPE.fullmatch(carrier) or not _BOX_TYPE.fullmatch(tariff):
+        return _invalid(base, "malformed tariff code: expected TARIFF:<CARRIER>:<TARIFF>")
+    return dataclasses.replace(base, kind=CodeKind.TARIFF, command=f"{carrier}:{tariff}")
 
 
 def _invalid(base: ScannedCode, *errors: str, symbology: str | None = None) -> ScannedCode:

@@ -18,8 +18,10 @@ __all__ = [
     "DEFAULT_RAW",
     "Box",
     "Carrier",
+    "CarrierChoiceRules",
     "DefectPolicy",
     "DocumentRules",
+    "LatePolicy",
     "PackRules",
     "RulesError",
     "Tariff",
@@ -103,6 +105,24 @@ class Carrier:
     tariffs: tuple[Tariff, ...]
 
 
+class LatePolicy(enum.StrEnum):
+    """What happens when no tariff can arrive by the order's promise (its ship-by time)."""
+
+    #: Nothing fits: the packer is told why and a lead decides (override or hold).
+    LEAD = "lead"
+    #: The fastest tariff that fits otherwise is taken, and the note says it is late.
+    FASTEST = "fastest"
+
+
+@dataclass(frozen=True, slots=True)
+class CarrierChoiceRules:
+    """``[carrier_choice]``: the reliability floor and what a late parcel does."""
+
+    #: Carriers less reliable than this are never chosen by the rules (a lead may override).
+    min_reliability: Decimal = Decimal(0)
+    late: LatePolicy = LatePolicy.LEAD
+
+
 @dataclass(frozen=True, slots=True)
 class PackRules:
     boxes: tuple[Box, ...]
@@ -114,6 +134,7 @@ class PackRules:
     carriers: tuple[Carrier, ...]
     #: Log a packer out after this many idle seconds without an order; 0 = never.
     idle_logout_s: int = 900
+    carrier_choice: CarrierChoiceRules = CarrierChoiceRules()
 
     def box(self, code: str) -> Box | None:
         wanted = code.upper()
@@ -143,6 +164,7 @@ class PackRules:
             defect_policy=_policy(merged["defects"]),
             carriers=_carriers(merged["carriers"]),
             idle_logout_s=_int(station.get("idle_logout_s", 900), "station.idle_logout_s", 0),
+            carrier_choice=_carrier_choice(merged["carrier_choice"]),
         )
 
 
@@ -195,6 +217,9 @@ DEFAULT_RAW: dict[str, Any] = {
             ],
         },
     ],
+    # Unlike the sample (min_reliability 0.9, late "fastest"), a station without the section
+    # gets the key defaults: no reliability floor, and a late parcel waits for a lead.
+    "carrier_choice": {},
 }  # fmt: skip
 
 
@@ -331,6 +356,17 @@ def _carriers(value: Any) -> tuple[Carrier, ...]:
             )
         )
     return tuple(carriers)
+
+
+def _carrier_choice(value: Any) -> CarrierChoiceRules:
+    section = _table(value, "carrier_choice")
+    floor = _decimal(section.get("min_reliability", 0), "carrier_choice.min_reliability")
+    _need(floor <= 1, "carrier_choice.min_reliability", "must be between 0 and 1")
+    late = section.get("late", LatePolicy.LEAD.value)
+    choices = ", ".join(p.value for p in LatePolicy)
+    known = isinstance(late, str) and late in {p.value for p in LatePolicy}
+    _need(known, "carrier_choice.late", f"must be one of {choices}")
+    return CarrierChoiceRules(min_reliability=floor, late=LatePolicy(late))
 
 
 def _tariff(raw: Any, key: str) -> Tariff:

@@ -24,6 +24,8 @@ class LabelData:
     ship_from: tuple[str, ...] = ()
     #: Handling marks derived from the lines: FRAGILE, LIQUID.
     marks: tuple[str, ...] = ()
+    #: "Parcel n of m" of a multi-box order: ``label.printed``'s ``seq`` and
+    #: ``parcel_count`` (and ``items`` its ``units``, the units in this box).
     parcel_no: int = 1
     parcel_count: int = 1
 

@@ -6,6 +6,7 @@ from packstation.models.orders import Barcode, Order, OrderLine
 from packstation.models.outbox import Notification
 from packstation.models.packing import Defect, Event, MarkingCode, PackSession, Parcel
 from packstation.models.people import Operator, Role, Station
+from packstation.models.returns import Refund, Return, ReturnLine
 
 __all__ = [
     "Barcode",
@@ -20,6 +21,9 @@ __all__ = [
     "OrderLine",
     "PackSession",
     "Parcel",
+    "Refund",
+    "Return",
+    "ReturnLine",
     "Role",
     "Station",
 ]

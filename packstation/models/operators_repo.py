@@ -1,13 +1,27 @@
-"""Operators: badges, roles and PIN checks."""
+"""Operators: badges, roles, and the one place a PIN is checked (with the badge lockout)."""
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select
+import enum
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from packstation.domain.pins import verify_pin
 from packstation.models.base import utcnow
 from packstation.models.packing import Event
 from packstation.models.people import Operator, Role
+
+#: Defaults of `[security] pin_attempts` / `pin_lock_s` (packstation.config.PinLimits).
+PIN_ATTEMPTS = 5
+PIN_LOCK = timedelta(minutes=15)
+#: Roles that approve overrides, act on the queue and let a kiosk go.
+LEAD_ROLES: frozenset[str] = frozenset({Role.LEAD, Role.ADMIN})
 
 
 class OperatorError(ValueError):
@@ -29,17 +43,7 @@ def add_operator(
     op = Operator(badge=badge, name=name, role=role, pin_hash=pin_hash, active=True)
     session.add(op)
     session.flush()
-    session.execute(
-        insert(Event),
-        [
-            {
-                "kind": "operator.added",
-                "operator_id": op.id,
-                "at": utcnow(),
-                "payload": {"badge": badge, "role": role},
-            }
-        ],
-    )
+    _event(session, "operator.added", utcnow(), op.id, None, {"badge": badge, "role": role})
     return op
 
 
@@ -47,11 +51,257 @@ def find_by_badge(session: Session, badge: str) -> Operator | None:
     return session.scalar(select(Operator).where(Operator.badge == badge, Operator.active))
 
 
-def verify_lead(session: Session, badge: str, pin: str) -> Operator | None:
-    """The active lead or admin with this badge and PIN, else None (kiosk exit, approvals)."""
-    from packstation.domain.pins import verify_pin
+# --- PIN checks and the badge lockout ----------------------------------------------------
 
-    op = find_by_badge(session, badge.strip())
-    if op is None or op.role not in (Role.LEAD, Role.ADMIN) or not verify_pin(pin, op.pin_hash):
-        return None
-    return op
+
+class PinStatus(enum.StrEnum):
+    OK = "ok"
+    WRONG = "wrong"
+    #: Locked after too many wrong PINs: refused even with the right PIN until `locked_until`.
+    LOCKED = "locked"
+    #: No active operator with that badge (or id). Nothing is counted.
+    UNKNOWN = "unknown"
+    #: The operator's role may not do this (checked before the PIN; nothing is counted).
+    NOT_ALLOWED = "not_allowed"
+
+
+@dataclass(frozen=True, slots=True)
+class PinCheck:
+    status: PinStatus
+    #: The operator row (in the caller's session), when the badge is known.
+    operator: Operator | None = None
+    #: Wrong PINs still allowed before the badge locks (WRONG and OK).
+    attempts_left: int | None = None
+    #: When a LOCKED badge unlocks by itself.
+    locked_until: datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status is PinStatus.OK
+
+    def until_local(self) -> str:
+        """The unlock time as the floor reads it: local HH:MM."""
+        return f"{self.locked_until.astimezone():%H:%M}" if self.locked_until else ""
+
+
+def is_locked(locked_until: datetime | None, now: datetime) -> bool:
+    return locked_until is not None and locked_until > now
+
+
+def check_pin(
+    session: Session,
+    who: int | str,
+    pin: str,
+    *,
+    now: datetime,
+    limit: int = PIN_ATTEMPTS,
+    lock_for: timedelta = PIN_LOCK,
+    roles: Collection[str] | None = None,
+    station_id: str | None = None,
+    purpose: str = "",
+) -> PinCheck:
+    """Check the PIN of operator ``who`` (an id, or a badge) and keep the wrong-PIN count.
+
+    A wrong PIN adds one to ``operators.failed_pins`` and writes a ``pin.failed`` event; the
+    ``limit``-th in a row sets ``locked_until = now + lock_for``, resets the count and writes
+    ``badge.locked``. While locked, every PIN (the right one too) is refused with the unlock
+    time, without running the hash. A right PIN resets the count. ``roles``, when given, is
+    checked first: a packer's badge at a lead's prompt is refused without counting.
+
+    Where the count is committed: in its own short transaction, on a second connection
+    of the same engine, committed before this returns. The check protects an action (an
+    override, a queue action, a kiosk exit) that is refused when the PIN is wrong, and
+    whatever the caller's unit of work does next (a denial record, or an error that rolls
+    it back) must not take the count with it, or a rollback would hand out fresh attempts.
+    For that the caller must not hold a lock on the operator's row, and on SQLite must not
+    have written yet (SQLite has one writer: the second connection would wait for the
+    caller). Every caller checks the PIN first, before it writes. Should a SQLite caller
+    already hold the write lock, the count is written in the caller's session instead and
+    commits with the caller's unit of work (which, for a refused action, writes only the
+    denial). The happy path with a clean count writes nothing.
+    """
+    query = select(Operator).where(Operator.active)
+    if isinstance(who, int):
+        query = query.where(Operator.id == who)
+    else:
+        query = query.where(Operator.badge == who.strip())
+    # Fresh from the database: another station may have counted or locked a moment ago.
+    op = session.scalar(query.execution_options(populate_existing=True))
+    if op is None:
+        return PinCheck(PinStatus.UNKNOWN)
+    if roles is not None and op.role not in roles:
+        return PinCheck(PinStatus.NOT_ALLOWED, op)
+    if is_locked(op.locked_until, now):
+        return PinCheck(PinStatus.LOCKED, op, 0, op.locked_until)
+    not_locked = or_(Operator.locked_until.is_(None), Operator.locked_until <= now)
+    row = Operator.id == op.id
+    if verify_pin(pin, op.pin_hash):
+        if op.failed_pins or op.locked_until is not None:
+            with _count_transaction(session) as tx:
+                tx.execute(
+                    update(Operator).where(row, not_locked).values(failed_pins=0, locked_until=None)
+                )
+            session.expire(op, ["failed_pins", "locked_until"])
+        return PinCheck(PinStatus.OK, op, limit)
+    try:
+        with _count_transaction(session) as tx:
+            # One statement adds one, so two stations failing at once both count.
+            counted = tx.execute(
+                update(Operator)
+                .where(row, not_locked)
+                .values(failed_pins=Operator.failed_pins + 1)
+                .execution_options(synchronize_session=False)
+            )
+            if counted.rowcount == 0:  # type: ignore[attr-defined]  # locked meanwhile
+                until = tx.scalar(select(Operator.locked_until).where(row))
+                return PinCheck(PinStatus.LOCKED, op, 0, until)
+            failed = int(tx.scalar(select(Operator.failed_pins).where(row)) or 0)
+            base = {"badge": op.badge, "name": op.name, "purpose": purpose}
+            _event(tx, "pin.failed", now, op.id, station_id, {**base, "attempt": failed})
+            if failed < limit:
+                return PinCheck(PinStatus.WRONG, op, limit - failed)
+            until = now + lock_for
+            tx.execute(
+                update(Operator)
+                .where(row)
+                .values(failed_pins=0, locked_until=until)
+                .execution_options(synchronize_session=False)
+            )
+            payload = {**base, "attempts": failed, "until": until.isoformat()}
+            _event(tx, "badge.locked", now, op.id, station_id, payload)
+            return PinCheck(PinStatus.LOCKED, op, 0, until)
+    finally:
+        session.expire(op, ["failed_pins", "locked_until"])
+
+
+@contextmanager
+def _count_transaction(session: Session) -> Iterator[Session]:
+    """A short transaction of its own for the wrong-PIN count (see `check_pin`)."""
+    if _holds_sqlite_write_lock(session):
+        yield session
+        return
+    with Session(session.get_bind().engine) as side, side.begin():
+        yield side
+
+
+def _holds_sqlite_write_lock(session: Session) -> bool:
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite" or not session.in_transaction():
+        return False
+    # pysqlite opens its transaction (and takes the write lock) at the first write only.
+    dbapi = session.connection().connection.dbapi_connection
+    return bool(getattr(dbapi, "in_transaction", False))
+
+
+def lead_check(
+    session: Session,
+    badge: str,
+    pin: str,
+    *,
+    now: datetime | None = None,
+    limit: int = PIN_ATTEMPTS,
+    lock_for: timedelta = PIN_LOCK,
+    station_id: str | None = None,
+    purpose: str = "",
+) -> PinCheck:
+    """`check_pin` for an active lead or admin: anyone else is NOT_ALLOWED."""
+    return check_pin(
+        session,
+        badge.strip(),
+        pin,
+        now=now or utcnow(),
+        limit=limit,
+        lock_for=lock_for,
+        roles=LEAD_ROLES,
+        station_id=station_id,
+        purpose=purpose,
+    )
+
+
+def verify_lead(
+    session: Session,
+    badge: str,
+    pin: str,
+    *,
+    now: datetime | None = None,
+    limit: int = PIN_ATTEMPTS,
+    lock_for: timedelta = PIN_LOCK,
+) -> Operator | None:
+    """The active lead or admin with this badge and PIN, else None (locked badges too)."""
+    check = lead_check(session, badge, pin, now=now, limit=limit, lock_for=lock_for)
+    return check.operator if check.ok else None
+
+
+def kiosk_exit(
+    session: Session,
+    badge: str,
+    pin: str,
+    *,
+    station_id: str,
+    now: datetime,
+    limit: int = PIN_ATTEMPTS,
+    lock_for: timedelta = PIN_LOCK,
+) -> PinCheck:
+    """A lead lets a kiosk station go: the check, and on success a `kiosk.exit` event in the
+    caller's unit of work (which must commit it)."""
+    check = lead_check(
+        session,
+        badge,
+        pin,
+        now=now,
+        limit=limit,
+        lock_for=lock_for,
+        station_id=station_id,
+        purpose="kiosk.exit",
+    )
+    if check.ok and check.operator is not None:
+        op = check.operator
+        _event(session, "kiosk.exit", now, op.id, station_id, {"badge": op.badge, "name": op.name})
+    return check
+
+
+def unlock_badge(session: Session, badge: str, *, now: datetime, by: str = "") -> PinCheck:
+    """An admin lifts a lock (and clears the count) before it runs out: `badge.unlocked`.
+
+    Returns the state before: LOCKED with its time, WRONG when only a count was cleared,
+    OK when there was nothing to clear (then nothing is written)."""
+    op = session.scalar(select(Operator).where(Operator.badge == badge.strip()).with_for_update())
+    if op is None:
+        raise OperatorError(f"no operator with badge {badge.strip()!r}")
+    was = op.locked_until if is_locked(op.locked_until, now) else None
+    failed = op.failed_pins
+    if was is None and not failed and op.locked_until is None:
+        return PinCheck(PinStatus.OK, op)
+    op.failed_pins, op.locked_until = 0, None
+    session.flush()
+    payload = {
+        "badge": op.badge,
+        "name": op.name,
+        "was_locked_until": was.isoformat() if was else None,
+        "failed_pins": failed,
+        "by": by,
+    }
+    _event(session, "badge.unlocked", now, op.id, None, payload)
+    return PinCheck(PinStatus.LOCKED if was else PinStatus.WRONG, op, None, was)
+
+
+def _event(
+    session: Session,
+    kind: str,
+    at: datetime,
+    operator_id: int | None,
+    station_id: str | None,
+    payload: dict[str, Any],
+) -> None:
+    session.execute(
+        insert(Event),
+        [
+            {
+                "kind": kind,
+                "at": at,
+                "operator_id": operator_id,
+                "station_id": station_id,
+                "payload": payload,
+            }
+        ],
+    )

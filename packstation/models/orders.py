@@ -46,6 +46,8 @@ class Order(Base):
     content_hash: Mapped[str] = mapped_column(String(64), default="")
     #: Station holding the order while it is packed; set by an atomic conditional update.
     station_id: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
+    #: A lead reassigned the order: only this station claims it, and it claims it first.
+    reserved_for: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
     operator_id: Mapped[int | None] = mapped_column(default=None)
     hold_reason: Mapped[str | None] = mapped_column(String(500), default=None)
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -16,6 +16,7 @@ class Role(enum.StrEnum):
     PACKER = "packer"
     LEAD = "lead"
     ADMIN = "admin"
+    RETURNS = "returns"
 
 
 class Operator(Base):

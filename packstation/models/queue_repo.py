@@ -31,12 +31,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from packstation.config import PinLimits
 from packstation.domain.orders import OrderStatus
-from packstation.domain.pins import verify_pin
 from packstation.domain.workflow.records import OrderHeld, OrderReleased
 from packstation.i18n import Msg
+from packstation.models.operators_repo import PinStatus, check_pin
+from packstation.models.order_release import free_order
 from packstation.models.orders import Order, OrderLine
-from packstation.models.packing import Defect, Event, PackSession, Parcel
+from packstation.models.packing import Defect, Event
 from packstation.models.people import Operator, Role, Station
 
 __all__ = [
@@ -63,6 +65,8 @@ __all__ = [
 
 #: Orders still on the floor: the queue proper.
 OPEN_STATUSES: tuple[str, ...] = ("new", "needs_correction", "ready", "packing")
+#: `[security]` defaults, for callers without a station config (tests, scripts).
+DEFAULT_PIN_LIMITS = PinLimits()
 #: An open order whose ship-by is this close is "at risk".
 AT_RISK = timedelta(hours=2)
 #: A station whose heartbeat is older than this is shown offline (it beats every 5 s).
@@ -109,6 +113,8 @@ class QueueRow:
     hold_reason: str | None
     late: bool
     at_risk: bool
+    #: The station a lead kept this order for (reassign), while no station holds it.
+    reserved_for: str | None = None
 
     def in_status(self, now: datetime) -> timedelta:
         return max(now - self.status_changed_at, timedelta(0))
@@ -235,6 +241,7 @@ _PAGE_COLUMNS = (
     Order.status_changed_at,
     Order.carrier,
     Order.hold_reason,
+    Order.reserved_for,
 )
 _ALL_STATUSES = tuple(s.value for s in OrderStatus)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -384,6 +391,7 @@ def queue_page(
                 hold_reason=r.hold_reason,
                 late=late,
                 at_risk=bool(is_open and not late and ship_by is not None and ship_by < risk_until),
+                reserved_for=r.reserved_for,
             )
         )
     if offset == 0 and not has_more:
@@ -658,7 +666,12 @@ def _event(
 
 
 def _authorize(
-    session: Session, lead: LeadCredentials, action: str, order_id: str, now: datetime
+    session: Session,
+    lead: LeadCredentials,
+    action: str,
+    order_id: str,
+    now: datetime,
+    limits: PinLimits,
 ) -> Operator | ActionResult:
     """The lead's operator row, or the refusal (already audited as `lead.denied`)."""
     badge = lead.badge.strip()
@@ -669,8 +682,23 @@ def _authorize(
         why, message = "unknown_badge", Msg("queue.denied.badge", {"badge": badge})
     elif op.role not in (Role.LEAD, Role.ADMIN):
         why, message = "not_a_lead", Msg("queue.denied.role", {"name": op.name})
-    elif not verify_pin(lead.pin, op.pin_hash):
-        why, message = "wrong_pin", Msg("queue.denied.pin", {"name": op.name})
+    elif not (
+        pin := check_pin(
+            session,
+            op.id,
+            lead.pin,
+            now=now,
+            purpose=action,
+            limit=limits.attempts,
+            lock_for=limits.lock_for,
+        )
+    ).ok:
+        # Counted (and locked after too many) in operators_repo, committed on its own.
+        if pin.status is PinStatus.LOCKED:
+            params = {"name": op.name, "until": pin.until_local()}
+            why, message = "locked", Msg("ui.lead.badge_locked", params)
+        else:
+            why, message = "wrong_pin", Msg("queue.denied.pin", {"name": op.name})
     if why is None or message is None:
         assert op is not None
         return op
@@ -701,43 +729,14 @@ def _leave_station(
 ) -> str | None:
     """Take a packing order off its station: order freed, the station's row and pack session
     closed, and the station's own record written so a restarted station replays it."""
-    station_id, packer_id = order.station_id, order.operator_id
-    values: dict[str, Any] = {
-        "status": status,
-        "station_id": None,
-        "operator_id": None,
-        "status_changed_at": now,
-        "updated_at": now,
-    }
-    if hold_reason is not None:
-        values["hold_reason"] = hold_reason
-    session.execute(
-        update(Order)
-        .where(Order.id == order.id)
-        .values(**values)
-        .execution_options(synchronize_session=False)
+    extra: dict[str, Any] = {} if hold_reason is None else {"hold_reason": hold_reason}
+    packer_id = order.operator_id
+    freed = free_order(
+        session, order.id, order.station_id, status=status, outcome=outcome, at=now, **extra
     )
+    station_id = freed.station_id if freed is not None else None
     if station_id is None:
         return None
-    session.execute(
-        update(Station)
-        .where(Station.id == station_id, Station.current_order_id == order.id)
-        .values(current_order_id=None, step="idle")
-    )
-    session.execute(
-        update(PackSession)
-        .where(
-            PackSession.order_id == order.id,
-            PackSession.station_id == station_id,
-            PackSession.ended_at.is_(None),
-        )
-        .values(ended_at=now, outcome=outcome)
-    )
-    session.execute(
-        update(Parcel)
-        .where(Parcel.order_id == order.id, Parcel.status == "labelled")
-        .values(status="void")
-    )
     _event(
         session,
         record.kind,
@@ -757,9 +756,10 @@ def release_order(
     reason: str,
     *,
     now: datetime,
+    limits: PinLimits = DEFAULT_PIN_LIMITS,
 ) -> ActionResult:
     """A packing order goes back to the queue (status ready, no station)."""
-    auth = _authorize(session, lead, "release", order_id, now)
+    auth = _authorize(session, lead, "release", order_id, now, limits)
     if isinstance(auth, ActionResult):
         return auth
     reason = reason.strip()
@@ -807,8 +807,9 @@ def set_priority(
     reason: str = "",
     *,
     now: datetime,
+    limits: PinLimits = DEFAULT_PIN_LIMITS,
 ) -> ActionResult:
-    auth = _authorize(session, lead, "priority", order_id, now)
+    auth = _authorize(session, lead, "priority", order_id, now, limits)
     if isinstance(auth, ActionResult):
         return auth
     if priority not in PRIORITY_RANGE:
@@ -857,10 +858,11 @@ def hold_order(
     reason: str,
     *,
     now: datetime,
+    limits: PinLimits = DEFAULT_PIN_LIMITS,
 ) -> ActionResult:
     """Put an open order on hold (needs_correction with the reason); a packing order leaves
     its station."""
-    auth = _authorize(session, lead, "hold", order_id, now)
+    auth = _authorize(session, lead, "hold", order_id, now, limits)
     if isinstance(auth, ActionResult):
         return auth
     reason = reason.strip()
@@ -900,6 +902,81 @@ def hold_order(
         },
     )
     return ActionResult(True, Msg("queue.hold.done", {"order": order_id}), order_id)
+
+
+def reassign_order(
+    session: Session,
+    order_id: str,
+    lead: LeadCredentials,
+    station: str,
+    reason: str,
+    *,
+    now: datetime,
+    limits: PinLimits = DEFAULT_PIN_LIMITS,
+) -> ActionResult:
+    """Keep an open order for one station: only it claims the order, before its queue.
+
+    A packing order leaves the station it is on (as a release: that station drops
+    it). ``station`` "-" lifts the reservation: any station may take the order.
+    """
+    auth = _authorize(session, lead, "reassign", order_id, now, limits)
+    if isinstance(auth, ActionResult):
+        return auth
+    reason, target = reason.strip(), station.strip()
+    if not reason:
+        return ActionResult(False, Msg("queue.reason_required"), order_id)
+    to: str | None = None if target in ("", "-") else target
+    if to is not None and session.get(Station, to) is None:
+        return ActionResult(False, Msg("queue.reassign.no_station", {"station": to}), order_id)
+    order = _order(session, order_id)
+    if order is None:
+        return ActionResult(False, Msg("queue.no_such_order", {"order": order_id}), order_id)
+    if order.status not in OPEN_STATUSES:
+        return ActionResult(
+            False,
+            Msg("queue.not_open", {"order": order_id, "status": order.status}),
+            order_id,
+        )
+    if to is not None and order.station_id == to:
+        return ActionResult(
+            False, Msg("queue.reassign.already", {"order": order_id, "station": to}), order_id
+        )
+    packer_id, before = order.operator_id, order.station_id or order.reserved_for
+    if order.status == "packing":
+        _leave_station(
+            session,
+            order,
+            now,
+            status="ready",
+            outcome="reassigned",
+            record=OrderReleased(at=now, order_id=order_id, approved_by=auth.id),
+        )
+    session.execute(
+        update(Order)
+        .where(Order.id == order_id)
+        .values(reserved_for=to, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    _event(
+        session,
+        "lead.reassign",
+        now,
+        order_id=order_id,
+        station_id=before,
+        operator_id=auth.id,
+        payload={
+            "lead_id": auth.id,
+            "packer_id": packer_id,
+            "from": before,
+            "to": to,
+            "reason": reason,
+        },
+    )
+    return ActionResult(
+        True,
+        Msg("queue.reassign.done", {"order": order_id, "station": to or "-"}),
+        order_id,
+    )
 
 
 def stations_known(session: Session) -> tuple[str, ...]:

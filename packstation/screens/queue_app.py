@@ -23,6 +23,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input
 
+from packstation.config import PinLimits
 from packstation.i18n import Msg, t
 from packstation.screens import queue_format as fmt
 from packstation.screens.queue_feed import ActionName, FeedError, LeadRequest, QueueFeed
@@ -79,6 +80,8 @@ class QueueSetup:
         default_factory=lambda: shift_start_at(time(8, 0))
     )
     page_size: int = 200
+    #: `[security]` of the config: wrong PINs before a lead badge locks, and for how long.
+    pin_limits: PinLimits = field(default_factory=PinLimits)
 
 
 class QueueData(Message):
@@ -105,6 +108,7 @@ class QueueScreen(Screen[None]):
         Binding("r", "lead('release')", "release"),
         Binding("p", "lead('priority')", "priority"),
         Binding("h", "lead('hold')", "hold"),
+        Binding("a", "lead('reassign')", "reassign"),
         Binding("right_square_bracket", "page(1)", "next page"),
         Binding("left_square_bracket", "page(-1)", "previous page"),
         Binding("escape", "close_search", show=False),
@@ -132,6 +136,7 @@ class QueueScreen(Screen[None]):
             shift_start=setup.shift_start,
             refresh_s=setup.refresh_s,
             page_size=setup.page_size,
+            pin_limits=setup.pin_limits,
         )
 
     def tr(self, key: str, **params: object) -> str:
@@ -276,7 +281,7 @@ class QueueScreen(Screen[None]):
         title = self.tr(
             f"queue.action.{action}",
             order=order_id,
-            station=row.station_id or "-",
+            station=row.station_id or row.reserved_for or "-",
             priority=row.priority,
         )
         self.app.push_screen(

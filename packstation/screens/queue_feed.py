@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
+from packstation.config import PinLimits
 from packstation.errors import describe_db_error
 from packstation.i18n import Msg
 
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ActionName = Literal["release", "priority", "hold"]
+ActionName = Literal["release", "priority", "hold", "reassign"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,8 @@ class LeadRequest:
     pin: str = field(repr=False)
     reason: str = ""
     priority: int | None = None
+    #: Reassign: the station to keep the order for ("-": any).
+    station: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +69,10 @@ class QueueFeed:
         shift_start: Callable[[datetime], datetime],
         refresh_s: float = 2.0,
         page_size: int = 200,
+        pin_limits: PinLimits | None = None,
     ) -> None:
         self._db_arg = db
+        self.pin_limits = pin_limits or PinLimits()
         self._db: Database | None = None
         self.on_snapshot = on_snapshot
         self.on_action = on_action
@@ -180,22 +185,28 @@ class QueueFeed:
         now = self.clock()
         try:
             with self._database().unit_of_work() as session:
+                order_id, reason, limits = request.order_id, request.reason, self.pin_limits
                 if request.action == "release":
                     result = repo.release_order(
-                        session, request.order_id, lead, request.reason, now=now
+                        session, order_id, lead, reason, now=now, limits=limits
                     )
                 elif request.action == "priority":
                     result = repo.set_priority(
                         session,
-                        request.order_id,
+                        order_id,
                         lead,
                         request.priority if request.priority is not None else 0,
-                        request.reason,
+                        reason,
                         now=now,
+                        limits=limits,
+                    )
+                elif request.action == "reassign":
+                    result = repo.reassign_order(
+                        session, order_id, lead, request.station, reason, now=now, limits=limits
                     )
                 else:
                     result = repo.hold_order(
-                        session, request.order_id, lead, request.reason, now=now
+                        session, order_id, lead, reason, now=now, limits=limits
                     )
         except Exception as exc:
             log.warning("queue action %s failed: %s", request.action, exc)

@@ -99,7 +99,8 @@ def order_cells(row: QueueRow, now: datetime, locale: str, tz: tzinfo | None) ->
         status,
         ship_by_text(row, now, locale, tz),
         str(row.priority),
-        printable(row.station_id or "", limit=12),
+        # "→PS-02": kept for that station by a lead, not yet claimed there.
+        printable(row.station_id or (f"→{row.reserved_for}" if row.reserved_for else ""), limit=12),
         printable(row.packer or "", limit=16),
         hm(row.in_status(now)),
         str(row.lines),

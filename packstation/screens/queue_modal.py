@@ -43,6 +43,9 @@ class LeadActionScreen(ModalScreen[LeadRequest | None]):
             if self.action == "priority":
                 yield Label(self.tr("queue.field.priority"), markup=False)
                 yield Input(id="priority", value=str(self.current_priority), restrict=r"-?[0-9]*")
+            if self.action == "reassign":
+                yield Label(self.tr("queue.field.station"), markup=False)
+                yield Input(id="station")
             yield Label(self.tr("queue.field.reason"), markup=False)
             yield Input(id="reason")
             yield Label("", id="lead-error", markup=False)
@@ -68,8 +71,10 @@ class LeadActionScreen(ModalScreen[LeadRequest | None]):
         values = {field.id: field.value.strip() for field in self._fields()}
         missing = [
             name
-            for name in ("badge", "pin", "reason")
-            if not values.get(name) and (name != "reason" or self.action != "priority")
+            for name in ("badge", "pin", "station", "reason")
+            if not values.get(name)
+            and (name != "reason" or self.action != "priority")
+            and (name != "station" or self.action == "reassign")
         ]
         if missing:
             first = missing[0]
@@ -92,6 +97,7 @@ class LeadActionScreen(ModalScreen[LeadRequest | None]):
                 pin=self.query_one("#pin", Input).value,
                 reason=values.get("reason") or "",
                 priority=priority,
+                station=values.get("station") or "",
             )
         )
 

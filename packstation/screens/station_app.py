@@ -22,15 +22,18 @@ from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.widgets import ContentSwitcher
 
+from packstation.config import LeaseTimings, PinLimits
 from packstation.devices.base import DeviceState, DeviceStatus
 from packstation.devices.base import ScaleReading as DeviceReading
 from packstation.domain.rules import PackRules
 from packstation.domain.workflow import Action, Key, Outcome, PackState, Step
 from packstation.domain.workflow import ScaleReading as WorkflowReading
+from packstation.domain.workflow.explain import carrier_lines
 from packstation.i18n import Msg, t
 from packstation.screens.login import LoginScreen
 from packstation.screens.messages import DeviceChanged, ScaleUpdate, ScannerLine, WorkflowUpdated
 from packstation.screens.pack import PackScreen
+from packstation.screens.returns import ReturnsScreen
 from packstation.station.demo import WRONG_ITEM, next_action
 from packstation.station.input import command_for_text, masked
 from packstation.station.runner import DeviceNote, RunResult, StationRunner, utcnow
@@ -69,6 +72,10 @@ class StationSetup:
     kiosk: bool = False
     #: Sender block printed on labels ([shipper] in the config).
     ship_from: tuple[str, ...] = ()
+    #: Lease and auto-release times ([floor] in the config); None: the defaults.
+    leases: LeaseTimings | None = None
+    #: Wrong PINs before a lead badge locks, and for how long ([security]).
+    pin_limits: PinLimits = field(default_factory=PinLimits)
 
 
 class StationApp(App[None]):
@@ -82,6 +89,8 @@ class StationApp(App[None]):
         Binding("f5", "workflow('REPRINT')", "reprint", priority=True),
         Binding("f9", "workflow('LEAD')", "lead", priority=True),
         Binding("f10", "workflow('LOGOUT')", "logout", priority=True),
+        Binding("f11", "returns", "returns", priority=True),
+        Binding("f1", "queue", "queue", priority=True),
         Binding("f6", "demo('next')", "demo: next", priority=True, show=False),
         Binding("f7", "demo('wrong')", "demo: wrong item", priority=True, show=False),
         Binding("f8", "demo('heavy')", "demo: wrong weight", priority=True, show=False),
@@ -120,6 +129,8 @@ class StationApp(App[None]):
             station_name=setup.station_name,
             clock=setup.clock,
             ship_from=setup.ship_from,
+            leases=setup.leases,
+            pin_limits=setup.pin_limits,
         )
 
     def _post_result(self, result: RunResult) -> None:
@@ -162,7 +173,15 @@ class StationApp(App[None]):
         if self.setup.kiosk and action in self.KIOSK_BLOCKED:
             self._kiosk_message(self.tr("ui.kiosk.locked"))
             return False
-        return True
+        # The pack workflow's keys wait until the returns or queue screen is left.
+        return not (action in ("workflow", "demo") and self._away_from_packing())
+
+    def _away_from_packing(self) -> bool:
+        """The returns desk or the lead's queue view is on top of the pack screen."""
+        from packstation.screens.queue_app import QueueScreen
+        from packstation.screens.queue_modal import LeadActionScreen
+
+        return isinstance(self.screen, ReturnsScreen | QueueScreen | LeadActionScreen)
 
     def action_kiosk_exit(self) -> None:
         if not self.setup.kiosk:
@@ -188,17 +207,30 @@ class StationApp(App[None]):
 
     def _check_lead(self, badge: str, pin: str) -> None:
         """Worker thread: the PIN is checked against the database, never on the UI loop."""
-        from packstation.models.operators_repo import verify_lead
+        from packstation.models.operators_repo import PinCheck, PinStatus, kiosk_exit
 
         backend = self.runner.backend
-        allowed = False
+        check: PinCheck | None = None
         if backend is not None:
             try:
-                with backend.db.sessions() as session:
-                    allowed = verify_lead(session, badge, pin) is not None
+                # A unit of work: the exit is audited (`kiosk.exit`); wrong PINs count
+                # towards the badge lockout (committed by operators_repo on their own).
+                with backend.db.unit_of_work() as session:
+                    check = kiosk_exit(
+                        session,
+                        badge,
+                        pin,
+                        station_id=self.setup.station_id,
+                        now=self.setup.clock(),
+                        limit=self.setup.pin_limits.attempts,
+                        lock_for=self.setup.pin_limits.lock_for,
+                    )
             except Exception:  # database away: stay locked
                 log.exception("kiosk exit check failed")
-        self.call_from_thread(self._kiosk_verdict, allowed)
+        self.call_from_thread(self._kiosk_verdict, check is not None and check.ok)
+        if check is not None and check.status is PinStatus.LOCKED:
+            locked = self.tr("ui.kiosk.badge_locked", until=check.until_local())
+            self.call_from_thread(self._kiosk_message, locked)
 
     def _kiosk_verdict(self, allowed: bool) -> None:
         if allowed:
@@ -208,6 +240,8 @@ class StationApp(App[None]):
             self._kiosk_message(self.tr("ui.kiosk.denied"))
 
     def on_key(self, event: events.Key) -> None:
+        if self._away_from_packing() and not isinstance(self.screen, ReturnsScreen):
+            return  # the queue view's own keys and fields (search, the lead's PIN)
         if self.exit_stage and event.key == "escape":
             self.exit_stage = None
             self.wedge.clear()
@@ -229,10 +263,75 @@ class StationApp(App[None]):
         if self.exit_stage:
             self._kiosk_text(text)
             return
+        if isinstance(self.screen, ReturnsScreen):
+            self.screen.submit_text(text)
+            return
+        if self._away_from_packing():
+            self.pop_screen()  # a scan at the queue view: back to packing, and the scan counts
         self.runner.submit(command_for_text(self.state, text))
+
+    def action_queue(self) -> None:
+        """F1: the floor's queue for a lead or admin at this station (F1 or q returns)."""
+        from packstation.screens.queue_app import QueueScreen, QueueSetup
+        from packstation.screens.queue_modal import LeadActionScreen
+
+        screen, operator = self.screen, self.state.operator
+        if isinstance(screen, QueueScreen):
+            screen.action_close()
+            return
+        if isinstance(screen, LeadActionScreen) or operator is None:
+            return
+        if not operator.is_lead or not isinstance(screen, PackScreen):
+            self.bell()
+            if isinstance(screen, PackScreen):
+                refusal = self.tr("ui.queue.leads_only", role=operator.role)
+                screen.query_one(ResultPanel).show(False, refusal, None, "")
+            return
+        backend = self.runner.backend
+        setup = QueueSetup(
+            # The station's own database once its worker opened it, else the same URL.
+            db=backend.db if backend is not None and backend.db_open else self.setup.db,
+            locale=self.locale,
+            clock=self.setup.clock,
+            pin_limits=self.setup.pin_limits,
+        )
+        self.push_screen(QueueScreen(setup), callback=lambda _: self.render_all())
 
     def action_workflow(self, name: str) -> None:
         self.runner.submit(Key(Action(name)))
+
+    def action_returns(self) -> None:
+        """F11: the returns screen (lead, admin, returns desk; not in the middle of an order)."""
+        from packstation.domain.returns import may_open_returns
+
+        screen, operator = self.screen, self.state.operator
+        if isinstance(screen, ReturnsScreen):
+            screen.action_leave()
+            return
+        if operator is None or not isinstance(screen, PackScreen):
+            return
+        refusal = ""
+        if not may_open_returns(operator.role):
+            refusal = self.tr("returns.not_allowed", role=operator.role)
+        elif self.state.order is not None:
+            refusal = self.tr("returns.finish_order_first", order=self.state.order.id)
+        if refusal:
+            self.bell()
+            screen.query_one(ResultPanel).show(False, refusal, None, "")
+            return
+
+        def database() -> Database | None:
+            backend = self.runner.backend
+            return backend.db if backend is not None else None
+
+        returns = ReturnsScreen(
+            operator=operator,
+            station_id=self.setup.station_id,
+            locale=self.locale,
+            database=database,
+            clock=self.setup.clock,
+        )
+        self.push_screen(returns, callback=lambda _: self.render_all())
 
     def action_demo(self, what: str) -> None:
         """Demo keys act through the simulators, so the real serial path is exercised."""
@@ -300,6 +399,8 @@ class StationApp(App[None]):
         elif result.outcome and result.outcome.message.key == "station.print_failed":
             self.device_status["printer"] = DeviceStatus(DeviceState.ERROR, "")
         logged_in = self.state.operator is not None
+        if not logged_in and isinstance(self.screen, ReturnsScreen):
+            await self.pop_screen()  # logged out (idle): the returns desk closes with the session
         if logged_in and isinstance(self.screen, LoginScreen):
             await self.switch_screen(PackScreen())
         elif not logged_in and isinstance(self.screen, PackScreen):
@@ -354,7 +455,10 @@ class StationApp(App[None]):
     def _keys_line(self) -> str:
         if self.setup.simulators:  # the demo's own keys replace the exception keys' legend
             return self.tr("ui.demo_keys") + "  F2/F3/F4"
-        return self.tr("ui.keys")
+        role = self.state.operator.role if self.state.operator else ""
+        if role in ("lead", "admin"):
+            return self.tr("ui.keys_lead")
+        return self.tr("ui.keys_returns" if role == "returns" else "ui.keys")
 
     def _render_header(self) -> None:
         self.screen.query_one(HeaderBar).render_state(
@@ -384,10 +488,20 @@ class StationApp(App[None]):
             screen.query_one(WeightPanel).render_weight(self.state, self.reading, self.locale)
         elif step in (Step.CHECKS, Step.LABEL):
             switcher.current = "checklist"
-            screen.query_one(ChecklistPanel).render_state(self.state, self.locale)
+            panel = screen.query_one(ChecklistPanel)
+            panel.render_state(self.state, self.locale)
+            if step is Step.LABEL:
+                self._render_carrier(panel)
         else:
             switcher.current = "lines"
             screen.query_one(LinesTable).render_state(self.state)
+
+    def _render_carrier(self, panel: ChecklistPanel) -> None:
+        """Label step: under the checklist, why this carrier and tariff (or why none fits)."""
+        lines = [t(msg, self.locale) for msg in carrier_lines(self.state)]
+        shown = panel.content
+        if lines and isinstance(shown, Text):
+            panel.show_text(shown + Text("\n".join(lines), style="bold"))
 
     def _render_progress(self) -> None:
         screen = self.screen
@@ -409,6 +523,8 @@ class StationApp(App[None]):
     def _render_typing(self) -> None:
         if isinstance(self.screen, PackScreen):
             self._render_progress()
+        elif isinstance(self.screen, ReturnsScreen):
+            self.screen.show_typing(self.wedge.text)
 
     def _render_devices(self) -> None:
         try:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from packstation.config import PinLimits
 from packstation.domain.rules import PackRules
 from packstation.domain.workflow import Command, Decision, PackState, Record, decide, replay
 from packstation.domain.workflow.records import LabelPrinted, OrderReleased
@@ -39,6 +40,7 @@ class StationBackend:
         *,
         lease_s: float = leases.LEASE_S,
         auto_release_s: float = leases.AUTO_RELEASE_S,
+        pin_limits: PinLimits | None = None,
     ) -> None:
         self._db = db if isinstance(db, Database) else None
         self._url = db if isinstance(db, str) else None
@@ -48,8 +50,14 @@ class StationBackend:
         self.station_name = station_name
         self.store = StationStore(station_id, lease_s)
         self.auto_release_s = auto_release_s
+        self.pin_limits = pin_limits or PinLimits()
         #: Set by `recover` when the replayed order was released while the station was away.
         self.lost_order: str | None = None
+
+    @property
+    def db_open(self) -> bool:
+        """True once the database was opened (other screens may then share it)."""
+        return self._db is not None
 
     @property
     def db(self) -> Database:
@@ -98,6 +106,7 @@ class StationBackend:
     def decide_and_commit(self, state: PackState, command: Command) -> Decision:
         with self.db.sessions.begin() as session:
             ctx = DbContext(session, self.station_id, self.rules, self.clock)
+            ctx.pin_limits = self.pin_limits
             decision = decide(state, command, ctx)
             if decision.records and state.order is not None:
                 self.store.check_holds(session, state.order.id)
@@ -125,7 +134,10 @@ class StationBackend:
                 weight_g=record.weight_g,
                 packed_at=record.at,
                 station_id=self.station_id,
-                items=items,
+                # A box of a multi-parcel order: its own units and its place, n of m.
+                items=record.units or items,
+                parcel_no=record.seq,
+                parcel_count=record.parcel_count,
                 ship_from=ship_from,
                 marks=tuple(
                     mark

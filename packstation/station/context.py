@@ -4,55 +4,112 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any, TypeAlias
 
-from sqlalchemy import false, func, or_, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Row, Select, false, func, or_, select, update
+from sqlalchemy.orm import Session
 
+from packstation.config import PinLimits
 from packstation.domain.codes import ScannedCode
-from packstation.domain.pins import verify_pin
 from packstation.domain.rules import PackRules
 from packstation.domain.workflow import (
     ClaimRefusal,
+    LineView,
     Operator,
     OrderView,
     RefusalReason,
     line_view,
 )
+from packstation.domain.workflow.commands import PinVerdict
 from packstation.models import Barcode, MarkingCode, Order, OrderLine, Parcel, Station
 from packstation.models import Operator as OperatorRow
 from packstation.models.base import utcnow
 from packstation.station.leases import is_live
 
-#: Lines and their barcodes in two queries, not one per line (orders can have 2,000 lines).
-WITH_LINES = selectinload(Order.lines).selectinload(OrderLine.barcodes)
-
 #: Orders a station may take. `packing` only when this station already holds it.
 CLAIMABLE = "ready"
 
 
-def order_view(order: Order) -> OrderView:
-    return OrderView(
-        id=order.id,
-        lines=tuple(
-            line_view(
-                line.id,
-                line.sku,
-                line.name,
-                line.qty,
-                line.unit_weight_g,
-                barcodes=[b.code for b in line.barcodes],
-                fragile=line.fragile,
-                liquid=line.liquid,
-                marked=line.marked,
+#: A row of `_ORDER_COLUMNS`.
+OrderRow: TypeAlias = Row[*tuple[Any, ...]]
+
+#: The columns of an order a station needs (`_load_view`), read as plain rows.
+_ORDER_COLUMNS = (
+    Order.id,
+    Order.tote,
+    Order.ship_by,
+    Order.country,
+    Order.city,
+    Order.carrier,
+    Order.priority,
+    Order.status,
+    Order.station_id,
+    Order.reserved_for,
+)
+#: Lines with their barcodes in one query, in position then barcode order.
+_LINE_ROWS = (
+    select(
+        OrderLine.id,
+        OrderLine.sku,
+        OrderLine.name,
+        OrderLine.qty,
+        OrderLine.unit_weight_g,
+        OrderLine.fragile,
+        OrderLine.liquid,
+        OrderLine.marked,
+        Barcode.code,
+    )
+    .outerjoin(Barcode, Barcode.line_id == OrderLine.id)
+    .order_by(OrderLine.position, Barcode.id)
+)
+
+
+def _load_view(session: Session, row: OrderRow) -> OrderView:
+    """The view of an order row plus its lines, without ORM objects.
+
+    Core rows, not entities: a claim is on every station's hot path and the ORM's
+    identity map and eager loaders cost more than the two queries themselves.
+    """
+    conn = session.connection()
+    lines: list[LineView] = []
+    current: list[Any] | None = None
+    codes: list[str] = []
+
+    def flush() -> None:
+        if current is not None:
+            lid, sku, name, qty, weight, fragile, liquid, marked = current
+            lines.append(
+                line_view(
+                    lid,
+                    sku,
+                    name,
+                    qty,
+                    weight,
+                    barcodes=codes,
+                    fragile=fragile,
+                    liquid=liquid,
+                    marked=marked,
+                )  # fmt: skip
             )
-            for line in order.lines
-        ),
-        tote=order.tote or "",
-        ship_by=order.ship_by,
-        country=order.country,
-        city=order.city,
-        carrier=order.carrier or "",
-        priority=order.priority,
+
+    for lid, sku, name, qty, weight, fragile, liquid, marked, code in conn.execute(
+        _LINE_ROWS.where(OrderLine.order_id == row.id)
+    ):
+        if current is None or current[0] != lid:
+            flush()
+            current, codes = [lid, sku, name, qty, weight, fragile, liquid, marked], []
+        if code is not None:
+            codes.append(code)
+    flush()
+    return OrderView(
+        id=row.id,
+        lines=tuple(lines),
+        tote=row.tote or "",
+        ship_by=row.ship_by,
+        country=row.country,
+        city=row.city,
+        carrier=row.carrier or "",
+        priority=row.priority,
     )
 
 
@@ -84,21 +141,38 @@ class DbContext:
         )
         return Operator(row.id, row.badge, row.name, row.role) if row else None
 
-    def verify_pin(self, operator: Operator, pin: str) -> bool:
-        stored = self.session.scalar(
-            select(OperatorRow.pin_hash).where(OperatorRow.id == operator.id)
+    #: Badge lockout ([security] in the station config); the station's backend may set it.
+    pin_limits: PinLimits = PinLimits()
+
+    def verify_pin(self, operator: Operator, pin: str) -> PinVerdict:
+        """Through `operators_repo.check_pin`: the wrong-PIN count is committed on its own
+        (it survives this transaction's rollback), a locked badge comes back with its time."""
+        from packstation.models.operators_repo import PinStatus, check_pin
+
+        check = check_pin(
+            self.session,
+            operator.id,
+            pin,
+            now=self.now(),
+            limit=self.pin_limits.attempts,
+            lock_for=self.pin_limits.lock_for,
+            station_id=self.station_id,
+            purpose="override",
         )
-        return verify_pin(pin, stored)
+        if check.status is PinStatus.LOCKED:
+            return PinVerdict(False, locked_until=check.locked_until)
+        return PinVerdict(check.ok, attempts_left=check.attempts_left)
 
     def find_order(self, ref: str) -> OrderView | ClaimRefusal | None:
-        order = self.session.get(Order, ref, options=[WITH_LINES])
+        conn = self.session.connection()
+        order = conn.execute(select(*_ORDER_COLUMNS).where(Order.id == ref)).first()
         if order is None:
             # A tote is reused: prefer its order that can be packed now.
-            order = self.session.scalars(
-                select(Order)
-                .options(WITH_LINES)
+            order = conn.execute(
+                select(*_ORDER_COLUMNS)
                 .where(Order.tote == ref)
                 .order_by((Order.status == CLAIMABLE).desc(), Order.updated_at.desc())
+                .limit(1)
             ).first()
         if order is None:
             return None
@@ -118,10 +192,13 @@ class DbContext:
                 station=order.station_id,
                 status=f"{order.status}, station {order.station_id} offline",
             )
+        if order.reserved_for and order.reserved_for != self.station_id and not order.station_id:
+            # A lead reassigned it to that station: it is held there until it is claimed.
+            return ClaimRefusal(order.id, RefusalReason.HELD_ELSEWHERE, station=order.reserved_for)
         mine = order.status == "packing" and order.station_id == self.station_id
         if order.status != CLAIMABLE and not mine:
             return ClaimRefusal(order.id, RefusalReason.NOT_PACKABLE, status=order.status)
-        return order_view(order)
+        return _load_view(self.session, order)
 
     def next_order(self) -> OrderView | None:
         """The queue's head: highest priority, then earliest ship-by (none last), then id.
@@ -137,31 +214,48 @@ class DbContext:
         of all reading the same head and losing the race; the claim's conditional
         update still decides, and the runner still retries on ClaimConflict.
         """
-        dialect = self.session.get_bind().dialect.name
+        conn = self.session.connection()
+        dialect = conn.dialect.name
         if dialect == "sqlite":
-            self.session.execute(update(Station).where(false()).values(name=Station.name))
-        ready = (Order.status == CLAIMABLE, Order.station_id.is_(None))
-        below: int | None = None
-        while True:
-            top = select(func.max(Order.priority)).where(*ready)
-            if below is not None:
-                top = top.where(Order.priority < below)
-            priority = self.session.scalar(top)
-            if priority is None:
-                return None
-            query = (
-                select(Order)
-                .options(WITH_LINES)
-                .where(*ready, Order.priority == priority)
-                .order_by(Order.ship_by.asc().nulls_last(), Order.id)
-                .limit(1)
-            )
+            conn.execute(update(Station).where(false()).values(name=Station.name))
+        free = (Order.status == CLAIMABLE, Order.station_id.is_(None))
+        # Orders a lead reassigned to another station are not ours to take.
+        ready = (*free, or_(Order.reserved_for.is_(None), Order.reserved_for == self.station_id))
+
+        def first(query: Select[*tuple[Any, ...]]) -> OrderRow | None:
             if dialect == "postgresql":
                 query = query.with_for_update(of=Order, skip_locked=True)
-            order = self.session.scalars(query).first()
-            if order is not None:
-                return order_view(order)
+            return conn.execute(query.limit(1)).first()
+
+        def head(priority: Any) -> OrderRow | None:
+            return first(
+                select(*_ORDER_COLUMNS)
+                .where(*ready, Order.priority == priority)
+                .order_by(Order.ship_by.asc().nulls_last(), Order.id)
+            )
+
+        # A lead's reassignment to this station comes before the queue (ix_orders_reserved_for).
+        order = first(
+            select(*_ORDER_COLUMNS)
+            .where(*free, Order.reserved_for == self.station_id)
+            .order_by(Order.priority.desc(), Order.ship_by.asc().nulls_last(), Order.id)
+        )
+        if order is not None:
+            return _load_view(self.session, order)
+        # Usually the top priority still has a free order: one statement finds and locks it.
+        top = select(func.max(Order.priority)).where(*ready).scalar_subquery()
+        order = head(top)
+        below: int | None = None
+        while order is None:
+            query = select(func.max(Order.priority)).where(*ready)
+            if below is not None:
+                query = query.where(Order.priority < below)
+            priority = conn.execute(query).scalar()
+            if priority is None:
+                return None
+            order = head(priority)
             below = priority  # every order of this priority is taken (or being taken)
+        return _load_view(self.session, order)
 
     def marking_used_in(self, identity: str) -> str | None:
         return self.session.scalar(

@@ -5,7 +5,9 @@ Every heartbeat (and every write that touches the station row) sets
 station's lease is live its order is "being packed at station X"; once the
 lease has run out the order is stuck until a lead releases it or, after
 ``auto_release_s`` more, any station's heartbeat releases it automatically
-(`release_expired`). A station that comes back before that simply resumes:
+(`release_expired`). Both times are the station config's ``[floor]`` keys
+(`config.LeaseTimings`, defaults `LEASE_S` and `AUTO_RELEASE_S`), handed by the
+runner to `StationBackend`. A station that comes back before that simply resumes:
 its next heartbeat renews the lease and the order is still its own.
 
 A station row without a lease (written before leases existed) counts as live:
@@ -20,12 +22,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from packstation.models import Event, Order, PackSession, Parcel, Station
+from packstation.config import AUTO_RELEASE_S, LEASE_S, LeaseTimings
+from packstation.models import Event, Order, Station
+from packstation.models.order_release import free_order
 
 __all__ = [
     "AUTO_RELEASE_S",
     "LEASE_EXPIRED",
     "LEASE_S",
+    "LeaseTimings",
     "Released",
     "holds",
     "is_live",
@@ -35,10 +40,6 @@ __all__ = [
     "renew",
 ]
 
-#: How long a heartbeat keeps a station alive (the runner beats every 5 s).
-LEASE_S = 30.0
-#: How long after its lease ran out a station's order is released automatically.
-AUTO_RELEASE_S = 600.0
 #: Event kind written for every order released because its station went away.
 LEASE_EXPIRED = "order.lease_expired"
 
@@ -120,49 +121,12 @@ def release_order(
     The pack session ends with outcome ``reason``, an unconfirmed label is
     voided and an ``order.lease_expired`` event names the station that lost it.
     """
-    result = session.execute(
-        update(Order)
-        .where(Order.id == order_id, Order.station_id == station_id, Order.status == "packing")
-        .values(
-            status="ready",
-            station_id=None,
-            operator_id=None,
-            status_changed_at=now,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    freed = free_order(
+        session, order_id, station_id, status="ready", outcome=reason, at=now,
+        only_if_packing=True,
+    )  # fmt: skip
+    if freed is None:
         return False
-    pack_session = session.scalar(
-        select(PackSession.id)
-        .where(
-            PackSession.station_id == station_id,
-            PackSession.order_id == order_id,
-            PackSession.ended_at.is_(None),
-        )
-        .order_by(PackSession.id.desc())
-        .limit(1)
-    )
-    session.execute(
-        update(PackSession)
-        .where(
-            PackSession.station_id == station_id,
-            PackSession.order_id == order_id,
-            PackSession.ended_at.is_(None),
-        )
-        .values(ended_at=now, outcome=reason)
-    )
-    session.execute(
-        update(Parcel)
-        .where(Parcel.order_id == order_id, Parcel.status == "labelled")
-        .values(status="void")
-    )
-    session.execute(
-        update(Station)
-        .where(Station.id == station_id, Station.current_order_id == order_id)
-        .values(current_order_id=None)
-    )
     session.execute(
         insert(_EVENTS),
         [
@@ -172,7 +136,7 @@ def release_order(
                 "order_id": order_id,
                 "station_id": station_id,
                 "operator_id": None,
-                "session_id": pack_session,
+                "session_id": freed.pack_session,
                 "payload": {"station": station_id, "reason": reason, "released_by": by},
             }
         ],

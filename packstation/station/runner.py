@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from packstation.config import LeaseTimings, PinLimits
 from packstation.devices.base import Printer, PrintError
 from packstation.domain.codes import parse_code
 from packstation.domain.rules import PackRules
@@ -53,8 +54,6 @@ def utcnow() -> datetime:
 
 log = logging.getLogger(__name__)
 
-#: How often the station row's heartbeat is refreshed while nothing happens.
-HEARTBEAT_S = 5.0
 #: Seconds without a command after which the station counts as idle (checkpoints then).
 IDLE_S = 2.0
 #: CMD:NEXT tries the next candidate when another station won the race.
@@ -97,8 +96,13 @@ class StationRunner:
         station_name: str = "",
         clock: Callable[[], datetime] = utcnow,
         ship_from: tuple[str, ...] = (),
+        leases: LeaseTimings | None = None,
+        pin_limits: PinLimits | None = None,
     ) -> None:
         self.ship_from = ship_from
+        #: `[floor]` lease and auto-release times; the heartbeat interval follows the lease.
+        self.leases = leases or LeaseTimings()
+        self.pin_limits = pin_limits or PinLimits()
         self.db = db
         self.station_id = station_id
         self.rules = rules
@@ -134,16 +138,24 @@ class StationRunner:
         from packstation.station.backend import StationBackend
 
         self.backend = StationBackend(
-            self.db, self.station_id, self.rules, self.clock, self.station_name
+            self.db,
+            self.station_id,
+            self.rules,
+            self.clock,
+            self.station_name,
+            lease_s=self.leases.lease_s,
+            auto_release_s=self.leases.auto_release_s,
+            pin_limits=self.pin_limits,
         )
         parse_code("]C101" + "04601234567893")  # load the GS1 tables now, not on the first scan
         self._recover()
-        beat_due = time.monotonic() + HEARTBEAT_S
+        beat_s = self.leases.heartbeat_s
+        beat_due = time.monotonic() + beat_s
         while True:
-            # Beat every HEARTBEAT_S even while scans keep coming: the lease must not lapse.
+            # Beat every beat_s even while scans keep coming: the lease must not lapse.
             if time.monotonic() >= beat_due:
                 self._heartbeat()
-                beat_due = time.monotonic() + HEARTBEAT_S
+                beat_due = time.monotonic() + beat_s
             try:
                 command = self._queue.get(timeout=max(0.0, beat_due - time.monotonic()))
             except queue.Empty:
@@ -208,8 +220,7 @@ class StationRunner:
             return
         try:
             self.backend.heartbeat(idle=time.monotonic() - self._last_command > IDLE_S)
-            if not self.db_ok:
-                self.db_ok = True
+            if not self.db_ok and not self._resync():
                 self.on_result(RunResult(self.state, None))
         except Exception as exc:
             if not self._db_failed(exc, "heartbeat"):
@@ -232,6 +243,8 @@ class StationRunner:
 
         for attempt in range(attempts):
             try:
+                if not self.db_ok and not isinstance(command, Tick):
+                    self._resync()
                 decision = self.backend.decide_and_commit(self.state, command)
             except Exception as exc:
                 refused = refusal(exc)
@@ -265,6 +278,28 @@ class StationRunner:
         if outcome.quiet and printed is None and not isinstance(command, Scan):
             return  # nothing to show (e.g. a scale reading outside the weight step)
         self.on_result(RunResult(self.state, outcome, printed=printed, command=command))
+
+    def _resync(self) -> bool:
+        """The database answers again after a failure. A commit whose reply was lost with
+        the connection (the packer was told "not recorded") may have gone through all the
+        same: adopt the committed records when they differ from what the station believes,
+        so a re-scan is judged against what is really recorded. True if they differed."""
+        assert self.backend is not None
+        records = self.backend.recover()
+        if self.devices:
+            self.backend.note_devices(self.devices)  # recover() forgets the device states
+        self.db_ok = True
+        committed = replay(records)
+        if committed.durable() == self.state.durable():
+            return False
+        log.warning("committed records differ from what the station showed: reloaded them")
+        self.state = committed
+        lost = self.backend.lost_order
+        message = Msg("order.released", {"order": lost}) if lost else Msg("station.resumed")
+        self.on_result(
+            RunResult(self.state, Outcome(lost is None, message, hint_for(self.state, self.rules)))
+        )
+        return True
 
     def _report_error(self, command: Command | None, message: Msg) -> None:
         shown = command.code.text if isinstance(command, Scan) else None

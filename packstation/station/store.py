@@ -35,6 +35,7 @@ from packstation.domain.workflow.records import (
     SessionLogout,
 )
 from packstation.models import Defect, Event, MarkingCode, Order, PackSession, Parcel, Station
+from packstation.models.order_release import free_order
 from packstation.models.outbox_repo import customer_channel, enqueue
 from packstation.station import leases
 
@@ -129,32 +130,19 @@ class StationStore:
             .limit(1)
         )
 
-    def _end_session(self, session: Session, order_id: str, outcome: str, at: datetime) -> None:
-        session.execute(
-            update(PackSession)
-            .where(
-                PackSession.station_id == self.station_id,
-                PackSession.order_id == order_id,
-                PackSession.ended_at.is_(None),
-            )
-            .values(ended_at=at, outcome=outcome)
-        )
-
     def _free_order(
-        self, session: Session, record: Record, order_id: str, status: str, **extra: Any
+        self,
+        session: Session,
+        record: Record,
+        order_id: str,
+        status: str,
+        outcome: str,
+        **values: Any,
     ) -> None:
-        session.execute(
-            update(Order)
-            .where(Order.id == order_id, Order.station_id == self.station_id)
-            .values(
-                status=status,
-                station_id=None,
-                operator_id=None,
-                status_changed_at=record.at,
-                updated_at=record.at,
-                **extra,
-            )
-        )
+        free_order(
+            session, order_id, self.station_id, status=status, outcome=outcome, at=record.at,
+            void_labels=status != "packed", **values,
+        )  # fmt: skip
         self.touch_station(session, record.at, current_order_id=None, step="idle")
 
     def _apply(self, session: Session, record: Record, operator_id: int | None) -> None:
@@ -209,24 +197,17 @@ class StationStore:
         elif isinstance(record, OrderPacked):
             parcel = session.get(Parcel, record.parcel_id)
             self._free_order(
-                session, record, record.order_id, "packed",
+                session, record, record.order_id, "packed", "packed",
                 carrier=parcel.carrier if parcel else None,
                 tariff=parcel.tariff if parcel else None,
             )  # fmt: skip
-            self._end_session(session, record.order_id, "packed", at)
         elif isinstance(record, OrderReleased):
-            self._free_order(session, record, record.order_id, "ready")
-            self._end_session(session, record.order_id, "released", at)
-            session.execute(
-                update(Parcel)
-                .where(Parcel.order_id == record.order_id, Parcel.status == "labelled")
-                .values(status="void")
-            )
+            self._free_order(session, record, record.order_id, "ready", "released")
         elif isinstance(record, OrderHeld):
             self._free_order(
-                session, record, record.order_id, "needs_correction", hold_reason=record.reason
-            )
-            self._end_session(session, record.order_id, "held", at)
+                session, record, record.order_id, "needs_correction", "held",
+                hold_reason=record.reason,
+            )  # fmt: skip
 
     def _claim(self, session: Session, record: OrderClaimed, operator_id: int | None) -> int:
         """The conditional update; the new pack session's id."""
@@ -236,13 +217,21 @@ class StationStore:
             .where(
                 Order.id == order_id,
                 or_(
-                    and_(Order.status == "ready", Order.station_id.is_(None)),
+                    and_(
+                        Order.status == "ready",
+                        Order.station_id.is_(None),
+                        or_(
+                            Order.reserved_for.is_(None),
+                            Order.reserved_for == self.station_id,
+                        ),
+                    ),
                     and_(Order.status == "packing", Order.station_id == self.station_id),
                 ),
             )
             .values(
                 status="packing",
                 station_id=self.station_id,
+                reserved_for=None,
                 operator_id=operator_id,
                 status_changed_at=record.at,
                 updated_at=record.at,
@@ -273,9 +262,15 @@ class StationStore:
         if existing is not None:  # a reprint of the same parcel
             existing.printed_at = record.at
             return
+        # A new label replaces the unconfirmed one of the same box (and any box beyond the
+        # new count); the other boxes' labels of the same print stay.
         session.execute(
             update(Parcel)
-            .where(Parcel.order_id == record.order_id, Parcel.status == "labelled")
+            .where(
+                Parcel.order_id == record.order_id,
+                Parcel.status == "labelled",
+                or_(Parcel.seq == record.seq, Parcel.seq > record.parcel_count),
+            )
             .values(status="void")
         )
         session.add(
@@ -290,6 +285,8 @@ class StationStore:
                 status="labelled",
                 printed_at=record.at,
                 created_at=record.at,
+                seq=record.seq,
+                choice_note=record.choice_note(),
             )
         )
 

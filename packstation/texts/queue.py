@@ -72,8 +72,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "Начало номера заказа; ещё status:S late station:ID carrier:C (Enter, Esc — отмена)",
     ),
     "queue.keys": _e(
-        "/ search  f filter  l late  r release  p priority  h hold  [ ] page  q quit",
-        "/ поиск  f фильтр  l опозд.  r снять  p приоритет  h задержать  [ ] стр.  q выход",
+        "/ find f filter l late r release p prio h hold a reassign [ ] page q quit",
+        "/ поиск f фильтр l опозд. r снять p приор. h задерж. a передать [ ] стр. q выход",
     ),
     # --- lead actions ------------------------------------------------------------------------
     "queue.action.release": _e(
@@ -85,6 +85,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "Изменить приоритет {order} (сейчас {priority})",
     ),
     "queue.action.hold": _e("Put {order} on hold", "Задержать {order}"),
+    "queue.action.reassign": _e(
+        "Reassign {order} (now {station}) to another station",
+        "Передать {order} (сейчас {station}) другой станции",
+    ),
+    "queue.field.station": _e("Station id (- : any station)", "Станция (- : любая станция)"),
     "queue.field.badge": _e(
         "Lead badge (scan or type)", "Пропуск старшего (сканируйте или введите)"
     ),
@@ -132,6 +137,18 @@ TEXTS: dict[str, dict[str, str]] = {
     "queue.priority.range": _e(
         "A priority is from {low} to {high}",
         "Приоритет — от {low} до {high}",
+    ),
+    "queue.reassign.done": _e(
+        "{order} is kept for station {station}: it comes first there",
+        "{order} закреплён за станцией {station}: там он будет первым",
+    ),
+    "queue.reassign.no_station": _e(
+        "No station {station} on this floor",
+        "Станции {station} в цехе нет",
+    ),
+    "queue.reassign.already": _e(
+        "{order} is already at station {station}",
+        "{order} уже на станции {station}",
     ),
     "queue.hold.done": _e(
         "{order} is on hold (needs correction)",

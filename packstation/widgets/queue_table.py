@@ -8,11 +8,12 @@ compared as (text, style) because rich's Text equality ignores the base style.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from rich.text import Text
 from textual.widgets import DataTable
+from textual.widgets.data_table import RowKey
 
 #: One cell: its text and its rich style ("" for none).
 Cell = tuple[str, str]
@@ -49,6 +50,13 @@ class KeyedTable(DataTable[Text]):
     def on_mount(self) -> None:
         for key, label in self._column_spec:
             self.add_column(label, key=key)
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        """Column widths are measured on idle, after rows were added, without a new update
+        count; DataTable's line caches are keyed on that count, so a frame drawn in between
+        would stay cached with the header-wide columns (seen as "ORD-1" for "ORD-1005")."""
+        super()._update_dimensions(new_rows)
+        self._update_count += 1
 
     @property
     def keys(self) -> list[str]:

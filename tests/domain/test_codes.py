@@ -389,6 +389,37 @@ def test_namespace_wins_over_numbers() -> None:
     assert parse_code("DOC:LABEL:4601234567890").kind is CodeKind.DOCUMENT
 
 
+@pytest.mark.parametrize(
+    ("raw", "tariff"),
+    [
+        ("TARIFF:OZON-COURIER:EXPRESS", "OZON-COURIER:EXPRESS"),
+        ("tariff:russian-post:ems-intl\r", "RUSSIAN-POST:EMS-INTL"),
+        ("Tariff: OZON-COURIER : STANDARD", "OZON-COURIER:STANDARD"),
+        ("]C0TARIFF:DHL:X.1", "DHL:X.1"),  # an AIM prefix is stripped first
+    ],
+)
+def test_tariff_cards(raw: str, tariff: str) -> None:
+    code = parse_code(raw)
+    assert code.kind is CodeKind.TARIFF
+    assert code.command == tariff and code.ok and code.symbology == "Code128"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["TARIFF:", "TARIFF:OZON", "TARIFF:OZON:", "TARIFF::EXPRESS", "TARIFF:A:B:C", "TARIFF:[x]:Y"],
+)
+def test_malformed_tariff_cards_are_invalid(raw: str) -> None:
+    code = parse_code(raw)
+    assert code.kind is CodeKind.INVALID
+    assert code.errors == ("malformed tariff code: expected TARIFF:<CARRIER>:<TARIFF>",)
+    assert code.command is None
+
+
+def test_tariff_word_alone_is_text() -> None:
+    assert parse_code("TARIFF").kind is CodeKind.TEXT
+    assert parse_code("TARIFFS-2026").kind is CodeKind.TEXT
+
+
 # --- text, bad input -------------------------------------------------------------------
 
 

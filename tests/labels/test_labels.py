@@ -88,6 +88,17 @@ def test_label_shows_sender_marks_and_parcel_count() -> None:
     assert decode_image(image, 800) == "PCL-ORD-1001-1"
 
 
+def test_multi_parcel_label_says_parcel_n_of_m() -> None:
+    from dataclasses import replace
+
+    data = replace(label("PCL-ORD-1001-2"), parcel_no=2, parcel_count=2, items=2)
+    assert data.text_lines()[-1].startswith("Parcel 2 of 2 ")
+    assert "Order ORD-1001   2 pcs" in data.text_lines()[-2]
+    assert "^FDParcel 2 of 2 " in render_zpl(data)
+    image = Image.open(io.BytesIO(render_png(data)))
+    assert decode_image(image, 800) == "PCL-ORD-1001-2"
+
+
 def test_documents_carry_their_doc_barcodes(tmp_path: Path) -> None:
     from packstation.labels.documents import (
         DocLine,

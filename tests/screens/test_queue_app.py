@@ -181,6 +181,32 @@ async def test_release_through_the_modal(
     assert kinds == ["lead.denied", "lead.release"]
 
 
+async def test_reassign_through_the_modal(
+    make_queue: Callable[..., QueueApp], queue_db: Database
+) -> None:
+    """ORD-1002 is packing at PS-01; the lead moves it to PS-02 (which the floor knows)."""
+    app = make_queue()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await next_render(pilot)
+        screen = screen_of(pilot)
+        await pilot.press("down", "down")
+        assert screen.orders.cursor_key() == "ORD-1002"
+        await pilot.press("a")
+        await pilot.pause()
+        assert app.screen.query_one("#station") is not None
+        await pilot.press(*LEAD, "enter", *LEAD_PIN, "enter", *"PS-02", "enter")
+        await pilot.press(*"fragile goods go to PS-02", "enter")
+        await wait_until(pilot, lambda: screen.actions_done == 1)
+        assert "ORD-1002 is kept for station PS-02" in line(screen, "message")
+        await wait_until(pilot, lambda: cell(screen.orders, "ORD-1002", "station") == "→PS-02")
+        assert cell(screen.orders, "ORD-1002", "status") == "ready"
+    with queue_db.sessions() as s:
+        order = s.get(Order, "ORD-1002")
+        assert order is not None and (order.station_id, order.reserved_for) == (None, "PS-02")
+        kinds = s.scalars(select(Event.kind).where(Event.kind.like("lead.%"))).all()
+    assert kinds == ["lead.reassign"]
+
+
 async def test_modal_asks_for_missing_fields_and_esc_cancels(
     make_queue: Callable[..., QueueApp],
 ) -> None:

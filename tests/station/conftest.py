@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from packstation.cli.orders_cmd import validate
+from packstation.config import PinLimits
 from packstation.devices.printer import open_printer
 from packstation.domain.codes import parse_code
 from packstation.domain.intake import read_orders
@@ -36,11 +37,23 @@ def seed(db: Database, fixtures: Path) -> None:
 class SyncRunner:
     """Drives a StationRunner and waits for each result, as the UI's messages would."""
 
-    def __init__(self, db: Database, rules: PackRules, spool: Path, station: str = "PS-01"):
+    def __init__(
+        self,
+        db: Database,
+        rules: PackRules,
+        spool: Path,
+        station: str = "PS-01",
+        pin_limits: PinLimits | None = None,
+    ):
         self.results: list[RunResult] = []
         self._cond = threading.Condition()
         self.runner = StationRunner(
-            db, station, rules, self._on_result, printer=open_printer(f"dir://{spool}")
+            db,
+            station,
+            rules,
+            self._on_result,
+            printer=open_printer(f"dir://{spool}"),
+            pin_limits=pin_limits,
         )
         self.runner.start()
         self.wait(1)

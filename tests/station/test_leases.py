@@ -1,12 +1,19 @@
-"""Station leases: set by the heartbeat, refusals while live, auto-release, resume."""
+"""Station leases: set by the heartbeat, refusals while live, auto-release, resume;
+lease and auto-release times from the config's `[floor]`."""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
+from packstation.config import ConfigError, LeaseTimings, lease_timings, load_config
+from packstation.devices.printer import open_printer
 from packstation.domain.rules import PackRules
 from packstation.domain.workflow import ClaimRefusal, OrderView, RefusalReason, Step
 from packstation.models import Event, Order, PackSession, Station
@@ -14,6 +21,7 @@ from packstation.models.db import Database
 from packstation.station.backend import StationBackend
 from packstation.station.context import DbContext
 from packstation.station.leases import AUTO_RELEASE_S, LEASE_EXPIRED, LEASE_S, release_expired
+from packstation.station.runner import StationRunner
 from tests.station.conftest import PACKER, SyncRunner
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -181,3 +189,141 @@ def test_live_station_whose_order_was_released_is_told_and_drops_it(
             select(Event.id).where(Event.kind == "scan.accepted", Event.order_id == "ORD-1001")
         ).all()
     assert len(accepted) == 1  # the refused scan left nothing behind
+
+
+# --- lease and auto-release times from the config ---------------------------------------
+
+
+def test_floor_config_defaults_are_the_lease_constants(fixtures_dir: Path, tmp_path: Path) -> None:
+    assert LeaseTimings() == LeaseTimings(LEASE_S, AUTO_RELEASE_S) == LeaseTimings(30, 600)
+    assert LeaseTimings().heartbeat_s == 5.0
+    sample = load_config(fixtures_dir / "station-sample.toml")
+    assert sample.raw["floor"] == {"lease_s": 30, "auto_release_s": 600}  # documented defaults
+    assert sample.leases == LeaseTimings()
+    bare = tmp_path / "bare.toml"
+    bare.write_text('[station]\nid = "PS-07"\n', encoding="utf-8")
+    assert load_config(bare).leases == LeaseTimings()
+    assert load_config(None).leases == LeaseTimings()
+
+
+def test_floor_config_sets_lease_and_auto_release(tmp_path: Path) -> None:
+    conf = tmp_path / "s.toml"
+    conf.write_text("[floor]\nlease_s = 12\nauto_release_s = 90.5\n", encoding="utf-8")
+    timings = load_config(conf).leases
+    assert timings == LeaseTimings(lease_s=12.0, auto_release_s=90.5)
+    assert timings.heartbeat_s == 4.0  # at least three beats per lease
+    assert lease_timings({"floor": {"auto_release_s": 0}}) == LeaseTimings(auto_release_s=0.0)
+
+
+@pytest.mark.parametrize(
+    "floor",
+    [
+        "lease_s = 2",  # shorter than a few heartbeats
+        "lease_s = 0",
+        "lease_s = true",
+        'lease_s = "30"',
+        "lease_s = nan",
+        "lease_s = inf",
+        "auto_release_s = -1",
+        "auto_release_s = 1e12",
+    ],
+)
+def test_floor_config_refuses_nonsense(tmp_path: Path, floor: str) -> None:
+    conf = tmp_path / "s.toml"
+    conf.write_text(f"[floor]\n{floor}\n", encoding="utf-8")
+    key = floor.split(" ")[0]
+    with pytest.raises(ConfigError, match=f"floor.{key} must be"):
+        load_config(conf)
+    conf.write_text('floor = "30"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"\[floor\] must be a table"):
+        load_config(conf)
+
+
+def test_station_app_hands_the_floor_config_to_its_runner(rules: PackRules) -> None:
+    from packstation.screens.station_app import StationApp, StationSetup
+
+    timings = LeaseTimings(lease_s=9, auto_release_s=45)
+    app = StationApp(StationSetup(db="sqlite://", station_id="PS-01", rules=rules, leases=timings))
+    assert app.runner.leases == timings
+    assert StationApp(
+        StationSetup(db="sqlite://", station_id="PS-01", rules=rules)
+    ).runner.leases == (LeaseTimings())
+
+
+class TimedRunner(SyncRunner):
+    """`SyncRunner` on the real clock, with configured lease timings."""
+
+    def __init__(
+        self, db: Database, rules: PackRules, spool: Path, station: str, timings: LeaseTimings
+    ) -> None:
+        self.results = []
+        self._cond = threading.Condition()
+        printer = open_printer(f"dir://{spool}")
+        self.runner = StationRunner(
+            db, station, rules, self._on_result, printer=printer, leases=timings
+        )
+        self.runner.start()
+        self.wait(1)
+
+
+def wait_until(what: str, check: Callable[[], bool], timeout: float = 15.0) -> float:
+    """Seconds it took until ``check()`` held."""
+    started = time.monotonic()
+    while not check():
+        assert time.monotonic() - started < timeout, f"timed out waiting for {what}"
+        time.sleep(0.05)
+    return time.monotonic() - started
+
+
+def test_a_short_configured_lease_expires_and_is_released(
+    station_db: Database, rules: PackRules, tmp_path: Path
+) -> None:
+    """Real runners, real clock: a 3 s lease is renewed every second while the station
+    lives, runs out 3 s after it stops, and another station configured with a 1 s
+    auto-release puts the order back in the queue from its own heartbeat."""
+    short = LeaseTimings(lease_s=3, auto_release_s=1)
+
+    def find() -> OrderView | ClaimRefusal | None:
+        with station_db.sessions() as s:
+            return DbContext(s, "PS-02", rules).find_order("ORD-1001")
+
+    first = TimedRunner(station_db, rules, tmp_path / "spool1", "PS-01", short)
+    try:
+        claim(first)
+        beat, until = lease_of(station_db, "PS-01")
+        assert beat is not None and until == beat + timedelta(seconds=3)
+        # The heartbeat follows the short lease (every 1 s, not every 5 s): renewed in time.
+        took = wait_until("a renewed lease", lambda: lease_of(station_db, "PS-01")[0] != beat)
+        assert took < 3.0
+        beat, until = lease_of(station_db, "PS-01")
+        assert beat is not None and until == beat + timedelta(seconds=3)
+        held = find()
+        assert isinstance(held, ClaimRefusal) and held.reason is RefusalReason.HELD_ELSEWHERE
+    finally:
+        first.stop()
+    _, until = lease_of(station_db, "PS-01")
+    assert until is not None
+
+    wait_until("the lease to run out", lambda: datetime.now(UTC) > until + timedelta(seconds=0.2))
+    gone = find()
+    assert isinstance(gone, ClaimRefusal) and gone.reason is RefusalReason.NOT_PACKABLE
+    assert "PS-01 offline" in gone.status
+    with station_db.sessions() as s:
+        order = s.get(Order, "ORD-1001")
+        assert order is not None and order.status == "packing"  # offline, not yet released
+
+    other = TimedRunner(station_db, rules, tmp_path / "spool2", "PS-02", short)
+    try:
+
+        def released() -> bool:
+            with station_db.sessions() as s:
+                order = s.get(Order, "ORD-1001")
+                return order is not None and order.status == "ready"
+
+        wait_until("PS-02's heartbeat to release ORD-1001", released)
+    finally:
+        other.stop()
+    with station_db.sessions() as s:
+        event = s.execute(select(Event.at, Event.payload).where(Event.kind == LEASE_EXPIRED)).one()
+    assert event[1]["station"] == "PS-01"
+    assert event[0] >= until + timedelta(seconds=1)  # not before the configured auto-release

@@ -36,6 +36,7 @@ __all__ = [
     "PickLine",
     "PickReason",
     "PinEntry",
+    "PinVerdict",
     "ScaleReading",
     "Scan",
     "Tick",
@@ -54,6 +55,12 @@ class Action(enum.StrEnum):
     REPRINT = "REPRINT"
     #: Ask a lead to approve (weight outside tolerance).
     LEAD = "LEAD"
+    #: Close the open box with the units scanned so far; the rest go into a new box.
+    NEWBOX = "NEWBOX"
+    #: Label step: how a lead picks another tariff (scan its TARIFF:<carrier>:<tariff> card).
+    CARRIER = "CARRIER"
+    #: No tariff fits: hand the order to a lead (status needs_correction, on hold).
+    HOLD = "HOLD"
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +123,16 @@ Command = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class PinVerdict:
+    """What a PIN check says beyond yes/no: a locked badge (refused even with the right PIN,
+    until ``locked_until``) and how many wrong PINs are left before it locks."""
+
+    ok: bool
+    locked_until: datetime | None = None
+    attempts_left: int | None = None
+
+
 class Context(Protocol):
     """Read-only lookups the app answers from its database and config.
 
@@ -138,7 +155,10 @@ class Context(Protocol):
         """Active operator with this badge, else None."""
         ...
 
-    def verify_pin(self, operator: Operator, pin: str) -> bool: ...
+    def verify_pin(self, operator: Operator, pin: str) -> bool | PinVerdict:
+        """Whether ``pin`` is the operator's; a ``PinVerdict`` when the badge is locked or
+        the check counts wrong PINs (the database side keeps that count)."""
+        ...
 
     def find_order(self, ref: str) -> OrderView | ClaimRefusal | None:
         """Order by id or tote barcode: the order if this station may claim it,

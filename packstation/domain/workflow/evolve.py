@@ -12,6 +12,10 @@ from dataclasses import replace
 
 from packstation.domain.workflow.records import (
     BoxChosen,
+    BoxSealed,
+    BoxSplit,
+    CarrierNoFit,
+    CarrierOverridden,
     CheckConfirmed,
     DefectRecorded,
     DocumentConfirmed,
@@ -36,9 +40,11 @@ from packstation.domain.workflow.records import (
 from packstation.domain.workflow.state import (
     AcceptedScan,
     BoxChoice,
+    CarrierOverride,
     DefectEntry,
     PackState,
     Parcel,
+    SealedBox,
     Verdict,
     WeightCheck,
 )
@@ -66,7 +72,11 @@ def _without_order(state: PackState) -> PackState:
         checks_done=frozenset(),
         documents_done=frozenset(),
         defects=(),
-        parcel=None,
+        parcels=(),
+        sealed=(),
+        splitting=False,
+        no_fit=None,
+        carrier_override=None,
     )
 
 
@@ -89,15 +99,30 @@ def evolve(state: PackState, record: Record) -> PackState:
             scan = AcceptedScan(record.line_id, record.code, record.gtin, record.identity)
             return replace(state, scans=(*state.scans, scan))
         case ScanUndone():
-            return replace(state, scans=state.scans[:-1], parcel=None)
+            return replace(state, scans=state.scans[:-1], parcels=(), no_fit=None)
         case BoxChosen(code=code, name=name, tare_g=tare_g):
-            return replace(state, box=BoxChoice(code, name, tare_g), parcel=None)
+            return replace(state, box=BoxChoice(code, name, tare_g), parcels=(), no_fit=None)
+        case BoxSplit():
+            return replace(state, splitting=True, parcels=(), no_fit=None)
+        case BoxSealed():
+            if state.box is None or state.weight is None:
+                return state  # pragma: no cover - decide seals only a weighed box
+            sealed = SealedBox(state.box, state.weight, len(state.scans))
+            return replace(
+                state,
+                sealed=(*state.sealed, sealed),
+                box=None,
+                weight=None,
+                splitting=False,
+                parcels=(),
+                no_fit=None,
+            )
         case WeightAccepted() | WeightRejected():
             verdict = Verdict.ACCEPTED if isinstance(record, WeightAccepted) else Verdict.REJECTED
             check = WeightCheck(
                 record.actual_g, record.expected_g, record.tolerance_g, record.box_code, verdict
             )
-            return replace(state, weight=check, parcel=None)
+            return replace(state, weight=check, parcels=(), no_fit=None)
         case WeightOverridden():
             check = WeightCheck(
                 record.actual_g,
@@ -108,7 +133,7 @@ def evolve(state: PackState, record: Record) -> PackState:
                 lead_id=record.lead_id,
                 reason=record.reason,
             )
-            return replace(state, weight=check, parcel=None)
+            return replace(state, weight=check, parcels=(), no_fit=None)
         case CheckConfirmed(index=index):
             return replace(state, checks_done=state.checks_done | {index})
         case DocumentConfirmed(document=document):
@@ -123,13 +148,40 @@ def evolve(state: PackState, record: Record) -> PackState:
                 record.cost,
                 record.days,
                 record.weight_g,
+                seq=record.seq,
+                count=record.parcel_count,
+                choice=record.choice,
+                override_by=record.override_by,
+                override_reason=record.override_reason,
+                override_note=record.override_note,
             )
-            return replace(state, parcel=parcel)
+            kept = (
+                p for p in state.parcels if p.seq != record.seq and p.seq <= record.parcel_count
+            )
+            parcels = tuple(sorted((*kept, parcel), key=lambda p: p.seq))
+            return replace(state, parcels=parcels, no_fit=None)
+        case LabelConfirmed(parcel_id=parcel_id):
+            parcels = tuple(
+                replace(p, confirmed=True) if p.parcel_id == parcel_id else p for p in state.parcels
+            )
+            return replace(state, parcels=parcels)
+        case CarrierNoFit(result=result):
+            return replace(state, no_fit=result)
+        case CarrierOverridden():
+            override = CarrierOverride(
+                record.carrier,
+                record.tariff,
+                record.lead_id,
+                record.lead_name,
+                record.reason,
+                record.note,
+            )
+            return replace(state, carrier_override=override, parcels=(), no_fit=None)
         case OrderPacked(order_id=order_id):
             return replace(_without_order(state), closed_order=order_id)
         case OrderReleased() | OrderHeld():
             return replace(_without_order(state), closed_order=None)
-        case ScanRejected() | OverrideDenied() | NotificationQueued() | LabelConfirmed():
+        case ScanRejected() | OverrideDenied() | NotificationQueued():
             return state  # audit and side effects only: no count changes
     return state
 
@@ -138,8 +190,12 @@ def _defect(state: PackState, record: DefectRecorded) -> PackState:
     entry = DefectEntry(record.line_id, record.defect, record.qty, record.resolution)
     scans = state.scans
     if record.unit_removed:
-        # The unit taken out is the line's most recent scan.
+        # The unit taken out is the line's most recent scan (in the open box: decide
+        # refuses to short-ship a unit that is already in a sealed box).
         last = max((i for i, s in enumerate(scans) if s.line_id == record.line_id), default=None)
         if last is not None:
             scans = scans[:last] + scans[last + 1 :]
-    return replace(state, scans=scans, defects=(*state.defects, entry), parcel=None)
+    state = replace(state, scans=scans, defects=(*state.defects, entry), parcels=(), no_fit=None)
+    if state.splitting and not state.open_units:
+        state = replace(state, splitting=False)  # the box to close has nothing left in it
+    return state

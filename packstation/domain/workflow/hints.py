@@ -5,7 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from packstation.domain.rules import PackRules
-from packstation.domain.workflow.state import OverrideFlow, PackState, Step
+from packstation.domain.workflow.model import OverrideReason
+from packstation.domain.workflow.state import OverrideFlow, PackState, Purpose, Step
 from packstation.i18n import Msg
 
 __all__ = ["grams", "hint_for"]
@@ -36,7 +37,11 @@ def hint_for(state: PackState, rules: PackRules) -> Msg:
             return Msg("hint.scan_marking", {"sku": open_lines[0].sku, "skus": skus})
         return Msg("hint.scan_items", {"skus": skus, "order": order_id})
     if step is Step.BOX:
-        return Msg("hint.scan_box", {"boxes": ", ".join(b.code for b in rules.boxes)})
+        boxes = ", ".join(b.code for b in rules.boxes)
+        if state.splitting:
+            n, units = len(state.sealed) + 1, state.open_units
+            return Msg("hint.scan_box_n", {"n": n, "units": units, "boxes": boxes})
+        return Msg("hint.scan_box", {"boxes": boxes})
     if step is Step.WEIGHT:
         if state.weight_blocked:
             return Msg("hint.reweigh")
@@ -51,9 +56,19 @@ def hint_for(state: PackState, rules: PackRules) -> Msg:
             )
         return Msg("hint.scan_document", {"document": state.next_document, "order": order_id})
     if step is Step.LABEL:
-        if state.parcel is None:
+        parcel = state.parcel
+        if parcel is None and state.no_fit is not None:
+            return Msg("hint.no_fit")
+        if parcel is None:
             return Msg("hint.reprint")
-        return Msg("hint.scan_label", {"parcel": state.parcel.parcel_id})
+        if parcel.count > 1:
+            params: dict[str, object] = {
+                "n": parcel.seq,
+                "m": parcel.count,
+                "parcel": parcel.parcel_id,
+            }
+            return Msg("hint.scan_label_n", params)
+        return Msg("hint.scan_label", {"parcel": parcel.parcel_id})
     if step is Step.DEFECT_PICK_LINE:
         return Msg("hint.defect_line")
     if step is Step.DEFECT_PICK_KIND:
@@ -63,4 +78,9 @@ def hint_for(state: PackState, rules: PackRules) -> Msg:
     if step is Step.OVERRIDE_PIN:
         lead = state.flow.lead if isinstance(state.flow, OverrideFlow) else None
         return Msg("hint.lead_pin", {"name": lead.name if lead else ""})
+    if isinstance(state.flow, OverrideFlow) and state.flow.purpose is Purpose.CARRIER:
+        # The numbers typed in the reason step are positions in OverrideReason.
+        numbers = {reason: i for i, reason in enumerate(OverrideReason, start=1)}
+        params = {reason.value: numbers[reason] for reason in OverrideReason if reason.for_carrier}
+        return Msg("hint.lead_reason_carrier", params)
     return Msg("hint.lead_reason")

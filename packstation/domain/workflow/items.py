@@ -71,6 +71,8 @@ def scan_item(state: PackState, order: OrderView, code: ScannedCode, env: Env) -
         used = env.ctx.marking_used_in(code.identity)
         if used is not None and used != order.id:
             return bad("scan.marking_used", {"other": used}, hint=put_aside, other_order=used)
+    if state.splitting:  # CMD:NEWBOX fixed this box's content: it is boxed and weighed first
+        return bad("box.closing", {"n": len(state.sealed) + 1, "sku": line.sku})
     record = ScanAccepted(
         env.at, order.id, line.line_id, code.text, code.gtin, code.identity, code.crypto_tail
     )

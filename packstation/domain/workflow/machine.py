@@ -6,20 +6,28 @@ The app commits the records in one transaction and only then adopts
 ``apply(state, decision)`` and shows the outcome, so nothing turns green
 before it is stored. ``step`` does both for tests and simulations.
 
-Scan precedence (SPEC section 3): command, box, document, badge (logged out,
-or a lead's badge in an override), order/tote id (no order held), parcel
-label (label step), then item codes.
+Scan precedence (SPEC section 3): command, box, document, tariff card,
+badge (logged out, or a lead's badge in an override), order/tote id (no order
+held), parcel label (label step), then item codes.
+
+Multi-parcel orders: CMD:NEWBOX closes the open box with the units scanned so
+far (``box.split``); that box is then boxed and weighed like any parcel and
+sealed with its weighing (``box.sealed``), and the remaining items go into a
+new box. Checks and documents are per order, after the last box is weighed;
+then one label per box is printed in one decision ("parcel n of m"), and the
+order is packed when every label is scanned.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+import re
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
-from packstation.domain.carriers import choose_tariff
+from packstation.domain.carriers import Choice, NoFit, choose_tariff, find_tariff
 from packstation.domain.codes import CodeKind, ScannedCode
-from packstation.domain.rules import PackRules
+from packstation.domain.rules import PackRules, Tariff
 from packstation.domain.workflow.commands import (
     Action,
     Command,
@@ -36,6 +44,7 @@ from packstation.domain.workflow.commands import (
     Tick,
 )
 from packstation.domain.workflow.evolve import evolve, replay
+from packstation.domain.workflow.explain import no_fit_message
 from packstation.domain.workflow.hints import grams, hint_for
 from packstation.domain.workflow.items import (
     bad_check_digit,
@@ -52,11 +61,15 @@ from packstation.domain.workflow.model import (
 )
 from packstation.domain.workflow.records import (
     BoxChosen,
+    BoxSealed,
+    BoxSplit,
+    CarrierNoFit,
     CheckConfirmed,
     DocumentConfirmed,
     LabelConfirmed,
     LabelPrinted,
     OrderClaimed,
+    OrderHeld,
     OrderPacked,
     OrderReleased,
     ScanRejected,
@@ -89,6 +102,10 @@ from packstation.i18n import Msg
 __all__ = ["MAX_PIN_FAILURES", "apply", "decide", "plan_for", "step"]
 
 _KINDS_BY_COMMAND = {kind.name: kind for kind in DefectKind} | {"WRONG-ITEM": DefectKind.WRONG_ITEM}
+#: Codes that are never an item, a badge or an order (cards with their own meaning).
+_CARDS = (CodeKind.BOX, CodeKind.DOCUMENT, CodeKind.TARIFF)
+#: ``orders.hold_reason`` is a String(500).
+_HOLD_REASON_LIMIT = 500
 
 
 # --- public API ----------------------------------------------------------------------
@@ -121,11 +138,23 @@ def decide(state: PackState, command: Command, ctx: Context) -> Decision:
     flow = state.flow if isinstance(result.flow, Keep) else result.flow
     post = replay(records, state)
     ok, message = result.ok, result.message
-    if ok and not result.quiet and flow is None and post.stage is Step.LABEL and not post.parcel:
+    if (
+        ok
+        and result.prints
+        and not result.quiet
+        and flow is None
+        and post.stage is Step.LABEL
+        and not post.parcels
+    ):
         printed = _label(post, env, reprint=False)
-        if isinstance(printed, LabelPrinted):
-            records.append(printed)
-            post = evolve(post, printed)
+        if isinstance(printed, tuple):
+            records.extend(printed)
+            post = replay(printed, post)
+        elif isinstance(printed, CarrierNoFit):
+            if post.no_fit is None:  # recorded once; a retry only repeats the message
+                records.append(printed)
+                post = evolve(post, printed)
+            ok, message = False, no_fit_message(printed.result)
         else:
             ok, message = False, printed
     shown = command.code.text if isinstance(command, Scan) else None
@@ -196,35 +225,61 @@ def _scan(state: PackState, code: ScannedCode, env: Env) -> Result:
     if code.kind is CodeKind.COMMAND and code.command:
         return _command(state, code.command, env)
     if state.operator is None:
-        if code.kind in (CodeKind.BOX, CodeKind.DOCUMENT):
+        if code.kind in _CARDS:
             return bad("login.badge_first")
         return _login(code, env)
     flow = state.flow
     if isinstance(flow, OverrideFlow):
-        if flow.lead is None and code.kind not in (CodeKind.BOX, CodeKind.DOCUMENT):
+        if flow.lead is None and code.kind not in _CARDS:
             return lead_badge(state, flow, code, env)
         return bad("flow.busy")
     if isinstance(flow, DefectFlow):
-        if flow.line_id is None and code.kind not in (CodeKind.BOX, CodeKind.DOCUMENT):
+        if flow.line_id is None and code.kind not in _CARDS:
             return defect_line_by_scan(state, code)
         return bad("flow.busy")
     if code.kind is CodeKind.BOX:
         return _box(state, code, env)
     if code.kind is CodeKind.DOCUMENT:
         return _document(state, code, env)
+    if code.kind is CodeKind.TARIFF:
+        return _tariff_card(state, code, env)
     if state.order is None:
         return _claim_by_scan(state, code, env)
-    if state.stage is Step.LABEL and state.parcel is not None:
-        if code.text == state.parcel.parcel_id:
-            order_id, parcel_id = state.order.id, state.parcel.parcel_id
-            records = (
-                LabelConfirmed(env.at, order_id, parcel_id),
-                OrderPacked(env.at, order_id, parcel_id),
-            )
-            return good("order.packed", {"order": order_id, "parcel": parcel_id}, records)
-        if not matching_lines(state.order, code) and not check_digit_error(code):
-            return bad("label.wrong", {"parcel": state.parcel.parcel_id})
+    if state.stage is Step.LABEL and state.parcels:
+        return _label_scan(state, state.order, code, env)
     return scan_item(state, state.order, code, env)
+
+
+def _label_scan(state: PackState, order: OrderView, code: ScannedCode, env: Env) -> Result:
+    """A parcel label scanned back: that label is on its box; the last one packs the order."""
+    parcel = next((p for p in state.parcels if p.parcel_id == code.text), None)
+    if parcel is None:
+        waiting = state.parcel
+        if waiting is not None and not matching_lines(order, code) and not check_digit_error(code):
+            return bad("label.wrong", {"parcel": waiting.parcel_id})
+        return scan_item(state, order, code, env)
+    params: dict[str, object] = {
+        "order": order.id,
+        "parcel": parcel.parcel_id,
+        "n": parcel.seq,
+        "m": parcel.count,
+    }
+    if parcel.confirmed:
+        return good("label.already", params)
+    confirmed = LabelConfirmed(env.at, order.id, parcel.parcel_id)
+    left = [p for p in state.parcels if not p.confirmed and p is not parcel]
+    if left:
+        params["next"] = left[0].parcel_id
+        return good("label.confirmed", params, (confirmed,))
+    ids = tuple(p.parcel_id for p in state.parcels)
+    packed = OrderPacked(env.at, order.id, parcel.parcel_id, ids if len(ids) > 1 else ())
+    if len(ids) > 1:
+        return good(
+            "order.packed_parcels", {"order": order.id, "count": len(ids)}, (confirmed, packed)
+        )
+    return good(
+        "order.packed", {"order": order.id, "parcel": parcel.parcel_id}, (confirmed, packed)
+    )
 
 
 def _command(state: PackState, name: str, env: Env) -> Result:
@@ -326,6 +381,14 @@ def _action(state: PackState, action: Action, env: Env) -> Result:
         return _ok_key(state, env)
     if action is Action.UNDO:
         return _undo(state, order, env)
+    if action is Action.NEWBOX:
+        return _new_box(state, order, env)
+    if action in (Action.CARRIER, Action.HOLD) or (
+        action is Action.LEAD and state.stage is Step.LABEL and not state.weight_blocked
+    ):
+        return _carrier_action(state, order, action, env)
+    if state.any_confirmed and action is Action.DEFECT:
+        return bad("label.finish_first", {"parcel": state.parcel.parcel_id if state.parcel else ""})
     if action is Action.DEFECT:
         only = order.lines[0].line_id if len(order.lines) == 1 else None
         return good("defect.started", {"order": order.id}, flow=DefectFlow(only))
@@ -336,11 +399,12 @@ def _action(state: PackState, action: Action, env: Env) -> Result:
     if action is Action.REPRINT:
         if state.stage is not Step.LABEL:
             return bad("label.not_yet")
-        if state.parcel is None:
+        if not state.parcels:
             return good("label.retry")  # decide's follow-up prints it
         printed = _label(state, env, reprint=True)
-        records = (printed,) if isinstance(printed, LabelPrinted) else ()
-        return good("label.reprinted", {"parcel": state.parcel.parcel_id}, records)
+        records = printed if isinstance(printed, tuple) else ()
+        shown = ", ".join(r.parcel_id for r in records)
+        return good("label.reprinted", {"parcel": shown}, records)
     # Action.LEAD
     if state.weight_blocked:
         return good("override.started", flow=OverrideFlow(Purpose.WEIGHT))
@@ -357,7 +421,7 @@ def _ok_key(state: PackState, env: Env) -> Result:
             "document.missing",
             {"document": state.next_document, "order": state.order.id if state.order else ""},
         )
-    if stage is Step.LABEL and state.parcel is None:
+    if stage is Step.LABEL and not state.parcels:
         return good("label.retry")
     return QUIET
 
@@ -367,6 +431,8 @@ def _undo(state: PackState, order: OrderView, env: Env) -> Result:
         return bad("undo.too_late")
     if not state.scans:
         return bad("undo.nothing")
+    if state.splitting or not state.open_units:
+        return bad("undo.box_closed", {"n": len(state.sealed) + (1 if state.splitting else 0)})
     last = state.scans[-1]
     line = order.line(last.line_id)
     record = ScanUndone(env.at, order.id, last.line_id, last.code, last.identity)
@@ -394,7 +460,8 @@ def _box(state: PackState, code: ScannedCode, env: Env) -> Result:
             "packed": state.units_packed,
             "required": state.units_required,
         }
-        return bad("box.items_first", params)
+        hint = Msg("hint.newbox", {"units": state.open_units}) if state.open_units else None
+        return bad("box.items_first", params, hint=hint)
     if stage not in (Step.BOX, Step.WEIGHT):
         return bad("box.too_late")
     params = {"name": box.name, "tare": grams(box.tare_g)}
@@ -423,6 +490,14 @@ def _reading(state: PackState, reading: ScaleReading, env: Env) -> Result:
     }
     args = (env.at, state.order.id, reading.grams, expected, tolerance, state.box.code)
     if abs(difference) <= tolerance:
+        if state.splitting:
+            seq = len(state.sealed) + 1
+            sealed = BoxSealed(
+                env.at, state.order.id, seq, state.open_units, state.box.code,
+                reading.grams, expected,
+            )  # fmt: skip
+            params["n"] = seq
+            return good("box.sealed", params, (WeightAccepted(*args), sealed))
         return good("weight.accepted", params, (WeightAccepted(*args),))
     return bad("weight.out_of_tolerance", params, records=(WeightRejected(*args),))
 
@@ -458,28 +533,173 @@ def _document(state: PackState, code: ScannedCode, env: Env) -> Result:
     return good("document.confirmed", {"document": kind}, (record,))
 
 
-def _label(state: PackState, env: Env, *, reprint: bool) -> LabelPrinted | Msg:
-    """The label record for the current weighing, or why there is none."""
-    order, weight, box = state.order, state.weight, state.box
-    if order is None or weight is None or box is None:
+# --- boxes, carrier, labels ------------------------------------------------------------
+
+
+def _new_box(state: PackState, order: OrderView, env: Env) -> Result:
+    """CMD:NEWBOX: the units scanned since the last sealed box fill this box."""
+    n = len(state.sealed) + 1
+    if state.splitting:
+        return bad("box.split_already", {"n": n}, bell=False)
+    if state.stage is not Step.ITEMS:
+        return bad("box.split_nothing_left")
+    if not state.open_units:
+        return bad("box.split_empty", {"n": n})
+    record = BoxSplit(env.at, order.id, n, state.open_units)
+    return good("box.split", {"n": n, "units": state.open_units}, (record,))
+
+
+def _carrier_action(state: PackState, order: OrderView, action: Action, env: Env) -> Result:
+    if state.stage is not Step.LABEL:
+        return bad("hold.not_now" if action is Action.HOLD else "carrier.not_now")
+    if state.any_confirmed:
+        return bad("label.finish_first", {"parcel": state.parcel.parcel_id if state.parcel else ""})
+    if action is Action.HOLD:
+        if state.no_fit is None:
+            return bad("hold.not_now")
+        reason = f"no_tariff: {state.no_fit.note()}"[:_HOLD_REASON_LIMIT]
+        return good("carrier.held", {"order": order.id}, (OrderHeld(env.at, order.id, reason),))
+    weights = [b.weight_g for b in _boxes(state) or ()]
+    cards = [
+        f"TARIFF:{c.code}:{t.code}"
+        for c in env.rules.carriers
+        for t in c.tariffs
+        if t.serves(order.country) and all(t.max_kg * 1000 >= w for w in weights)
+    ]
+    if not cards:
+        return bad("carrier.none_can_take", {"country": order.country or "-"})
+    return replace(good("carrier.pick", {"cards": ", ".join(cards)}), prints=False)
+
+
+def _tariff_card(state: PackState, code: ScannedCode, env: Env) -> Result:
+    """A lead's tariff card at the label step: opens the override (badge, PIN, reason)."""
+    order = state.order
+    if order is None:
+        return bad("order.none")
+    if state.stage is not Step.LABEL:
+        return bad("carrier.not_now")
+    if state.any_confirmed:
+        return bad("label.finish_first", {"parcel": state.parcel.parcel_id if state.parcel else ""})
+    carrier_code, _, tariff_code = (code.command or "").partition(":")
+    found = find_tariff(env.rules.carriers, carrier_code, tariff_code)
+    if found is None:
+        return bad("carrier.unknown_tariff", {"tariff": f"{carrier_code}/{tariff_code}"})
+    carrier, tariff = found
+    name = f"{carrier.code}/{tariff.code}"
+    if not tariff.serves(order.country):
+        why = Msg("carrier.why.country", {"country": order.country or "-"})
+        return bad("carrier.cannot_take", {"tariff": name, "why": why})
+    heaviest = max((b.weight_g for b in _boxes(state) or ()), default=Decimal(0))
+    if tariff.max_kg * 1000 < heaviest:
+        why = Msg("carrier.why.weight", {"max": f"{tariff.max_kg:f}"})
+        return bad("carrier.cannot_take", {"tariff": name, "why": why})
+    flow = OverrideFlow(Purpose.CARRIER, tariff=f"{carrier.code}:{tariff.code}")
+    return good("carrier.override_started", {"tariff": name}, flow=flow)
+
+
+@dataclass(frozen=True, slots=True)
+class _Box:
+    """One parcel-to-be at the label step: a sealed box, or the open one."""
+
+    seq: int
+    box_code: str
+    weight_g: Decimal
+    expected_g: Decimal
+    units: int
+
+
+def _boxes(state: PackState) -> list[_Box] | None:
+    """Every box of the order with its weighing, by seq; None if the open one is not weighed."""
+    boxes: list[_Box] = []
+    before = 0
+    for seq, sealed in enumerate(state.sealed, start=1):
+        w = sealed.weight
+        boxes.append(_Box(seq, sealed.box.code, w.actual_g, w.expected_g, sealed.upto - before))
+        before = sealed.upto
+    if state.open_box_empty:
+        return boxes
+    if state.box is None or state.weight is None:
+        return None
+    w = state.weight
+    boxes.append(_Box(len(boxes) + 1, state.box.code, w.actual_g, w.expected_g, state.open_units))
+    return boxes
+
+
+def _label(
+    state: PackState, env: Env, *, reprint: bool
+) -> tuple[LabelPrinted, ...] | CarrierNoFit | Msg:
+    """The labels for the order's boxes (one per box), or why there are none."""
+    order = state.order
+    boxes = _boxes(state) if order is not None else None
+    if order is None or not boxes:
         return Msg("label.not_yet")
-    if reprint and state.parcel is not None:
-        p = state.parcel
-        return LabelPrinted(
-            env.at, order.id, p.parcel_id, p.carrier, p.tariff, p.cost, p.days,
-            p.weight_g, weight.expected_g, box.code, reprint=True,
+    if reprint:
+        return tuple(
+            LabelPrinted(
+                env.at, order.id, p.parcel_id, p.carrier, p.tariff, p.cost, p.days, p.weight_g,
+                boxes[p.seq - 1].expected_g, boxes[p.seq - 1].box_code, reprint=True,
+                seq=p.seq, parcel_count=p.count, units=boxes[p.seq - 1].units, choice=p.choice,
+                override_by=p.override_by, override_reason=p.override_reason,
+                override_note=p.override_note,
+            )
+            for p in state.parcels
+            if not p.confirmed and p.seq <= len(boxes)
         )  # fmt: skip
-    choice = choose_tariff(
-        env.rules.carriers,
-        order.country,
-        weight.actual_g,
-        order.ship_by,
-        env.at,
-        only_carrier=order.carrier or None,
-    )
-    if choice is None:
-        return Msg("label.no_tariff", {"country": order.country, "weight": grams(weight.actual_g)})
-    return LabelPrinted(
-        env.at, order.id, env.ctx.new_parcel_id(order.id), choice.carrier, choice.tariff,
-        choice.cost, choice.days, weight.actual_g, weight.expected_g, box.code,
-    )  # fmt: skip
+    rules = env.rules.carrier_choice
+    override = state.carrier_override
+    chosen: list[tuple[_Box, Choice | None, tuple[str, str, Decimal, int], bool]] = []
+    for box in boxes:
+        result = choose_tariff(
+            env.rules.carriers, order.country, box.weight_g, order.ship_by, env.at,
+            only_carrier=order.carrier or None, min_reliability=rules.min_reliability,
+            late=rules.late,
+        )  # fmt: skip
+        found = (
+            find_tariff(env.rules.carriers, override.carrier, override.tariff) if override else None
+        )
+        choice = result if isinstance(result, Choice) else None
+        if found is not None and _can_take(found[1], order.country, box.weight_g):
+            carrier, tariff = found
+            picked = (carrier.code, tariff.code, tariff.cost(box.weight_g), tariff.days)
+            chosen.append((box, choice, picked, True))
+        elif isinstance(result, NoFit):
+            return CarrierNoFit(env.at, order.id, box.seq, result)
+        else:
+            picked = (result.carrier, result.tariff, result.cost, result.days)
+            chosen.append((box, result, picked, False))
+    ids = _parcel_ids(env, order.id, len(chosen))
+    labels = []
+    for (box, choice, picked, by_lead), parcel_id in zip(chosen, ids, strict=True):
+        carrier_code, tariff_code, cost, days = picked
+        lead = override if by_lead else None
+        labels.append(
+            LabelPrinted(
+                env.at, order.id, parcel_id, carrier_code, tariff_code, cost, days, box.weight_g,
+                box.expected_g, box.box_code, seq=box.seq, parcel_count=len(chosen),
+                units=box.units, choice=choice,
+                override_by=lead.lead_name if lead else "",
+                override_reason=lead.reason.value if lead else "",
+                override_note=lead.note if lead else "",
+            )
+        )  # fmt: skip
+    return tuple(labels)
+
+
+def _can_take(tariff: Tariff, country: str, weight_g: Decimal) -> bool:
+    return tariff.serves(country) and tariff.max_kg * 1000 >= weight_g
+
+
+_TRAILING_NUMBER = re.compile(r"(\d+)$")
+
+
+def _parcel_ids(env: Env, order_id: str, count: int) -> list[str]:
+    """``count`` distinct new parcel ids. A database context may hand out the same id until
+    a parcel is stored (it counts the order's parcels), so a repeat is bumped."""
+    ids: list[str] = []
+    for _ in range(count):
+        new = env.ctx.new_parcel_id(order_id)
+        while new in ids:
+            match = _TRAILING_NUMBER.search(new)
+            new = f"{new[: match.start()]}{int(match.group(1)) + 1}" if match else f"{new}-2"
+        ids.append(new)
+    return ids

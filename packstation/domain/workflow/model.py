@@ -141,12 +141,36 @@ class DefectKind(enum.StrEnum):
 
 
 class OverrideReason(enum.StrEnum):
-    """Why a lead accepts a weight outside tolerance; OTHER needs a note."""
+    """Why a lead overrides: a weight outside tolerance, or the carrier the rules chose.
+
+    OTHER (either purpose) needs a note. The order is the numbering the packer types
+    in the reason step (``station/input.py``), so new reasons go at the end.
+    """
 
     PACKAGING = "packaging"
     CATALOG_WEIGHT = "catalog_weight"
     SCALE = "scale"
     OTHER = "other"
+    #: Carrier overrides: the customer (or marketplace) asked for this carrier or tariff,
+    CUSTOMER_REQUEST = "customer_request"
+    #: keeping the promised date matters more than price or the reliability floor,
+    PROMISE = "promise"
+    #: the chosen carrier cannot take it today (missed pickup, outage, depot closed).
+    CARRIER_PROBLEM = "carrier_problem"
+
+    @property
+    def for_carrier(self) -> bool:
+        """Offered for a carrier override (the others are weight reasons); OTHER is both."""
+        return self in _CARRIER_REASONS or self is OverrideReason.OTHER
+
+    @property
+    def for_weight(self) -> bool:
+        return self not in _CARRIER_REASONS
+
+
+_CARRIER_REASONS = frozenset(
+    {OverrideReason.CUSTOMER_REQUEST, OverrideReason.PROMISE, OverrideReason.CARRIER_PROBLEM}
+)
 
 
 @dataclass(frozen=True, slots=True)

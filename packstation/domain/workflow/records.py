@@ -16,6 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from packstation.domain.carriers import NOTE_LIMIT, Choice, NoFit
 from packstation.domain.workflow.codec import CodecError, decode, encode
 from packstation.domain.workflow.model import (
     CheckItem,
@@ -28,6 +29,10 @@ from packstation.domain.workflow.model import (
 __all__ = [
     "RECORD_TYPES",
     "BoxChosen",
+    "BoxSealed",
+    "BoxSplit",
+    "CarrierNoFit",
+    "CarrierOverridden",
     "CheckConfirmed",
     "CodecError",
     "DefectRecorded",
@@ -137,6 +142,32 @@ class BoxChosen(Record):
 
 
 @dataclass(frozen=True, slots=True)
+class BoxSplit(Record):
+    """CMD:NEWBOX: the units scanned since the last sealed box are box ``seq``'s content."""
+
+    kind: ClassVar[str] = "box.split"
+    order_id: str
+    seq: int
+    units: int
+
+
+@dataclass(frozen=True, slots=True)
+class BoxSealed(Record):
+    """Box ``seq`` of a multi-box order is closed: its content and weighing are final.
+
+    Committed with the weighing (or the lead's weight override) that completes it;
+    the next scans go into a new box."""
+
+    kind: ClassVar[str] = "box.sealed"
+    order_id: str
+    seq: int
+    units: int
+    box_code: str
+    actual_g: Decimal
+    expected_g: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class WeightAccepted(Record):
     kind: ClassVar[str] = "weight.accepted"
     order_id: str
@@ -178,7 +209,7 @@ class OverrideDenied(Record):
 
     kind: ClassVar[str] = "override.denied"
     order_id: str | None
-    #: "weight" or "cancel".
+    #: "weight", "cancel" or "carrier".
     purpose: str
     reason: str
     lead_id: int | None = None
@@ -233,7 +264,10 @@ class NotificationQueued(Record):
 class LabelPrinted(Record):
     """A ``parcels`` row and a label for the printer (rendering is the app's job).
 
-    A new parcel id voids the order's earlier unconfirmed parcels (after a re-weigh)."""
+    A new parcel id voids the order's earlier unconfirmed parcel of the same ``seq``
+    (after a re-weigh). A multi-box order prints one per box in one decision, parcel
+    ``seq`` of ``parcel_count``. Fields after ``reprint`` were added later: payloads
+    stored before them read back with the defaults (one parcel, no explanation)."""
 
     kind: ClassVar[str] = "label.printed"
     order_id: str
@@ -246,6 +280,57 @@ class LabelPrinted(Record):
     expected_g: Decimal
     box_code: str
     reprint: bool = False
+    seq: int = 1
+    parcel_count: int = 1
+    #: Units in this parcel (0 on labels stored before parcels were counted).
+    units: int = 0
+    #: What the rules chose and why (None when nothing fit, or on old labels). With a
+    #: lead's override it is what the rules would have chosen.
+    choice: Choice | None = None
+    #: A lead's override: who, the reason (an ``OverrideReason`` value) and the note.
+    override_by: str = ""
+    override_reason: str = ""
+    override_note: str = ""
+
+    def choice_note(self) -> str:
+        """``parcels.choice_note``: compact and language-neutral (codes, ISO times)."""
+        rules = self.choice.note() if self.choice is not None else ""
+        if not self.override_by:
+            return rules
+        note = f"override by {self.override_by}: {self.override_reason}"
+        note += f" ({self.override_note})" if self.override_note else ""
+        note += f" | rules: {rules}" if rules else ""
+        return note if len(note) <= NOTE_LIMIT else note[: NOTE_LIMIT - 1] + "…"
+
+
+@dataclass(frozen=True, slots=True)
+class CarrierNoFit(Record):
+    """No tariff fits parcel ``seq``: the packer is told why; a lead overrides or holds."""
+
+    kind: ClassVar[str] = "carrier.no_fit"
+    order_id: str
+    seq: int
+    result: NoFit
+
+
+@dataclass(frozen=True, slots=True)
+class CarrierOverridden(Record):
+    """A lead (badge + PIN + reason) chose the tariff for the rest of the order.
+
+    Both identities are kept: the lead here, the packer here and on the event row."""
+
+    kind: ClassVar[str] = "override.carrier"
+    order_id: str
+    carrier: str
+    tariff: str
+    lead_id: int
+    lead_name: str
+    reason: OverrideReason
+    note: str = ""
+    packer_id: int | None = None
+    packer_name: str = ""
+    #: What the rules had said (``Choice.note()`` or ``NoFit.note()``), for the audit.
+    rules_note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,9 +342,13 @@ class LabelConfirmed(Record):
 
 @dataclass(frozen=True, slots=True)
 class OrderPacked(Record):
+    """Every label of the order is confirmed; ``parcel_id`` is the last one scanned."""
+
     kind: ClassVar[str] = "order.packed"
     order_id: str
     parcel_id: str
+    #: All parcels of the order, by seq (empty on records stored before multi-parcel).
+    parcel_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,7 +362,8 @@ class OrderReleased(Record):
 
 @dataclass(frozen=True, slots=True)
 class OrderHeld(Record):
-    """Leaves the station for correction (defect under the hold policy)."""
+    """Leaves the station for correction (defect under the hold policy, or no tariff fits
+    and the packer hands the order to a lead with CMD:HOLD)."""
 
     kind: ClassVar[str] = "order.held"
     order_id: str
@@ -291,6 +381,8 @@ RECORD_TYPES: dict[str, type[Record]] = {
         ScanRejected,
         ScanUndone,
         BoxChosen,
+        BoxSplit,
+        BoxSealed,
         WeightAccepted,
         WeightRejected,
         WeightOverridden,
@@ -300,6 +392,8 @@ RECORD_TYPES: dict[str, type[Record]] = {
         DefectRecorded,
         NotificationQueued,
         LabelPrinted,
+        CarrierNoFit,
+        CarrierOverridden,
         LabelConfirmed,
         OrderPacked,
         OrderReleased,

@@ -41,6 +41,8 @@ class Result:
     bell: bool = True
     quiet: bool = False
     other_order: str | None = None
+    #: False: only information (e.g. which tariff cards exist); no label print follows.
+    prints: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,7 @@
 """The station's state: immutable, and as much as possible derived rather than stored.
 
 Only facts are kept (who is logged in, the claimed order, accepted scans, the
-box, the last weighing, confirmations, defects, the parcel). The step is
+box, the last weighing, sealed boxes, confirmations, defects, the parcels). The step is
 computed from them, so undo, a defect or a changed box can never leave the
 station in a step its facts do not support (e.g. a weight that was accepted
 for a different set of items).
@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
+from packstation.domain.carriers import Choice, NoFit
 from packstation.domain.workflow.model import (
     CheckItem,
     DefectKind,
@@ -32,6 +33,7 @@ from packstation.i18n import Msg
 __all__ = [
     "AcceptedScan",
     "BoxChoice",
+    "CarrierOverride",
     "DefectEntry",
     "DefectFlow",
     "Flow",
@@ -40,6 +42,7 @@ __all__ = [
     "PackState",
     "Parcel",
     "Purpose",
+    "SealedBox",
     "Step",
     "Verdict",
     "WeightCheck",
@@ -133,6 +136,41 @@ class Parcel:
     cost: Decimal
     days: int
     weight_g: Decimal
+    #: Parcel ``seq`` of ``count`` (multi-box orders); one box is parcel 1 of 1.
+    seq: int = 1
+    count: int = 1
+    confirmed: bool = False
+    #: Why the rules chose this tariff (None on labels stored before choices were kept).
+    choice: Choice | None = None
+    #: Set when a lead chose the tariff: their name, the reason and its note.
+    override_by: str = ""
+    override_reason: str = ""
+    override_note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SealedBox:
+    """A box closed with CMD:NEWBOX and weighed: ``scans[:upto]`` are in it and earlier boxes."""
+
+    box: BoxChoice
+    weight: WeightCheck
+    upto: int
+
+    @property
+    def items_g(self) -> Decimal:
+        return self.weight.expected_g - self.box.tare_g
+
+
+@dataclass(frozen=True, slots=True)
+class CarrierOverride:
+    """A lead's tariff for the rest of the order (``override.carrier``)."""
+
+    carrier: str
+    tariff: str
+    lead_id: int
+    lead_name: str
+    reason: OverrideReason
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,16 +187,19 @@ class DefectFlow:
 class Purpose(enum.StrEnum):
     WEIGHT = "weight"
     CANCEL = "cancel"
+    CARRIER = "carrier"
 
 
 @dataclass(frozen=True, slots=True)
 class OverrideFlow:
-    """A lead approves: badge, then PIN, then (weight only) a reason."""
+    """A lead approves: badge, then PIN, then (weight, carrier) a reason."""
 
     purpose: Purpose
     lead: Operator | None = None
     pin_ok: bool = False
     failures: int = 0
+    #: Carrier override: the scanned tariff, as configured (``CARRIER:TARIFF``).
+    tariff: str = ""
 
     @property
     def step(self) -> Step:
@@ -184,7 +225,15 @@ class PackState:
     checks_done: frozenset[int] = frozenset()
     documents_done: frozenset[str] = frozenset()
     defects: tuple[DefectEntry, ...] = ()
-    parcel: Parcel | None = None
+    #: Labels printed for the order (one per box, by seq); empty until the label step.
+    parcels: tuple[Parcel, ...] = ()
+    #: Boxes closed with CMD:NEWBOX and weighed, in order (multi-parcel orders).
+    sealed: tuple[SealedBox, ...] = ()
+    #: CMD:NEWBOX: the open box holds what was scanned so far; it needs a box and a weight.
+    splitting: bool = False
+    #: Why no tariff fits (label step): the packer waits for a lead (override or hold).
+    no_fit: NoFit | None = None
+    carrier_override: CarrierOverride | None = None
     #: The order packed last, shown on the CLOSED screen until the next claim.
     closed_order: str | None = None
     last_activity: datetime | None = None
@@ -210,11 +259,13 @@ class PackState:
             return Step.LOGGED_OUT
         if self.order is None:
             return Step.CLOSED if self.closed_order else Step.IDLE
+        if self.splitting and self.open_units:
+            return Step.BOX if self.box is None else Step.WEIGHT
         if not self.items_complete:
             return Step.ITEMS
-        if self.box is None:
+        if self.box is None and not self.open_box_empty:
             return Step.BOX
-        if not self.weight_ok:
+        if not self.weight_ok and not self.open_box_empty:
             return Step.WEIGHT
         if not (self.checks_complete and self.documents_complete):
             return Step.CHECKS
@@ -223,6 +274,36 @@ class PackState:
     @property
     def lines(self) -> tuple[LineView, ...]:
         return self.order.lines if self.order else ()
+
+    # --- boxes and parcels ------------------------------------------------------------
+
+    @property
+    def sealed_units(self) -> int:
+        return self.sealed[-1].upto if self.sealed else 0
+
+    @property
+    def open_units(self) -> int:
+        """Units in the open box: scanned since the last sealed box."""
+        return len(self.scans) - self.sealed_units
+
+    @property
+    def open_box_empty(self) -> bool:
+        """Every unit is in a sealed box (a short-shipped line emptied the last one)."""
+        return bool(self.sealed) and self.open_units == 0 and self.box is None
+
+    @property
+    def box_count(self) -> int:
+        """Boxes (parcels) of the order so far: the sealed ones and the open one."""
+        return len(self.sealed) + (0 if self.open_box_empty else 1)
+
+    @property
+    def parcel(self) -> Parcel | None:
+        """The next label to scan (the first unconfirmed parcel), if labels are printed."""
+        return next((p for p in self.parcels if not p.confirmed), None)
+
+    @property
+    def any_confirmed(self) -> bool:
+        return any(p.confirmed for p in self.parcels)
 
     def packed(self, line_id: int) -> int:
         return _tally_scans(self.scans).get(line_id, 0)
@@ -281,7 +362,10 @@ class PackState:
 
     @property
     def expected_weight_g(self) -> Decimal:
-        """Units in the parcel times their weight, plus the box tare (if a box is chosen)."""
+        """Units in the open box times their weight, plus its tare (if a box is chosen).
+
+        Sealed boxes are subtracted by their stored item weight, so a multi-box order
+        costs no more per scan than a single box."""
         packed = _tally_scans(self.scans)
         items = sum(
             (
@@ -291,6 +375,7 @@ class PackState:
             ),
             Decimal(0),
         )
+        items -= sum((s.items_g for s in self.sealed), Decimal(0))
         return items + (self.box.tare_g if self.box else Decimal(0))
 
     def _weighing_is_current(self) -> bool:
@@ -340,7 +425,10 @@ class PackState:
             or self.checks_done
             or self.documents_done
             or self.defects
-            or self.parcel
+            or self.parcels
+            or self.sealed
+            or self.splitting
+            or self.carrier_override
         )
 
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 from packstation.domain.codes import ScannedCode
 from packstation.domain.rules import DefectPolicy
-from packstation.domain.workflow.commands import PickReason
+from packstation.domain.workflow.commands import PickReason, PinVerdict
 from packstation.domain.workflow.hints import grams
 from packstation.domain.workflow.items import bad_check_digit, check_digit_error, matching_lines
-from packstation.domain.workflow.model import DefectKind, OverrideReason
+from packstation.domain.workflow.model import DefectKind, Operator, OverrideReason
 from packstation.domain.workflow.records import (
+    BoxSealed,
+    CarrierOverridden,
     DefectRecorded,
     NotificationQueued,
     OrderHeld,
@@ -19,7 +22,7 @@ from packstation.domain.workflow.records import (
     WeightOverridden,
 )
 from packstation.domain.workflow.results import Env, Result, bad, good
-from packstation.domain.workflow.state import DefectFlow, OverrideFlow, PackState, Purpose
+from packstation.domain.workflow.state import DefectFlow, OverrideFlow, PackState, Purpose, Step
 from packstation.i18n import Msg
 
 __all__ = [
@@ -81,6 +84,11 @@ def pick_kind(state: PackState, kind: DefectKind, env: Env) -> Result:
         policy = DefectPolicy.HOLD
     packed = state.packed(line.line_id)
     removed = packed > 0 and (kind.takes_unit_out or packed > required - 1)
+    if removed and policy is DefectPolicy.SHIP_SHORT and state.sealed:
+        # The unit would come out of the open box; one in a sealed, weighed box stays put.
+        in_open = any(s.line_id == line.line_id for s in state.scans[state.sealed_units :])
+        if not in_open:
+            return bad("defect.sealed", {"sku": line.sku}, flow=None)
     defect = DefectRecorded(
         env.at, order.id, line.line_id, line.sku, kind, 1, policy.value, removed
     )
@@ -122,12 +130,29 @@ def enter_pin(state: PackState, pin: str, env: Env) -> Result:
         return bad("override.pin_not_expected")
     lead = flow.lead
     order_id = state.order.id if state.order else None
-    if not env.ctx.verify_pin(lead, pin):
+    verdict = env.ctx.verify_pin(lead, pin)
+    if isinstance(verdict, bool):
+        verdict = PinVerdict(verdict)
+    if verdict.locked_until is not None:
+        # Too many wrong PINs on this badge (here or elsewhere): no point in asking again.
+        locked = (OverrideDenied(env.at, order_id, flow.purpose.value, "locked", lead.id),)
+        until = verdict.locked_until
+        minutes = max(1, math.ceil((until - env.at).total_seconds() / 60))
+        params: dict[str, object] = {
+            "name": lead.name,
+            "until": f"{until.astimezone():%H:%M}",
+            "minutes": minutes,
+        }
+        return bad("override.badge_locked", params, records=locked, flow=None)
+    if not verdict.ok:
         failures = flow.failures + 1
         denied = (OverrideDenied(env.at, order_id, flow.purpose.value, "wrong_pin", lead.id),)
         if failures >= MAX_PIN_FAILURES:
             return bad("override.too_many", records=denied, flow=None)
-        left: dict[str, object] = {"left": MAX_PIN_FAILURES - failures}
+        remaining = MAX_PIN_FAILURES - failures
+        if verdict.attempts_left is not None:
+            remaining = min(remaining, verdict.attempts_left)
+        left: dict[str, object] = {"left": remaining}
         return bad(
             "override.wrong_pin", left, records=denied, flow=replace(flow, failures=failures)
         )
@@ -143,8 +168,12 @@ def pick_reason(state: PackState, command: PickReason, env: Env) -> Result:
     flow, weight, order = state.flow, state.weight, state.order
     if not isinstance(flow, OverrideFlow) or not flow.pin_ok or flow.lead is None:
         return bad("override.reason_not_expected")
+    if flow.purpose is Purpose.CARRIER:
+        return _carrier_reason(state, flow, flow.lead, command, env)
     if order is None or weight is None or not state.weight_blocked:
         return bad("override.nothing", flow=None)
+    if not command.reason.for_weight:
+        return bad("override.reason_other_purpose")
     note = command.note.strip()
     if command.reason is OverrideReason.OTHER and not note:
         return bad("override.note_required")
@@ -153,4 +182,36 @@ def pick_reason(state: PackState, command: PickReason, env: Env) -> Result:
         weight.box_code, flow.lead.id, flow.lead.name, command.reason, note,
     )  # fmt: skip
     params: dict[str, object] = {"name": flow.lead.name, "actual": grams(weight.actual_g)}
+    if state.splitting and state.box is not None:  # a box of a multi-parcel order: sealed
+        sealed = BoxSealed(
+            env.at, order.id, len(state.sealed) + 1, state.open_units, state.box.code,
+            weight.actual_g, weight.expected_g,
+        )  # fmt: skip
+        return good("override.weight_ok", params, (record, sealed), flow=None)
     return good("override.weight_ok", params, (record,), flow=None)
+
+
+def _carrier_reason(
+    state: PackState, flow: OverrideFlow, lead: Operator, command: PickReason, env: Env
+) -> Result:
+    """The lead's reason for another tariff: recorded; the labels then print with it."""
+    order = state.order
+    if order is None or state.stage is not Step.LABEL or state.any_confirmed:
+        return bad("override.nothing", flow=None)
+    if not command.reason.for_carrier:
+        return bad("override.reason_other_purpose")
+    note = command.note.strip()
+    if command.reason is OverrideReason.OTHER and not note:
+        return bad("override.note_required")
+    carrier, _, tariff = flow.tariff.partition(":")
+    if state.no_fit is not None:
+        rules_note = state.no_fit.note()
+    else:
+        rules_note = next((p.choice.note() for p in state.parcels if p.choice), "")
+    packer = state.operator
+    record = CarrierOverridden(
+        env.at, order.id, carrier, tariff, lead.id, lead.name, command.reason, note,
+        packer.id if packer else None, packer.name if packer else "", rules_note,
+    )  # fmt: skip
+    params: dict[str, object] = {"name": lead.name, "tariff": f"{carrier}/{tariff}"}
+    return good("override.carrier_ok", params, (record,), flow=None)

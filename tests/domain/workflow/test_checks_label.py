@@ -105,9 +105,13 @@ def test_no_tariff_leaves_the_label_step_red_until_retry(weighed_1001: Station) 
     weighed_1001.ctx.rules = replace(rules, carriers=())
     confirm_all_checks(weighed_1001)
     out = weighed_1001.scan("DOC:INVOICE:ORD-1001")
-    assert not out.ok and out.message.key == "label.no_tariff"
-    assert weighed_1001.kinds() == ["document.confirmed"]  # the document still counts
+    assert not out.ok and out.message.key == "label.no_fit"
+    # The document still counts; why nothing fits is recorded once.
+    assert weighed_1001.kinds() == ["document.confirmed", "carrier.no_fit"]
     assert weighed_1001.state.step is Step.LABEL and weighed_1001.state.parcel is None
+    # CMD:OK retries, and fails the same way: the same message, nothing recorded again.
+    assert weighed_1001.key(Action.OK).message.key == "label.no_fit"
+    assert weighed_1001.kinds() == []
     weighed_1001.ctx.rules = rules
     weighed_1001.scan("CMD:OK")  # dismisses the alert ...
     assert weighed_1001.state.parcel is not None  # ... and the retry prints

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from packstation.domain.carriers import Why
 from packstation.domain.orders import OrderStatus
 from packstation.domain.workflow import DefectKind, OverrideReason, Step
 from packstation.i18n import LOCALES, TABLE, Msg, t
@@ -34,6 +35,7 @@ def used_keys() -> frozenset[str]:
                 keys.add(node.args[0].value)
     keys |= {f"defect.kind.{k.value}" for k in DefectKind}
     keys |= {f"override.reason.{r.value}" for r in OverrideReason}
+    keys |= {f"carrier.why.{w.value}" for w in Why}
     keys |= {f"step.{s.value}" for s in Step}
     keys |= {f"status.{s.value}" for s in OrderStatus}
     return frozenset(keys)
@@ -54,9 +56,9 @@ def test_every_used_key_is_translated(locale: str) -> None:
 def test_no_stray_keys() -> None:
     # Keys nobody uses rot. "station."/"ui." keys belong to the app layer, and the area
     # texts (packstation/texts/*) are checked by their own areas' tests.
-    from packstation.texts import notify, queue
+    from packstation.texts import notify, queue, returns
 
-    areas = set(notify.TEXTS) | set(queue.TEXTS)
+    areas = set(notify.TEXTS) | set(queue.TEXTS) | set(returns.TEXTS)
     stray = {k for k in set(TABLE) - used_keys() - areas if not k.startswith(("station.", "ui."))}
     assert sorted(stray) == []
 

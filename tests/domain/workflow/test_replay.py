@@ -85,8 +85,10 @@ def test_every_record_kind_round_trips_through_json() -> None:
     station = _full_run()
     assert station.state.closed_order == "ORD-1002"
     kinds = {r.kind for r in station.records}
+    # Multi-parcel and carrier records round-trip in test_multi_parcel / test_carrier_override.
     assert kinds >= set(RECORD_TYPES) - {
         "scan.undone", "weight.accepted", "order.released", "order.held", "session.logout",
+        "box.split", "box.sealed", "carrier.no_fit", "override.carrier",
     }  # fmt: skip
     assert stored(station.records) == station.records
     payload = station.records[-1].to_payload()
@@ -123,6 +125,8 @@ _CODES = [
     "CMD:OK", "CMD:UNDO", "CMD:DEFECT", "CMD:DAMAGED", "CMD:MISSING", "CMD:CANCEL",
     "CMD:LOGOUT", "CMD:NEXT", "CMD:LEAD", "CMD:REPRINT", "PCL-ORD-1001-1", "PCL-ORD-1001-2",
     "PCL-ORD-1002-1", marking("S1"), marking("S2"), "4605550001116", "",
+    "CMD:NEWBOX", "TARIFF:OZON-COURIER:STANDARD", "TARIFF:RUSSIAN-POST:EMS-INTL",
+    "PCL-ORD-1001-3", "PCL-ORD-1001-4",
 ]  # fmt: skip
 _COMMANDS: st.SearchStrategy[Command] = st.one_of(
     st.sampled_from(_CODES).map(lambda text: Scan(parse_code(text))),
@@ -153,6 +157,12 @@ _SCRIPTS: list[list[Command]] = [
     [_scan(MUG), Key(Action.DEFECT), PickLine(1), PickKind(DefectKind.DAMAGED), *_FILL[1:],
      ScaleReading(Decimal(740), True), Key(Action.DEFECT), _scan(TEA), _scan("CMD:MISSING"),
      ScaleReading(Decimal(630), True), _scan("CMD:CANCEL"), _scan(LEAD.badge), PinEntry("4321")],
+    # Two boxes: mugs in the first (640 + 120 g), tea and spoons in the second (205 + 120 g).
+    [_scan(MUG), _scan(MUG), _scan("CMD:NEWBOX"), _scan("BOX:S"), ScaleReading(Decimal(760), True),
+     _scan(TEA), _scan(SPOON), _scan("BOX:S"), ScaleReading(Decimal(325), True), *[_OK] * 8,
+     _scan("DOC:INVOICE:ORD-1001"), _scan("TARIFF:OZON-COURIER:STANDARD"), _scan(LEAD.badge),
+     PinEntry("4321"), PickReason(OverrideReason.PROMISE), _scan("PCL-ORD-1001-3"),
+     _scan("PCL-ORD-1001-4"), _scan("PCL-ORD-1001-1"), _scan("PCL-ORD-1001-2")],
 ]  # fmt: skip
 
 

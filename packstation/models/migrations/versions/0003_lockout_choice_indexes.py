@@ -21,9 +21,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("failed_pins", sa.Integer(), nullable=False, server_default="0")
         )
-        batch_op.add_column(
-            sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True)
-        )
+        batch_op.add_column(sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("parcels", schema=None) as batch_op:
         batch_op.add_column(sa.Column("seq", sa.Integer(), nullable=False, server_default="1"))
         batch_op.add_column(

@@ -1,0 +1,957 @@
+"""Returns and refunds: what a scan on the returns screen means, and the refund rules.
+
+Pure logic (no storage, no UI). The returns screen keeps a `ReturnSession` and
+feeds it every line of text (a scan, or keys typed and Enter) through
+`handle_text`, which returns the next session and an `Outcome` to show. Two
+things need the database and are asked for through the outcome: opening a
+return (`Outcome.lookup`, answered with `opened`) and closing it
+(`Outcome.close`, a `ClosePlan` from `close_plan`, answered with `closed`).
+
+The steps, derived from the session (never stored)::
+
+    IDLE  -- return label / RMA / order id -->  ITEMS
+    ITEMS -- item code -->  CONDITION (1..5)  -->  DECISION (F / P / N)
+             F: refund = unit price                        --> ITEMS
+             P: AMOUNT (> 0, <= unit price) --> REASON     --> ITEMS
+             N: REASON                                     --> ITEMS
+    ITEMS -- CMD:OK -->  (closed by the database)  -->  DONE  -- next label --> ITEMS
+
+An item is refused when it is not in the order, or when more units would come
+back than were shipped (ordered minus short-shipped) less those already
+returned. A marking code that was never packed into this order is accepted
+as `not_ours` (no refund), so the inspection records what came back.
+Refunds are per unit: full is the line's unit price, partial an amount up to
+it with a reason, none needs a reason. A line without a unit price can only
+get `none` (the amount must come from the order).
+
+`CMD:UNDO` drops the last item, `CMD:CANCEL` drops the whole return (nothing
+was written yet). `read_announced` reads `packstation returns import` files.
+"""
+
+from __future__ import annotations
+
+import csv
+import enum
+import io
+import json
+import pathlib
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from packstation.domain.codes import CodeKind, ScannedCode, gtin14, parse_code
+from packstation.domain.intake import is_json_file
+from packstation.i18n import Msg
+
+__all__ = [
+    "CONDITIONS",
+    "DEFAULT_CURRENCY",
+    "REASONS",
+    "RETURNABLE_STATUSES",
+    "RETURN_ROLES",
+    "AnnouncedItem",
+    "AnnouncedReturn",
+    "ClosePlan",
+    "CloseSummary",
+    "Condition",
+    "Decision",
+    "Item",
+    "LookupRefusal",
+    "Outcome",
+    "PlannedLine",
+    "RefusalKind",
+    "ReturnLineView",
+    "ReturnSession",
+    "ReturnStatus",
+    "ReturnStep",
+    "ReturnView",
+    "ReturnsFileError",
+    "close_plan",
+    "closed",
+    "handle_text",
+    "hint_for",
+    "may_open_returns",
+    "money",
+    "opened",
+    "parse_amount",
+    "read_announced",
+    "return_line_view",
+]
+
+#: Orders' `currency` is optional; refunds then use the marketplace's currency.
+DEFAULT_CURRENCY = "RUB"
+#: Order statuses a return may be received for (the goods have left the warehouse).
+RETURNABLE_STATUSES = frozenset({"packed", "shipped", "delivery_failed", "delivered", "returned"})
+#: Operator roles that may open the returns screen.
+RETURN_ROLES = frozenset({"lead", "admin", "returns"})
+MAX_REASON = 500
+MAX_RMA = 64
+MAX_LABEL = 100
+CENT = Decimal("0.01")
+
+
+class ReturnStatus(enum.StrEnum):
+    #: Imported from the marketplace's file: expected, not here yet.
+    ANNOUNCED = "announced"
+    #: Inspected and decided at a station (received_at says when it was scanned in).
+    CLOSED = "closed"
+
+
+class Condition(enum.StrEnum):
+    """What the returned unit looks like; the number is its key on the returns screen."""
+
+    RESELLABLE = "resellable"
+    DAMAGED = "damaged"
+    WRONG_ITEM = "wrong_item"
+    MISSING_PARTS = "missing_parts"
+    NOT_OURS = "not_ours"
+
+
+CONDITIONS: tuple[Condition, ...] = tuple(Condition)
+
+
+class Decision(enum.StrEnum):
+    FULL = "full"
+    PARTIAL = "partial"
+    NONE = "none"
+
+
+#: F / P / N, and the letters the same keys type in the Russian layout (А / З / Т).
+DECISION_KEYS: dict[str, Decision] = {
+    "F": Decision.FULL,
+    "P": Decision.PARTIAL,
+    "N": Decision.NONE,
+    "А": Decision.FULL,
+    "З": Decision.PARTIAL,
+    "Т": Decision.NONE,
+}
+#: Stock reasons for partial and no refunds, picked by number; any other text is the reason.
+REASONS: tuple[str, ...] = ("used", "damaged", "missing_parts", "not_ours", "late")
+#: Reason stored for a unit whose marking code this order never shipped.
+MARKING_MISMATCH = "marking_mismatch"
+
+
+def may_open_returns(role: str | None) -> bool:
+    return role in RETURN_ROLES
+
+
+def money(amount: Decimal) -> str:
+    """Amounts as stored and shown: two decimals, dot separator."""
+    return f"{amount.quantize(CENT):.2f}"
+
+
+def parse_amount(text: str) -> Decimal | None:
+    """'450', '450.5', '1 250,00' -> Decimal with at most two decimals; None if not an amount."""
+    cleaned = text.strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    if not cleaned or not cleaned.isascii() or "_" in cleaned:
+        return None
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    if not value.is_finite() or value.adjusted() >= 12 or value != value.quantize(CENT):
+        return None
+    return value.quantize(CENT)
+
+
+# --------------------------------------------------------------------------- what is returned
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnLineView:
+    line_id: int
+    sku: str
+    name: str
+    #: Units that left the warehouse: ordered minus short-shipped.
+    shipped: int
+    #: Units of this line in returns closed before.
+    returned_before: int
+    unit_price: Decimal | None
+    barcodes: tuple[str, ...] = ()
+    gtins: tuple[str, ...] = ()
+
+    def matches(self, code: ScannedCode) -> bool:
+        if code.kind is CodeKind.INVALID:
+            return False
+        if code.text in self.barcodes or (code.gtin is not None and code.gtin in self.gtins):
+            return True
+        return code.kind is CodeKind.TEXT and code.text == self.sku
+
+
+def return_line_view(
+    line_id: int,
+    sku: str,
+    name: str,
+    shipped: int,
+    returned_before: int,
+    unit_price: Decimal | None,
+    barcodes: Iterable[str] = (),
+) -> ReturnLineView:
+    codes = tuple(barcodes)
+    gtins = tuple(dict.fromkeys(g for g in map(gtin14, codes) if g is not None))
+    return ReturnLineView(line_id, sku, name, shipped, returned_before, unit_price, codes, gtins)
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnView:
+    """An order as the returns screen needs it, with the announced return if there is one."""
+
+    order_id: str
+    order_status: str
+    currency: str
+    lines: tuple[ReturnLineView, ...]
+    customer_name: str = ""
+    #: The announced return being received; None for a return nobody announced.
+    return_id: int | None = None
+    rma: str | None = None
+    label_code: str | None = None
+    #: What the customer said (announced returns).
+    reason: str = ""
+    announced_items: tuple[tuple[str, int], ...] = ()
+    #: Marking-code identities packed into this order (empty when none were recorded).
+    markings: frozenset[str] = frozenset()
+    #: When the label was scanned (the screen's clock): stored as the return's received_at.
+    received_at: datetime | None = None
+
+    def line(self, line_id: int) -> ReturnLineView | None:
+        return next((ln for ln in self.lines if ln.line_id == line_id), None)
+
+    def scan_keys(self) -> tuple[str, ...]:
+        return tuple(k for k in (self.order_id, self.rma, self.label_code) if k)
+
+
+class RefusalKind(enum.StrEnum):
+    NOT_FOUND = "not_found"
+    NOT_RETURNABLE = "not_returnable"
+    ALREADY_CLOSED = "already_closed"
+    NOTHING_LEFT = "nothing_left"
+
+
+@dataclass(frozen=True, slots=True)
+class LookupRefusal:
+    kind: RefusalKind
+    key: str
+    order_id: str = ""
+    status: str = ""
+
+
+# --------------------------------------------------------------------------- the session
+
+
+class ReturnStep(enum.StrEnum):
+    IDLE = "idle"
+    ITEMS = "items"
+    CONDITION = "condition"
+    DECISION = "decision"
+    AMOUNT = "amount"
+    REASON = "reason"
+    DONE = "done"
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One returned unit as it is inspected."""
+
+    line_id: int
+    code: str
+    identity: str | None = None
+    condition: Condition | None = None
+    decision: Decision | None = None
+    #: Refund for this unit; for partial set by the AMOUNT step (0 until then).
+    amount: Decimal = Decimal(0)
+    reason: str = ""
+
+    @property
+    def step(self) -> ReturnStep:
+        if self.condition is None:
+            return ReturnStep.CONDITION
+        if self.decision is None:
+            return ReturnStep.DECISION
+        if self.decision is Decision.PARTIAL and self.amount <= 0:
+            return ReturnStep.AMOUNT
+        if self.decision is not Decision.FULL and not self.reason:
+            return ReturnStep.REASON
+        return ReturnStep.ITEMS
+
+
+@dataclass(frozen=True, slots=True)
+class CloseSummary:
+    order_id: str
+    return_id: int
+    units: int
+    refund: Decimal
+    currency: str
+    notifications: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnSession:
+    view: ReturnView | None = None
+    items: tuple[Item, ...] = ()
+    #: The return closed last, shown until the next one is opened.
+    last: CloseSummary | None = None
+
+    @property
+    def step(self) -> ReturnStep:
+        if self.view is None:
+            return ReturnStep.DONE if self.last is not None else ReturnStep.IDLE
+        if self.items:
+            return self.items[-1].step
+        return ReturnStep.ITEMS
+
+    def count(self, line_id: int) -> int:
+        return sum(1 for item in self.items if item.line_id == line_id)
+
+    def left(self, line: ReturnLineView) -> int:
+        """Units of the line that may still come back in this return."""
+        return max(line.shipped - line.returned_before - self.count(line.line_id), 0)
+
+    @property
+    def refund(self) -> Decimal:
+        return sum((item.amount for item in self.items), Decimal(0))
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the screen shows for one line of input; `lookup`/`close` ask for the database."""
+
+    ok: bool | None
+    message: Msg
+    hint: Msg
+    code: str | None = None
+    #: Open a return by this key (label, RMA or order id), then call `opened`.
+    lookup: str | None = None
+    #: Commit `close_plan(session)`, then call `closed`.
+    close: bool = False
+
+    @property
+    def bell(self) -> bool:
+        return self.ok is False
+
+
+def _m(key: str, /, **params: object) -> Msg:
+    return Msg(key, params)
+
+
+def hint_for(session: ReturnSession) -> Msg:
+    step = session.step
+    if step is ReturnStep.CONDITION:
+        return _m("returns.hint.condition")
+    if step is ReturnStep.DECISION:
+        return _m("returns.hint.decision")
+    if step is ReturnStep.AMOUNT:
+        item = session.items[-1]
+        line = session.view.line(item.line_id) if session.view else None
+        price = money(line.unit_price) if line and line.unit_price is not None else "?"
+        currency = session.view.currency if session.view else ""
+        return _m("returns.hint.amount", max=price, currency=currency)
+    if step is ReturnStep.REASON:
+        return _m("returns.hint.reason")
+    if step is ReturnStep.ITEMS:
+        return _m("returns.hint.items" if session.items else "returns.hint.first_item")
+    return _m("returns.hint.open")
+
+
+def _good(session: ReturnSession, key: str, code: str | None = None, /, **p: object) -> Outcome:
+    return Outcome(True, _m(key, **p), hint_for(session), code)
+
+
+def _bad(session: ReturnSession, key: str, code: str | None = None, /, **p: object) -> Outcome:
+    return Outcome(False, _m(key, **p), hint_for(session), code)
+
+
+def _info(session: ReturnSession, key: str, /, **p: object) -> Outcome:
+    return Outcome(None, _m(key, **p), hint_for(session))
+
+
+_CHECK_DIGIT = re.compile(r"expected (\d+), got (\d+)")
+
+
+def _invalid(session: ReturnSession, code: ScannedCode) -> Outcome:
+    found = next(filter(None, (_CHECK_DIGIT.search(e) for e in code.errors)), None)
+    if found is not None:
+        return _bad(session, "returns.bad_check_digit", code.text, expected=found[1], got=found[2])
+    detail = code.errors[0] if code.errors else ""
+    return _bad(session, "returns.invalid", code.text, detail=detail)
+
+
+def handle_text(session: ReturnSession, text: str) -> tuple[ReturnSession, Outcome]:
+    """One scan (or typed line) on the returns screen."""
+    code = parse_code(text)
+    if code.kind is CodeKind.EMPTY:
+        return session, _info(session, "returns.ready")
+    if code.kind is CodeKind.COMMAND:
+        return _command(session, code.command or "")
+    step = session.step
+    if step in (ReturnStep.IDLE, ReturnStep.DONE):
+        if len(code.text) > MAX_LABEL:  # no label, RMA or order id is that long
+            return session, _bad(session, "returns.not_found", code.text)
+        return session, Outcome(
+            None, _m("returns.looking_up", key=code.text), hint_for(session), lookup=code.text
+        )
+    if step is ReturnStep.ITEMS:
+        return _item(session, code)
+    if step is ReturnStep.CONDITION:
+        return _condition(session, text.strip())
+    if step is ReturnStep.DECISION:
+        return _decision(session, text.strip())
+    if step is ReturnStep.AMOUNT:
+        return _amount(session, text.strip())
+    return _reason(session, text.strip())
+
+
+def _command(session: ReturnSession, name: str) -> tuple[ReturnSession, Outcome]:
+    if session.view is None:
+        if name in ("OK", "CANCEL") and session.last is not None:
+            fresh = ReturnSession()
+            return fresh, _info(fresh, "returns.ready")
+        if name in ("OK", "CANCEL", "UNDO"):
+            return session, _info(session, "returns.nothing_open")
+        return session, _bad(session, "returns.unknown_command", f"CMD:{name}")
+    if name == "CANCEL":
+        fresh = ReturnSession()
+        return fresh, _info(fresh, "returns.cancelled", order=session.view.order_id)
+    if name == "UNDO":
+        if not session.items:
+            return session, _info(session, "returns.nothing_to_undo")
+        item = session.items[-1]
+        after = replace(session, items=session.items[:-1])
+        line = session.view.line(item.line_id)
+        return after, _good(after, "returns.undone", sku=line.sku if line else "?")
+    if name == "OK":
+        if not session.items:
+            return session, _bad(session, "returns.no_items")
+        if session.step is not ReturnStep.ITEMS:
+            return session, _bad(session, "returns.finish_item")
+        return session, Outcome(
+            None,
+            _m("returns.closing", order=session.view.order_id),
+            hint_for(session),
+            close=True,
+        )
+    return session, _bad(session, "returns.unknown_command", f"CMD:{name}")
+
+
+def _item(session: ReturnSession, code: ScannedCode) -> tuple[ReturnSession, Outcome]:
+    view = session.view
+    assert view is not None
+    if code.kind is CodeKind.INVALID:
+        return session, _invalid(session, code)
+    lines = [line for line in view.lines if line.matches(code)]
+    if not lines:
+        if code.text in view.scan_keys():
+            return session, _info(session, "returns.already_open", order=view.order_id)
+        return session, _bad(session, "returns.not_in_order", code.text, order=view.order_id)
+    open_lines = [line for line in lines if session.left(line) > 0]
+    if not open_lines:
+        line = lines[0]
+        key = "returns.over_returned" if line.returned_before else "returns.over_shipped"
+        return session, _bad(
+            session,
+            key,
+            code.text,
+            sku=line.sku,
+            name=line.name,
+            shipped=line.shipped,
+            returned=line.returned_before + session.count(line.line_id),
+        )
+    line = open_lines[0]
+    item = Item(line.line_id, code.text, code.identity)
+    if code.identity is not None:
+        if any(i.identity == code.identity for i in session.items):
+            return session, _bad(session, "returns.marking_repeat", code.text)
+        if view.markings and code.identity not in view.markings:
+            item = replace(
+                item,
+                condition=Condition.NOT_OURS,
+                decision=Decision.NONE,
+                reason=MARKING_MISMATCH,
+            )
+            after = replace(session, items=(*session.items, item))
+            return after, _bad(after, "returns.marking_foreign", code.text, sku=line.sku)
+    after = replace(session, items=(*session.items, item))
+    n = line.returned_before + after.count(line.line_id)
+    return after, _good(
+        after, "returns.item_ok", code.text, sku=line.sku, name=line.name, n=n, shipped=line.shipped
+    )
+
+
+def _number(text: str, limit: int) -> int | None:
+    if text.isascii() and text.isdigit() and 1 <= int(text) <= limit:
+        return int(text)
+    return None
+
+
+def _with_last(session: ReturnSession, item: Item) -> ReturnSession:
+    return replace(session, items=(*session.items[:-1], item))
+
+
+def _condition(session: ReturnSession, text: str) -> tuple[ReturnSession, Outcome]:
+    n = _number(text, len(CONDITIONS))
+    if n is None:
+        return session, _bad(session, "returns.pick_condition", text)
+    condition = CONDITIONS[n - 1]
+    item = replace(session.items[-1], condition=condition)
+    if condition is Condition.NOT_OURS:  # never refunded: nothing more to decide
+        item = replace(item, decision=Decision.NONE, reason=Condition.NOT_OURS.value)
+    after = _with_last(session, item)
+    return after, _good(after, "returns.condition_set", condition=_m(f"returns.cond.{condition}"))
+
+
+def _decision(session: ReturnSession, text: str) -> tuple[ReturnSession, Outcome]:
+    decision = DECISION_KEYS.get(text.upper())
+    if decision is None:
+        return session, _bad(session, "returns.pick_decision", text)
+    assert session.view is not None
+    item = session.items[-1]
+    line = session.view.line(item.line_id)
+    price = line.unit_price if line else None
+    if decision is not Decision.NONE and (price is None or price <= 0):
+        return session, _bad(session, "returns.no_price", sku=line.sku if line else "?")
+    amount = price if decision is Decision.FULL and price is not None else Decimal(0)
+    after = _with_last(session, replace(item, decision=decision, amount=amount))
+    key = f"returns.decision_{decision}"
+    return after, _good(after, key, amount=money(amount), currency=session.view.currency)
+
+
+def _amount(session: ReturnSession, text: str) -> tuple[ReturnSession, Outcome]:
+    assert session.view is not None
+    item = session.items[-1]
+    line = session.view.line(item.line_id)
+    price = line.unit_price if line and line.unit_price is not None else Decimal(0)
+    amount = parse_amount(text)
+    currency = session.view.currency
+    if amount is None or amount <= 0:
+        return session, _bad(session, "returns.amount_invalid", text)
+    if amount > price:
+        return session, _bad(
+            session, "returns.amount_too_big", text, max=money(price), currency=currency
+        )
+    after = _with_last(session, replace(item, amount=amount))
+    return after, _good(after, "returns.amount_set", amount=money(amount), currency=currency)
+
+
+def _reason(session: ReturnSession, text: str) -> tuple[ReturnSession, Outcome]:
+    n = _number(text, len(REASONS))
+    reason = REASONS[n - 1] if n is not None else " ".join(text.split())
+    if not reason:
+        return session, _bad(session, "returns.reason_missing")
+    if len(reason) > MAX_REASON:
+        return session, _bad(session, "returns.reason_too_long", limit=MAX_REASON)
+    after = _with_last(session, replace(session.items[-1], reason=reason))
+    return after, _good(after, "returns.reason_set")
+
+
+# --------------------------------------------------------------------------- open and close
+
+
+def opened(
+    session: ReturnSession, key: str, found: ReturnView | LookupRefusal
+) -> tuple[ReturnSession, Outcome]:
+    """The database's answer to `Outcome.lookup`."""
+    if isinstance(found, ReturnView):
+        fresh = ReturnSession(view=found)
+        left = sum(fresh.left(line) for line in found.lines)
+        return fresh, _good(fresh, "returns.opened", key, order=found.order_id, units=left)
+    if found.kind is RefusalKind.NOT_FOUND:
+        code = parse_code(key)
+        if code.kind is CodeKind.INVALID:
+            return session, _invalid(session, code)
+        if code.kind in (CodeKind.GTIN, CodeKind.GS1, CodeKind.MARKING, CodeKind.SSCC):
+            return session, _bad(session, "returns.item_first", key)
+        return session, _bad(session, "returns.not_found", key)
+    if found.kind is RefusalKind.NOT_RETURNABLE:
+        status = _m(f"status.{found.status}")
+        return session, _bad(
+            session, "returns.not_returnable", key, order=found.order_id, status=status
+        )
+    if found.kind is RefusalKind.ALREADY_CLOSED:
+        return session, _bad(session, "returns.already_closed", key, order=found.order_id)
+    return session, _bad(session, "returns.nothing_left", key, order=found.order_id)
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedLine:
+    line_id: int
+    qty: int
+    condition: Condition
+    decision: Decision
+    amount: Decimal
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClosePlan:
+    """What closing the return writes: its lines (units merged) and the refund total."""
+
+    order_id: str
+    return_id: int | None
+    lines: tuple[PlannedLine, ...]
+    refund: Decimal
+    currency: str
+    received_at: datetime | None = None
+    identities: tuple[str, ...] = field(default=())
+
+    @property
+    def units(self) -> int:
+        return sum(line.qty for line in self.lines)
+
+    def units_of(self, line_id: int) -> int:
+        return sum(line.qty for line in self.lines if line.line_id == line_id)
+
+
+def close_plan(session: ReturnSession) -> ClosePlan:
+    """Units with the same line, condition, decision, reason and unit amount become one line."""
+    view = session.view
+    if view is None or not session.items or session.step is not ReturnStep.ITEMS:
+        raise ValueError("the return is not ready to close")
+    groups: dict[tuple[int, Condition, Decision, str, Decimal], int] = {}
+    for item in session.items:
+        assert item.condition is not None and item.decision is not None
+        key = (item.line_id, item.condition, item.decision, item.reason, item.amount)
+        groups[key] = groups.get(key, 0) + 1
+    lines = tuple(
+        PlannedLine(line_id, qty, condition, decision, amount * qty, reason)
+        for (line_id, condition, decision, reason, amount), qty in groups.items()
+    )
+    return ClosePlan(
+        order_id=view.order_id,
+        return_id=view.return_id,
+        lines=lines,
+        refund=sum((line.amount for line in lines), Decimal(0)),
+        currency=view.currency,
+        received_at=view.received_at,
+        identities=tuple(i.identity for i in session.items if i.identity),
+    )
+
+
+def closed(session: ReturnSession, summary: CloseSummary | str) -> tuple[ReturnSession, Outcome]:
+    """The database's answer to `Outcome.close`: the summary, or why it was refused."""
+    if isinstance(summary, str):
+        return session, _bad(session, "returns.close_refused", detail=summary)
+    done = ReturnSession(last=summary)
+    if summary.refund > 0:
+        return done, _good(
+            done,
+            "returns.closed_refund",
+            order=summary.order_id,
+            units=summary.units,
+            amount=money(summary.refund),
+            currency=summary.currency,
+        )
+    return done, _good(
+        done, "returns.closed_no_refund", order=summary.order_id, units=summary.units
+    )
+
+
+# --------------------------------------------------------------------------- announced returns
+
+
+@dataclass(frozen=True, slots=True)
+class AnnouncedItem:
+    sku: str
+    qty: int
+
+
+@dataclass(frozen=True, slots=True)
+class AnnouncedReturn:
+    rma: str
+    order_id: str
+    items: tuple[AnnouncedItem, ...] = ()
+    reason: str = ""
+    label_code: str = ""
+    announced_at: datetime | None = None
+    #: Where in the file it came from ("line 4", "returns[2]"), for messages.
+    source: str = ""
+
+
+class ReturnsFileError(Exception):
+    """The file cannot be read as announced returns; ``str(e)`` is ``<where>: <what>``."""
+
+    def __init__(self, where: str, detail: str) -> None:
+        self.where = where
+        self.detail = detail
+        text = f"{where}: {detail}" if where else detail
+        super().__init__(" ".join(text.splitlines()))
+
+
+class _FieldError(Exception):
+    def __init__(self, field: str, detail: str) -> None:
+        super().__init__(field, detail)
+        self.field = field
+        self.detail = detail
+
+
+#: Canonical field -> accepted column / key names (compared lower-case, ' ' and '-' as '_').
+COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
+    "rma": ("rma", "return_id", "return_number", "return_no", "rma_number"),
+    "order_id": ("order_id", "order", "order_number", "posting_number"),
+    "sku": ("sku", "offer_id", "article"),
+    "qty": ("qty", "quantity", "count"),
+    "reason": ("reason", "return_reason", "customer_reason", "comment"),
+    "label": ("label", "label_code", "return_label", "tracking", "tracking_number"),
+    "announced_at": ("announced_at", "created_at", "time", "date"),
+}
+_REQUIRED = ("rma", "order_id")
+_ALIAS_OF = {alias: name for name, names in COLUMN_ALIASES.items() for alias in names}
+_SEPARATORS = re.compile(r"[\s\-]+")
+_SHOW_MAX = 40
+_TOP_LEVEL = 'an object with a "returns" list, or a list of returns'
+
+
+def _key(name: str) -> str:
+    return _SEPARATORS.sub("_", name.strip().lower())
+
+
+def _show(value: object) -> str:
+    if isinstance(value, str):
+        shown = value if len(value) <= _SHOW_MAX else value[: _SHOW_MAX - 1] + "…"
+        return json.dumps(shown, ensure_ascii=False)
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    return str(value)[:_SHOW_MAX]
+
+
+def _qty(text: str) -> int:
+    if not text:
+        return 1
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 1_000_000:
+        raise _FieldError("qty", f"expected a whole number of at least 1, got {_show(text)}")
+    return int(text)
+
+
+def _time(text: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise _FieldError(
+            "announced_at", f"expected an ISO-8601 date-time with a timezone, got {_show(text)}"
+        ) from None
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise _FieldError("announced_at", f"{_show(text)} has no timezone (add Z or +03:00)")
+    return value
+
+
+def _limited(values: dict[str, str], name: str, limit: int) -> str:
+    value = " ".join(values.get(name, "").split())
+    if len(value) > limit:
+        raise _FieldError(name, f"longer than {limit} characters")
+    return value
+
+
+def validate_row(values: dict[str, str], source: str) -> AnnouncedReturn:
+    """One announced return (or one item of it) from its canonical fields (stripped strings)."""
+    rma = values.get("rma", "")
+    if not rma:
+        raise _FieldError("rma", "return number (rma) is empty")
+    if len(rma) > MAX_RMA:
+        raise _FieldError("rma", f"longer than {MAX_RMA} characters")
+    order_id = values.get("order_id", "")
+    if not order_id:
+        raise _FieldError("order_id", "order id is empty")
+    sku = values.get("sku", "")
+    items: tuple[AnnouncedItem, ...] = ()
+    if sku:
+        items = (AnnouncedItem(sku, _qty(values.get("qty", ""))),)
+    elif values.get("qty", ""):
+        raise _FieldError("qty", "a quantity needs the sku it counts")
+    return AnnouncedReturn(
+        rma=rma,
+        order_id=order_id,
+        items=items,
+        reason=_limited(values, "reason", MAX_REASON),
+        label_code=_limited(values, "label", MAX_LABEL),
+        announced_at=_time(values.get("announced_at", "")),
+        source=source,
+    )
+
+
+def _merge(rows: Iterable[AnnouncedReturn]) -> list[AnnouncedReturn]:
+    """Rows of one RMA (one per item) become one return; a row naming another order is an
+    error. The same sku twice adds up."""
+    merged: dict[str, AnnouncedReturn] = {}
+    for row in rows:
+        first = merged.get(row.rma)
+        if first is None:
+            merged[row.rma] = row
+            continue
+        if first.order_id != row.order_id:
+            raise ReturnsFileError(
+                row.source,
+                f"return {_show(row.rma)} is for order {_show(first.order_id)} at "
+                f"{first.source}, here {_show(row.order_id)}",
+            )
+        qty = {item.sku: item.qty for item in first.items}
+        for item in row.items:
+            qty[item.sku] = qty.get(item.sku, 0) + item.qty
+        merged[row.rma] = replace(
+            first,
+            items=tuple(AnnouncedItem(sku, n) for sku, n in qty.items()),
+            reason=first.reason or row.reason,
+            label_code=first.label_code or row.label_code,
+            announced_at=first.announced_at or row.announced_at,
+        )
+    return list(merged.values())
+
+
+def read_announced(path: pathlib.Path) -> list[AnnouncedReturn]:
+    """The whole file, or `ReturnsFileError` naming the line and column (CSV) or JSON path."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise ReturnsFileError("", f"cannot read the file: {e.strerror or e}") from e
+    rows = _json_rows(data) if is_json_file(path, data) else _csv_rows(data)
+    return _merge(rows)
+
+
+def _text(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise ReturnsFileError(f"line {line}", "invalid UTF-8") from None
+
+
+def _json_rows(data: bytes) -> Iterator[AnnouncedReturn]:
+    text = _text(data)
+    if not text.strip():
+        raise ReturnsFileError("", "the file is empty")
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ReturnsFileError(f"line {e.lineno} column {e.colno}", e.msg) from None
+    except (ValueError, RecursionError) as e:
+        raise ReturnsFileError("", f"unreadable JSON: {e}") from None
+    base = ""
+    if isinstance(doc, dict):
+        if "returns" not in doc:
+            raise ReturnsFileError("top level", f"expected {_TOP_LEVEL}, got an object")
+        base, doc = "returns", doc["returns"]
+        if not isinstance(doc, list):
+            raise ReturnsFileError(base, f"expected a list, got {_show(doc)}")
+    elif not isinstance(doc, list):
+        raise ReturnsFileError("top level", f"expected {_TOP_LEVEL}, got {_show(doc)}")
+    for i, entry in enumerate(doc):
+        yield from _json_return(entry, f"{base}[{i}]")
+
+
+def _json_fields(obj: Any, where: str) -> tuple[dict[str, str], dict[str, str]]:
+    if not isinstance(obj, dict):
+        raise ReturnsFileError(where, f"expected an object, got {_show(obj)}")
+    values: dict[str, str] = {}
+    written: dict[str, str] = {}
+    for key, value in obj.items():
+        name = _ALIAS_OF.get(_key(str(key)))
+        if name is None:
+            continue  # unknown keys (and "items") are handled elsewhere or ignored
+        if name in written:
+            raise ReturnsFileError(
+                f"{where}.{key}", f"{key!r} and {written[name]!r} both give {name}"
+            )
+        written[name] = str(key)
+        if value is None:
+            values[name] = ""
+        elif isinstance(value, str):
+            values[name] = value.strip()
+        elif name in ("qty", "order_id", "rma") and type(value) is int:
+            values[name] = str(value)  # numeric ids and quantities
+        elif name == "qty":
+            raise ReturnsFileError(
+                f"{where}.{key}", f"expected a whole number of at least 1, got {_show(value)}"
+            )
+        else:
+            raise ReturnsFileError(f"{where}.{key}", f"expected a string, got {_show(value)}")
+    return values, written
+
+
+def _json_return(entry: Any, where: str) -> Iterator[AnnouncedReturn]:
+    values, written = _json_fields(entry, where)
+    for name in _REQUIRED:
+        if name not in values:
+            raise ReturnsFileError(f"{where}.{name}", f"{name} is missing")
+    items = entry.get("items")
+    try:
+        if items is None:
+            yield validate_row(values, where)
+            return
+        if not isinstance(items, list):
+            raise ReturnsFileError(f"{where}.items", f"expected a list, got {_show(items)}")
+        yield validate_row({k: v for k, v in values.items() if k not in ("sku", "qty")}, where)
+    except _FieldError as e:
+        raise ReturnsFileError(f"{where}.{written.get(e.field, e.field)}", e.detail) from None
+    for j, item in enumerate(items):
+        at = f"{where}.items[{j}]"
+        item_values, item_written = _json_fields(item, at)
+        if not item_values.get("sku"):
+            raise ReturnsFileError(f"{at}.sku", "sku is missing")
+        try:
+            yield validate_row({**values, **item_values}, where)
+        except _FieldError as e:
+            raise ReturnsFileError(f"{at}.{item_written.get(e.field, e.field)}", e.detail) from None
+
+
+def _csv_rows(data: bytes) -> Iterator[AnnouncedReturn]:
+    text = _text(data)
+    if not text.strip():
+        raise ReturnsFileError("", "the file is empty")
+    first = next(line for line in text.splitlines() if line.strip())
+    counts = {d: first.count(d) for d in (",", ";", "\t")}
+    delimiter = max(counts, key=lambda d: counts[d])
+    if counts[delimiter] <= counts[","]:
+        delimiter = ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    ix: dict[str, int] | None = None
+    written: dict[str, str] = {}
+    ncols = 0
+    last = 0
+    try:
+        for row in reader:
+            start, last = last + 1, reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            if ix is None:
+                ix, written = _csv_header(row, start)
+                ncols = len(row)
+                continue
+            if len(row) != ncols:
+                raise ReturnsFileError(f"line {start}", f"{len(row)} cells, the header has {ncols}")
+            values = {name: row[i].strip() for name, i in ix.items()}
+            try:
+                yield validate_row(values, f"line {start}")
+            except _FieldError as e:
+                column = written.get(e.field, e.field)
+                raise ReturnsFileError(f"line {start}, column {column}", e.detail) from None
+    except csv.Error as e:
+        raise ReturnsFileError(f"line {last + 1}", f"malformed CSV: {e}") from None
+    if ix is None:
+        raise ReturnsFileError("", "no header row")
+
+
+def _csv_header(row: list[str], line: int) -> tuple[dict[str, int], dict[str, str]]:
+    ix: dict[str, int] = {}
+    written: dict[str, str] = {}
+    for i, cell in enumerate(row):
+        name = _ALIAS_OF.get(_key(cell))
+        if name is None:
+            continue
+        if name in ix:
+            raise ReturnsFileError(
+                f"line {line}", f"columns {written[name]!r} and {cell.strip()!r} both give {name}"
+            )
+        ix[name] = i
+        written[name] = cell.strip()
+    missing = [name for name in _REQUIRED if name not in ix]
+    if missing:
+        raise ReturnsFileError(f"line {line}", f"missing column(s): {', '.join(missing)}")
+    return ix, written
