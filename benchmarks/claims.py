@@ -144,12 +144,18 @@ def claim_until_empty(
 
 #: The database's share of a claim, without the station's Python (decide, ORM, codec): the
 #: same statements the station sends, as plain SQL on one connection per station.
+SQL_RESERVED = """SELECT id FROM orders WHERE status = 'ready' AND station_id IS NULL
+       AND reserved_for = :st ORDER BY priority DESC, ship_by ASC NULLS LAST, id
+       LIMIT 1 FOR UPDATE SKIP LOCKED"""
 SQL_CLAIM = (
     """SELECT id FROM orders WHERE status = 'ready' AND station_id IS NULL
+       AND (reserved_for IS NULL OR reserved_for = :st)
        AND priority = (SELECT max(priority) FROM orders
-                       WHERE status = 'ready' AND station_id IS NULL)
+                       WHERE status = 'ready' AND station_id IS NULL
+                       AND (reserved_for IS NULL OR reserved_for = :st))
        ORDER BY ship_by ASC NULLS LAST, id LIMIT 1 FOR UPDATE SKIP LOCKED""",
-    """UPDATE orders SET status = 'packing', station_id = :st, updated_at = now()
+    """UPDATE orders SET status = 'packing', station_id = :st, reserved_for = NULL,
+       updated_at = now()
        WHERE id = :id AND status = 'ready' AND station_id IS NULL""",
     """INSERT INTO pack_sessions (order_id, station_id, step, started_at)
        VALUES (:id, :st, 'items', now())""",
@@ -167,7 +173,8 @@ def claim_sql_until_empty(
         start()
         while True:
             with conn.begin():
-                order_id = conn.execute(text(SQL_CLAIM[0])).scalar()
+                order_id = conn.execute(text(SQL_RESERVED), {"st": station}).scalar()
+                order_id = order_id or conn.execute(text(SQL_CLAIM[0]), {"st": station}).scalar()
                 if order_id is None:
                     return StationRun(station, claimed, 0, 0)
                 for sql in SQL_CLAIM[1:]:

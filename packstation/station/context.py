@@ -6,7 +6,18 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeAlias
 
-from sqlalchemy import Row, Select, false, func, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    Row,
+    Select,
+    String,
+    bindparam,
+    false,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from packstation.config import PinLimits
@@ -64,6 +75,48 @@ _LINE_ROWS = (
 )
 
 
+_LINES_OF = _LINE_ROWS.where(OrderLine.order_id == bindparam("order_id"))
+
+# The claim's statements, built once: a claim is every station's hot path, and building
+# a statement costs as much Python as running it. ``me`` is the station id.
+_ME: BindParameter[str] = bindparam("me", type_=String)
+_FREE = (Order.status == CLAIMABLE, Order.station_id.is_(None))
+#: Orders a lead reassigned to another station are not ours to take.
+_READY = (*_FREE, or_(Order.reserved_for.is_(None), Order.reserved_for == _ME))
+_QUEUE_ORDER = (Order.ship_by.asc().nulls_last(), Order.id)
+#: A lead's reassignment to this station comes before the queue (ix_orders_reserved_for).
+_RESERVED = (
+    select(*_ORDER_COLUMNS)
+    .where(*_FREE, Order.reserved_for == _ME)
+    .order_by(Order.priority.desc(), *_QUEUE_ORDER)
+    .limit(1)
+)
+#: Usually the top priority still has a free order: one statement finds (and locks) it.
+_TOP_HEAD = (
+    select(*_ORDER_COLUMNS)
+    .where(
+        *_READY,
+        Order.priority == select(func.max(Order.priority)).where(*_READY).scalar_subquery(),
+    )
+    .order_by(*_QUEUE_ORDER)
+    .limit(1)
+)
+_HEAD_AT = (
+    select(*_ORDER_COLUMNS)
+    .where(*_READY, Order.priority == bindparam("priority"))
+    .order_by(*_QUEUE_ORDER)
+    .limit(1)
+)
+_TOP_BELOW = select(func.max(Order.priority)).where(*_READY, Order.priority < bindparam("below"))
+#: PostgreSQL: the head is locked, and stations asking at once skip each other's.
+_SKIP_LOCKED = {
+    query: query.with_for_update(of=Order, skip_locked=True)
+    for query in (_RESERVED, _TOP_HEAD, _HEAD_AT)
+}
+#: SQLite: take the write lock first (an update of no row), so stations queue up.
+_SQLITE_WRITE_LOCK = update(Station).where(false()).values(name=Station.name)
+
+
 def _load_view(session: Session, row: OrderRow) -> OrderView:
     """The view of an order row plus its lines, without ORM objects.
 
@@ -93,7 +146,7 @@ def _load_view(session: Session, row: OrderRow) -> OrderView:
             )
 
     for lid, sku, name, qty, weight, fragile, liquid, marked, code in conn.execute(
-        _LINE_ROWS.where(OrderLine.order_id == row.id)
+        _LINES_OF, {"order_id": row.id}
     ):
         if current is None or current[0] != lid:
             flush()
@@ -217,44 +270,25 @@ class DbContext:
         conn = self.session.connection()
         dialect = conn.dialect.name
         if dialect == "sqlite":
-            conn.execute(update(Station).where(false()).values(name=Station.name))
-        free = (Order.status == CLAIMABLE, Order.station_id.is_(None))
-        # Orders a lead reassigned to another station are not ours to take.
-        ready = (*free, or_(Order.reserved_for.is_(None), Order.reserved_for == self.station_id))
+            conn.execute(_SQLITE_WRITE_LOCK)
+        locking = dialect == "postgresql"
 
-        def first(query: Select[*tuple[Any, ...]]) -> OrderRow | None:
-            if dialect == "postgresql":
-                query = query.with_for_update(of=Order, skip_locked=True)
-            return conn.execute(query.limit(1)).first()
+        def first(query: Select[*tuple[Any, ...]], **params: Any) -> OrderRow | None:
+            stmt = _SKIP_LOCKED[query] if locking else query
+            return conn.execute(stmt, {"me": self.station_id, **params}).first()
 
-        def head(priority: Any) -> OrderRow | None:
-            return first(
-                select(*_ORDER_COLUMNS)
-                .where(*ready, Order.priority == priority)
-                .order_by(Order.ship_by.asc().nulls_last(), Order.id)
-            )
-
-        # A lead's reassignment to this station comes before the queue (ix_orders_reserved_for).
-        order = first(
-            select(*_ORDER_COLUMNS)
-            .where(*free, Order.reserved_for == self.station_id)
-            .order_by(Order.priority.desc(), Order.ship_by.asc().nulls_last(), Order.id)
-        )
-        if order is not None:
-            return _load_view(self.session, order)
-        # Usually the top priority still has a free order: one statement finds and locks it.
-        top = select(func.max(Order.priority)).where(*ready).scalar_subquery()
-        order = head(top)
+        order = first(_RESERVED) or first(_TOP_HEAD)
         below: int | None = None
-        while order is None:
-            query = select(func.max(Order.priority)).where(*ready)
-            if below is not None:
-                query = query.where(Order.priority < below)
-            priority = conn.execute(query).scalar()
-            if priority is None:
+        while order is None:  # every free order of the top priority is being taken
+            if below is None:
+                query = select(func.max(Order.priority)).where(*_READY)
+                top = conn.execute(query, {"me": self.station_id}).scalar()
+            else:
+                top = conn.execute(_TOP_BELOW, {"me": self.station_id, "below": below}).scalar()
+            if top is None:
                 return None
-            order = head(priority)
-            below = priority  # every order of this priority is taken (or being taken)
+            order = first(_HEAD_AT, priority=top)
+            below = top
         return _load_view(self.session, order)
 
     def marking_used_in(self, identity: str) -> str | None:

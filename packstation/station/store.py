@@ -10,11 +10,12 @@ matches.) Every write to the station row renews its lease (`leases.py`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import String, Update, and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from packstation.domain.workflow import Record, order_id_of, record_from
@@ -40,6 +41,55 @@ from packstation.models.outbox_repo import customer_channel, enqueue
 from packstation.station import leases
 
 _EVENTS = Event.metadata.tables["events"]
+
+
+_INSERT_EVENT = insert(_EVENTS)
+
+# The claim's writes, built once (see context.py: building costs as much as running).
+_ME = bindparam("me", type_=String)
+#: The conditional update: ready and free (and not kept for another station), or ours.
+_CLAIM = (
+    update(Order)
+    .where(
+        Order.id == bindparam("order"),
+        or_(
+            and_(
+                Order.status == "ready",
+                Order.station_id.is_(None),
+                or_(Order.reserved_for.is_(None), Order.reserved_for == _ME),
+            ),
+            and_(Order.status == "packing", Order.station_id == _ME),
+        ),
+    )
+    .values(
+        status="packing",
+        station_id=bindparam("v_station", type_=String),
+        reserved_for=None,
+        operator_id=bindparam("operator"),
+        status_changed_at=bindparam("at"),
+        updated_at=bindparam("at"),
+    )
+)
+_NEW_PACK_SESSION = (
+    insert(PackSession)
+    .values(
+        order_id=bindparam("order"),
+        station_id=_ME,
+        operator_id=bindparam("operator"),
+        step="items",
+        started_at=bindparam("at"),
+    )
+    .returning(PackSession.id)
+)
+
+
+@functools.cache
+def _touch_statement(keys: tuple[str, ...]) -> Update:
+    """The station-row update for one set of extra columns (a handful exist)."""
+    values: dict[str, Any] = {
+        key: bindparam(f"v_{key}") for key in ("heartbeat_at", "lease_until", *keys)
+    }
+    return update(Station).where(Station.id == bindparam("station")).values(**values)
 
 
 class ClaimConflict(Exception):
@@ -72,10 +122,15 @@ class StationStore:
 
     def touch_station(self, session: Session, now: datetime, **values: Any) -> None:
         """Heartbeat and lease renewal, plus any other station-row ``values``."""
-        session.execute(
-            update(Station)
-            .where(Station.id == self.station_id)
-            .values(heartbeat_at=now, lease_until=leases.lease_end(now, self.lease_s), **values)
+        params = {f"v_{k}": v for k, v in values.items()}
+        session.connection().execute(
+            _touch_statement(tuple(sorted(values))),
+            {
+                "station": self.station_id,
+                "v_heartbeat_at": now,
+                "v_lease_until": leases.lease_end(now, self.lease_s),
+                **params,
+            },
         )
 
     def check_holds(self, session: Session, order_id: str) -> None:
@@ -107,19 +162,17 @@ class StationStore:
             order_id = order_id_of(record)
             if order_id is not None and order_id not in pack_sessions:
                 pack_sessions[order_id] = self._open_session(session, order_id)
-            session.execute(
-                insert(_EVENTS),
-                [
-                    {
-                        "at": record.at,
-                        "kind": record.kind,
-                        "order_id": order_id,
-                        "station_id": self.station_id,
-                        "operator_id": operator_id,
-                        "session_id": pack_sessions.get(order_id) if order_id else None,
-                        "payload": record.to_payload(),
-                    }
-                ],
+            session.connection().execute(
+                _INSERT_EVENT,
+                {
+                    "at": record.at,
+                    "kind": record.kind,
+                    "order_id": order_id,
+                    "station_id": self.station_id,
+                    "operator_id": operator_id,
+                    "session_id": pack_sessions.get(order_id) if order_id else None,
+                    "payload": record.to_payload(),
+                },
             )
 
     def _open_session(self, session: Session, order_id: str) -> int | None:
@@ -212,48 +265,20 @@ class StationStore:
     def _claim(self, session: Session, record: OrderClaimed, operator_id: int | None) -> int:
         """The conditional update; the new pack session's id."""
         order_id = record.order.id
-        result = session.execute(
-            update(Order)
-            .where(
-                Order.id == order_id,
-                or_(
-                    and_(
-                        Order.status == "ready",
-                        Order.station_id.is_(None),
-                        or_(
-                            Order.reserved_for.is_(None),
-                            Order.reserved_for == self.station_id,
-                        ),
-                    ),
-                    and_(Order.status == "packing", Order.station_id == self.station_id),
-                ),
-            )
-            .values(
-                status="packing",
-                station_id=self.station_id,
-                reserved_for=None,
-                operator_id=operator_id,
-                status_changed_at=record.at,
-                updated_at=record.at,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            row = session.execute(
+        conn = session.connection()
+        params = {
+            "order": order_id,
+            "me": self.station_id,
+            "operator": operator_id,
+            "at": record.at,
+        }
+        result = conn.execute(_CLAIM, {**params, "v_station": self.station_id})
+        if result.rowcount != 1:
+            row = conn.execute(
                 select(Order.station_id, Order.status).where(Order.id == order_id)
             ).first()
             raise ClaimConflict(order_id, row[0] if row else None, row[1] if row else None)
-        pack_session_id: int = session.execute(
-            insert(PackSession)
-            .values(
-                order_id=order_id,
-                station_id=self.station_id,
-                operator_id=operator_id,
-                step="items",
-                started_at=record.at,
-            )
-            .returning(PackSession.id)
-        ).scalar_one()
+        pack_session_id: int = conn.execute(_NEW_PACK_SESSION, params).scalar_one()
         self.touch_station(session, record.at, current_order_id=order_id, step="items")
         return pack_session_id
 
