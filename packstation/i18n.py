@@ -517,6 +517,14 @@ TABLE: dict[str, dict[str, str]] = {
         "F2 defect  F3 undo  F4 cancel  F5 reprint  F9 lead  F10 logout",
         "F2 брак  F3 отмена скана  F4 отказ  F5 повтор этикетки  F9 старший  F10 выход",
     ),
+    "station.documents_failed": _e(
+        "Documents of {order} NOT printed: {error}",
+        "Документы к {order} НЕ напечатаны: {error}",
+    ),
+    "station.documents_retry": _e(
+        "Print them at the office (packstation documents {order}), then go on scanning",
+        "Напечатайте их в офисе (packstation documents {order}) и продолжайте сканировать",
+    ),
     "ui.keys_lead": _e(
         "F1 queue F2 defect F3 undo F4 cancel F5 reprint F9 lead F10 logout F11 returns",
         "F1 очередь F2 брак F3 отмена F4 отказ F5 этик. F9 старший F10 выход F11 возвр.",

@@ -26,55 +26,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run_documents(args: argparse.Namespace) -> int:
     from packstation.domain.rules import PackRules
-    from packstation.labels.documents import DocLine, DocumentData, write_documents
-    from packstation.models import Order
+    from packstation.labels.documents import write_documents
+    from packstation.models.documents_repo import document_data
 
     cfg = config_of(args)
     rules = PackRules.from_config(cfg.raw)
     db = database_of(args)
     try:
         with db.sessions() as session:
-            order = session.get(Order, args.order_id)
-            if order is None:
-                raise CliError(f"no order {args.order_id}")
-            doc = DocumentData(
-                order_id=order.id,
-                issued=date.today(),
-                buyer=order.customer_name,
-                address_lines=tuple(
-                    x
-                    for x in (
-                        order.line1,
-                        order.line2,
-                        f"{order.postcode} {order.city}",
-                        order.region,
-                    )
-                    if x.strip()
-                ),
-                country=order.country,
-                lines=tuple(
-                    DocLine(
-                        line.sku,
-                        line.name,
-                        line.qty,
-                        line.unit_weight_g,
-                        line.unit_price,
-                        line.hs_code,
-                    )
-                    for line in order.lines
-                ),
-                ship_from=ship_from(cfg.raw),
-                origin_country=rules.documents.domestic_country,
-                declared_value=order.declared_value,
-                currency=order.currency or "RUB",
-            )
-            kinds = (
-                tuple(k.upper() for k in args.kind)
-                if args.kind
-                else (rules.documents.required_for(order.country))
-            )
+            found = document_data(session, args.order_id, rules, ship_from(cfg.raw), date.today())
     finally:
         db.dispose()
+    if found is None:
+        raise CliError(f"no order {args.order_id}")
+    doc, needed = found
+    kinds = tuple(k.upper() for k in args.kind) if args.kind else needed
     try:
         written = write_documents(doc, kinds, args.output)
     except ValueError as exc:

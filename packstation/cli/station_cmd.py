@@ -108,6 +108,11 @@ def run_station(args: argparse.Namespace) -> int:
         printer = open_printer(str(target)) if target else None
     except PrintError as exc:
         raise CliError(f"printer {target}: {exc}") from exc
+    docs_target = _section(cfg, "documents").get("printer")
+    try:
+        documents_printer = open_printer(str(docs_target)) if docs_target else None
+    except PrintError as exc:
+        raise CliError(f"[documents] printer {docs_target}: {exc}") from exc
     setup = StationSetup(
         # Opened by the station's worker thread: the screen is up before SQLAlchemy loads.
         db=resolve_db_url(args.db, cfg),
@@ -117,6 +122,7 @@ def run_station(args: argparse.Namespace) -> int:
         locale=args.locale or cfg.locale,
         devices=build_devices(cfg, args),
         printer=printer,
+        documents_printer=documents_printer,
         label_format=args.label_format or str(printer_cfg.get("format", "zpl")),
         kiosk=args.kiosk or cfg.kiosk,
         ship_from=ship_from(cfg.raw),
@@ -189,6 +195,7 @@ def run_demo(args: argparse.Namespace) -> int:
             "scale": SerialScale(scale_sim.port, "mt-sics"),
         },
         printer=open_printer(f"dir://{where / 'labels'}"),
+        documents_printer=open_printer(f"dir://{where / 'documents'}"),
         ship_from=ship_from(config.raw),
         simulators={"scanner": scanner_sim, "scale": scale_sim},
     )
@@ -198,5 +205,5 @@ def run_demo(args: argparse.Namespace) -> int:
         db.dispose()
         scanner_sim.shutdown()
         scale_sim.shutdown()
-    say(f"labels printed to {where / 'labels'}")
+    say(f"labels printed to {where / 'labels'}, documents to {where / 'documents'}")
     return 0

@@ -6,6 +6,7 @@ packer to scan, so the right document is proven to be in the right parcel.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -138,6 +139,17 @@ def cn23_page(doc: DocumentData) -> Image.Image:
 
 
 RENDERERS = {"INVOICE": invoice_page, "CN23": cn23_page}
+
+
+def documents_pdf(doc: DocumentData, kinds: tuple[str, ...]) -> bytes:
+    """The documents as one PDF, for a document printer (the station prints them at claim)."""
+    known = [k for k in kinds if k in RENDERERS]
+    if not known:
+        raise ValueError(f"no renderer for {', '.join(kinds) or 'nothing'}")
+    pages = [RENDERERS[kind](doc) for kind in known]
+    out = io.BytesIO()
+    pages[0].save(out, "PDF", resolution=150.0, save_all=True, append_images=pages[1:])
+    return out.getvalue()
 
 
 def write_documents(doc: DocumentData, kinds: tuple[str, ...], path: Path) -> list[str]:

@@ -63,6 +63,8 @@ class StationSetup:
     #: Started by the app, stopped on exit: objects with start()/stop().
     devices: dict[str, Any] = field(default_factory=dict)
     printer: Any = None
+    #: Invoices and CN23s are printed here when an order is claimed ([documents] printer).
+    documents_printer: Any = None
     label_format: str = "zpl"
     #: Demo only: simulators the demo keys drive ("scanner", "scale").
     simulators: dict[str, Any] = field(default_factory=dict)
@@ -131,6 +133,7 @@ class StationApp(App[None]):
             ship_from=setup.ship_from,
             leases=setup.leases,
             pin_limits=setup.pin_limits,
+            documents_printer=setup.documents_printer,
         )
 
     def _post_result(self, result: RunResult) -> None:

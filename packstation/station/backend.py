@@ -20,6 +20,7 @@ from packstation.domain.workflow.records import LabelPrinted, OrderReleased
 from packstation.errors import describe_db_error
 from packstation.i18n import Msg
 from packstation.labels.content import LabelData
+from packstation.labels.documents import DocumentData
 from packstation.models import Event, Order
 from packstation.models.db import Database, open_database
 from packstation.station import leases
@@ -148,6 +149,15 @@ class StationBackend:
                     if flag
                 ),
             )
+
+    def documents(
+        self, order_id: str, ship_from: tuple[str, ...]
+    ) -> tuple[DocumentData, tuple[str, ...]] | None:
+        """The order's document data and the kinds it needs (invoice, CN23 abroad)."""
+        from packstation.models.documents_repo import document_data
+
+        with self.db.sessions() as session:
+            return document_data(session, order_id, self.rules, ship_from, self.clock().date())
 
     def record_print_failure(self, record: LabelPrinted, error: str) -> None:
         with self.db.unit_of_work() as session:

@@ -38,7 +38,7 @@ from packstation.domain.workflow import (
     hint_for,
     replay,
 )
-from packstation.domain.workflow.records import LabelPrinted, OrderReleased
+from packstation.domain.workflow.records import LabelPrinted, OrderClaimed, OrderReleased
 from packstation.errors import describe_db_error
 from packstation.i18n import Msg
 from packstation.labels.zpl import render_zpl
@@ -98,11 +98,14 @@ class StationRunner:
         ship_from: tuple[str, ...] = (),
         leases: LeaseTimings | None = None,
         pin_limits: PinLimits | None = None,
+        documents_printer: Printer | None = None,
     ) -> None:
         self.ship_from = ship_from
         #: `[floor]` lease and auto-release times; the heartbeat interval follows the lease.
         self.leases = leases or LeaseTimings()
         self.pin_limits = pin_limits or PinLimits()
+        #: Invoices and CN23s, printed when an order is claimed ([documents] printer).
+        self.documents_printer = documents_printer
         self.db = db
         self.station_id = station_id
         self.rules = rules
@@ -278,6 +281,9 @@ class StationRunner:
         if outcome.quiet and printed is None and not isinstance(command, Scan):
             return  # nothing to show (e.g. a scale reading outside the weight step)
         self.on_result(RunResult(self.state, outcome, printed=printed, command=command))
+        for record in decision.records:
+            if isinstance(record, OrderClaimed) and self.documents_printer is not None:
+                self._print_documents(record.order.id)
 
     def _resync(self) -> bool:
         """The database answers again after a failure. A commit whose reply was lost with
@@ -332,6 +338,33 @@ class StationRunner:
                 raise
             return describe_db_error(exc)
         return None
+
+    def _print_documents(self, order_id: str) -> None:
+        """The order's documents go to the document printer once it is claimed, so they are
+        at hand when the checks step asks for them. After the claim's result is shown: a
+        slow or broken printer never holds up the claim."""
+        assert self.backend is not None and self.documents_printer is not None
+        from packstation.labels.documents import documents_pdf  # Pillow only when needed
+
+        try:
+            found = self.backend.documents(order_id, self.ship_from)
+            if found is None or not found[1]:
+                return
+            doc, kinds = found
+            self.documents_printer.send(documents_pdf(doc, kinds), f"{order_id}-documents.pdf")
+        except (PrintError, ValueError) as exc:
+            error = str(exc)
+        except Exception as exc:
+            if not self._db_failed(exc, "reading the order's documents"):
+                raise
+            error = describe_db_error(exc)
+        else:
+            log.info("documents of %s printed (%s)", order_id, ", ".join(kinds))
+            return
+        log.warning("documents of %s not printed: %s", order_id, error)
+        message = Msg("station.documents_failed", {"order": order_id, "error": error})
+        outcome = Outcome(False, message, Msg("station.documents_retry", {"order": order_id}), True)
+        self.on_result(RunResult(self.state, outcome, recorded=True))
 
     def _print_failed(self, error: str, record: LabelPrinted) -> Outcome:
         assert self.backend is not None

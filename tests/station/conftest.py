@@ -44,6 +44,7 @@ class SyncRunner:
         spool: Path,
         station: str = "PS-01",
         pin_limits: PinLimits | None = None,
+        documents: Path | None = None,
     ):
         self.results: list[RunResult] = []
         self._cond = threading.Condition()
@@ -54,6 +55,7 @@ class SyncRunner:
             self._on_result,
             printer=open_printer(f"dir://{spool}"),
             pin_limits=pin_limits,
+            documents_printer=open_printer(f"dir://{documents}") if documents else None,
         )
         self.runner.start()
         self.wait(1)
