@@ -109,6 +109,10 @@ TABLE: dict[str, dict[str, str]] = {
         "Items of {order} were already scanned: a lead must approve the cancel",
         "По заказу {order} уже сканировали товары: отмену подтверждает старший смены",
     ),
+    "cancel.approved": _e(
+        "{order} is back in the queue: cancel approved by {name}",
+        "{order} возвращён в очередь: отмену подтвердил(а) {name}",
+    ),
     # --- commands and dialogs -------------------------------------------------------------
     "command.unknown": _e("Unknown command {command}", "Неизвестная команда {command}"),
     "alert.dismissed": _e("OK", "Понятно"),
@@ -265,6 +269,22 @@ TABLE: dict[str, dict[str, str]] = {
     # --- checks and documents ------------------------------------------------------------
     "checks.confirmed": _e("✓ {text}", "✓ {text}"),
     "checks.already": _e("Already checked: {text}", "Уже отмечено: {text}"),
+    "checks.already_skipped": _e(
+        "Already skipped with a lead's approval: {text}",
+        "Уже пропущено с разрешения старшего смены: {text}",
+    ),
+    "checks.skip_started": _e(
+        "Skip check {number} ({text}): a lead must approve",
+        "Пропуск проверки {number} ({text}): нужно подтверждение старшего смены",
+    ),
+    "checks.skipped": _e(
+        "Skipped: {text} (approved by {name})",
+        "Пропущено: {text} (подтвердил(а) {name})",
+    ),
+    "checks.document_not_skippable": _e(
+        "Documents cannot be skipped: put in {document} and scan DOC:{document}:{order}",
+        "Документы пропускать нельзя: вложите {document} и сканируйте DOC:{document}:{order}",
+    ),
     "checks.no_such": _e(
         "There is no check {number} (1–{total})", "Нет проверки {number} (1–{total})"
     ),
@@ -510,6 +530,19 @@ TABLE: dict[str, dict[str, str]] = {
         "Причина: {customer_request} просьба покупателя, {promise} успеть к сроку, "
         "{carrier_problem} проблема перевозчика, {other} другое",
     ),
+    "hint.lead_reason_check": _e(
+        "Reason: {materials_missing} no material at this bench, {not_applicable} does not "
+        "apply, {other} other (type {other}, a space and a few words)",
+        "Причина: {materials_missing} нет материала на месте, {not_applicable} не относится "
+        "к посылке, {other} другое (введите {other}, пробел и пару слов)",
+    ),
+    "hint.lead_reason_cancel": _e(
+        "Reason: {customer_cancelled} customer cancelled, {stock_problem} stock problem, "
+        "{wrong_order} wrong order, {other} other (type {other}, a space and a few words)",
+        "Причина: {customer_cancelled} покупатель отменил, {stock_problem} проблема с "
+        "товаром, {wrong_order} не тот заказ, {other} другое (введите {other}, пробел и пару "
+        "слов)",
+    ),
     # --- the app layer around the workflow (packstation.station) ----------------------
     # --- station screens (packstation/screens, packstation/widgets) --------------------
     "ui.station_title": _e("{station}  {name}", "{station}  {name}"),
@@ -545,6 +578,7 @@ TABLE: dict[str, dict[str, str]] = {
     "ui.late": _e("LATE: ship by {time}", "ОПАЗДЫВАЕТ: отгрузка до {time}"),
     "ui.units": _e("{done} of {total} units", "{done} из {total} шт."),
     "ui.checklist": _e("Packaging checklist", "Проверка упаковки"),
+    "ui.check_skipped": _e("skipped by {name}", "пропущено: {name}"),
     "ui.documents": _e("Documents (scan each)", "Документы (сканируйте каждый)"),
     "ui.no_scale": _e("no reading from the scale", "нет данных от весов"),
     "ui.stable": _e("stable", "стабильно"),
@@ -640,6 +674,17 @@ TABLE: dict[str, dict[str, str]] = {
     "override.reason.carrier_problem": _e(
         "problem with the chosen carrier", "проблема у выбранного перевозчика"
     ),
+    "override.reason.materials_missing": _e(
+        "the material is not at this bench", "нет материала на рабочем месте"
+    ),
+    "override.reason.not_applicable": _e(
+        "does not apply to this parcel", "не относится к этой посылке"
+    ),
+    "override.reason.customer_cancelled": _e("the customer cancelled", "покупатель отменил заказ"),
+    "override.reason.stock_problem": _e(
+        "stock is short or unusable", "товара не хватает или он непригоден"
+    ),
+    "override.reason.wrong_order": _e("the wrong order was taken", "взят не тот заказ"),
     "status.new": _e("new", "новый"),
     "status.needs_correction": _e("needs correction", "требует исправления"),
     "status.ready": _e("ready", "готов к упаковке"),

@@ -57,8 +57,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     audit = sub.add_parser(
         "audit",
         help="overrides, lead actions, logins, PIN failures and badge lockouts",
-        description="Lists, oldest first: weight overrides and refused approvals, cancels of "
-        "started orders approved by a lead, queue actions (release, hold, priority) and "
+        description="Lists, oldest first: weight overrides, packaging checks skipped with a "
+        "lead's approval and refused approvals, cancels of started orders approved by a lead "
+        "(with the reason), queue actions (release, hold, priority) and "
         "refusals, logins and logouts, wrong PINs, badge locks and unlocks, kiosk exits; each "
         "with the time, station, order, the packer and the lead (badge and name) and the "
         "reason. --json writes JSON lines, one object per entry.",

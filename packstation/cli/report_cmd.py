@@ -58,7 +58,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="orders and lines packed per packer and station, time per order, defects",
         description="Per station and packer: orders packed, lines and units, average minutes "
         "per order (claim to close), defects by kind (count and per 100 orders), overrides "
-        "(weight overrides and lead actions); then the floor total.",
+        "(weight overrides, checks skipped with a lead and lead actions); then the floor total.",
     )
     shift.add_argument("--station", metavar="ID", help="one station only")
     shift.add_argument("--since", type=_when, help="start (default: today 00:00 local time)")

@@ -23,7 +23,7 @@ from packstation.models.people import Operator
 
 #: Kinds the audit lists. A kind no code writes yet (lead.reassign) simply matches nothing.
 LOGIN_KINDS = ("session.login", "session.logout")
-OVERRIDE_KINDS = ("override.weight", "override.denied", "order.released")
+OVERRIDE_KINDS = ("override.weight", "override.check", "override.denied", "order.released")
 LEAD_KINDS = ("lead.release", "lead.hold", "lead.priority", "lead.reassign", "lead.denied")
 BADGE_KINDS = ("pin.failed", "badge.locked", "badge.unlocked", "kiosk.exit")
 AUDIT_KINDS = (*OVERRIDE_KINDS, *LEAD_KINDS, *LOGIN_KINDS, *BADGE_KINDS)
@@ -211,10 +211,15 @@ def _reason(kind: str, p: Mapping[str, Any]) -> str:
         note = text("note")
         grams = f"{_grams(p.get('actual_g'))} g, expected {_grams(p.get('expected_g'))} g"
         return f"{text('reason')}{': ' + note if note else ''} ({grams})"
+    if kind == "override.check":
+        note = text("note")
+        return f"{text('reason')}{': ' + note if note else ''} (skipped: {text('text')})"
     if kind == "override.denied":
         return f"{text('purpose')}: {text('reason')}"
     if kind == "order.released":
-        return "cancel at the station"
+        # Station cancels stored before reasons were asked have none.
+        why = text("reason") + (": " + text("note") if text("note") else "")
+        return f"cancel at the station: {why}" if text("reason") else "cancel at the station"
     if kind == "lead.denied":
         return f"{text('action')}: {text('why')}"
     if kind == "lead.priority":

@@ -192,7 +192,8 @@ class ShiftRow:
     units: int = 0
     pack_seconds: float = 0.0
     defects: dict[str, int] = field(default_factory=dict)
-    #: Weight overrides and lead actions (events override.weight and lead.*).
+    #: Weight overrides, skipped checks and lead actions (events override.weight,
+    #: override.check and lead.*).
     overrides: int = 0
 
     @property
@@ -240,7 +241,7 @@ def shift_report(
     defects = [Defect.at >= since]
     events = [
         Event.at >= since,
-        or_(Event.kind == "override.weight", Event.kind.like("lead.%")),
+        or_(Event.kind.in_(("override.weight", "override.check")), Event.kind.like("lead.%")),
     ]
     if until is not None:
         packed.append(ended < until)

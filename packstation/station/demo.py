@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from packstation.domain.rules import PackRules
 from packstation.domain.workflow import PackState, Step
+from packstation.domain.workflow.state import OverrideFlow
 
 DEMO_PACKER = "BADGE-0001"
 DEMO_LEAD = "BADGE-LEAD-01"
@@ -47,6 +48,10 @@ def next_action(state: PackState, rules: PackRules) -> DemoAction:
         return DemoAction("scan", DEMO_PACKER)
     if step in (Step.IDLE, Step.CLOSED):
         return DemoAction("scan", "CMD:NEXT")
+    if step is Step.OVERRIDE_REASON and isinstance(state.flow, OverrideFlow):
+        # The first reason offered for this purpose (the numbers are per OverrideReason).
+        number = min(state.flow.purpose.reason_numbers().values())
+        return DemoAction("scan", str(number))
     if step in (Step.DEFECT_PICK_LINE, Step.DEFECT_PICK_KIND, Step.OVERRIDE_REASON):
         return DemoAction("scan", "1")
     if step is Step.OVERRIDE_BADGE:

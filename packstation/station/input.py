@@ -1,8 +1,8 @@
 """What a line of scanner (or typed) text means in the current step.
 
 A scan is a scan, except inside the keyboard dialogs: a number picks a line,
-a defect kind, an override reason or a checklist item, and in the PIN step the
-text is the PIN (never echoed, never stored).
+a defect kind, an override reason (followed by a space and a note, if any) or a
+checklist item, and in the PIN step the text is the PIN (never echoed, never stored).
 """
 
 from __future__ import annotations
@@ -46,9 +46,11 @@ def command_for_text(state: PackState, text: str) -> Command:
         if n is not None:
             return PickKind(DEFECT_KINDS[n - 1])
     if step is Step.OVERRIDE_REASON:
-        n = _number(text, len(OVERRIDE_REASONS))
+        # "4" picks reason 4; "4 no tape at this bench" adds the note OTHER needs.
+        number, _, note = text.strip().partition(" ")
+        n = _number(number, len(OVERRIDE_REASONS))
         if n is not None:
-            return PickReason(OVERRIDE_REASONS[n - 1])
+            return PickReason(OVERRIDE_REASONS[n - 1], note.strip())
     if step is Step.CHECKS and len(text.strip()) <= 2:
         n = _number(text, len(state.checks))
         if n is not None:

@@ -23,6 +23,12 @@ class ChecklistPanel(TextLine):
         text = Text()
         text.append(t(Msg("ui.checklist"), locale) + "\n", style="bold")
         for i, item in enumerate(state.checks):
+            skipped = state.skipped(i)
+            if skipped is not None:  # a lead's approval, not a confirmation
+                note = t(Msg("ui.check_skipped", {"name": skipped.lead_name}), locale)
+                text.append(f" {i + 1}. [-] {item.text}", style="yellow")
+                text.append(f"  ({note})\n", style="dim yellow")
+                continue
             done = i in state.checks_done
             text.append(f" {i + 1}. [{'x' if done else ' '}] ", style="green" if done else "")
             text.append(item.text + "\n", style="green" if done else "")

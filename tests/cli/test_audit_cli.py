@@ -153,3 +153,64 @@ def test_bad_since_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["audit", "--since", "soon"])
     assert exc.value.code == 2
+
+
+@pytest.fixture
+def skipped_and_cancelled(station_db: Database, rules: PackRules, tmp_path: Path) -> Database:
+    """Issue 5: a lead lets the packer skip a check, then cancels the started order."""
+    station = SyncRunner(station_db, rules, tmp_path / "spool")
+    try:
+        station.scan(PACKER)
+        station.scan("ORD-1001")
+        for code in ("4601234567893", "4601234567893", "4607654321015", "046000001234", "BOX:M"):
+            station.scan(code)
+        station.do(Reading(Decimal(1060), stable=True))
+        for action, reason, note in (
+            (Action.LEAD, OverrideReason.MATERIALS_MISSING, ""),
+            (Action.CANCEL, OverrideReason.OTHER, "customer phoned"),
+        ):
+            station.do(Key(action))
+            station.scan(LEAD)
+            station.do(PinEntry(LEAD_PIN))
+            result = station.do(PickReason(reason, note))
+            assert result.outcome is not None and result.outcome.ok, result.outcome
+    finally:
+        station.stop()
+    return station_db
+
+
+def test_skipped_check_and_cancel_show_the_reason_and_both_identities(
+    capsys: pytest.CaptureFixture[str], skipped_and_cancelled: Database, db_url: str
+) -> None:
+    code, out, err = run(capsys, "audit", "--db", db_url)
+    assert code == 0, err
+    lines = out.splitlines()
+    people = f"packer {PACKER} Анна К. / lead {LEAD} Мария Л."
+    at = next(i for i, line in enumerate(lines) if "override.check" in line)
+    assert "PS-01" in lines[at] and "ORD-1001" in lines[at]
+    assert "materials_missing (skipped: Box undamaged and clean)" in lines[at]
+    assert lines[at + 1].strip() == people
+    at = next(i for i, line in enumerate(lines) if "order.released" in line)
+    assert "cancel at the station: other: customer phoned" in lines[at]
+    assert lines[at + 1].strip() == people
+
+    code, out, _ = run(capsys, "audit", "--json", "--db", db_url)
+    rows = {r["kind"]: r for r in map(json.loads, out.splitlines())}
+    for kind in ("override.check", "order.released"):
+        row = rows[kind]
+        assert (row["packer"]["badge"], row["packer"]["name"]) == (PACKER, "Анна К.")
+        assert (row["lead"]["badge"], row["lead"]["name"]) == (LEAD, "Мария Л.")
+        assert row["order"] == "ORD-1001" and row["station"] == "PS-01"
+    assert rows["override.check"]["payload"]["text"] == "Box undamaged and clean"
+    assert rows["order.released"]["payload"]["note"] == "customer phoned"
+
+
+def test_shift_report_counts_a_skipped_check_as_an_override(
+    skipped_and_cancelled: Database,
+) -> None:
+    from packstation.models.reports_repo import shift_report
+
+    with skipped_and_cancelled.sessions() as s:
+        report = shift_report(s, utcnow() - timedelta(hours=1))
+    [row] = report.rows
+    assert (row.station_id, row.packer, row.overrides) == ("PS-01", "Анна К.", 1)

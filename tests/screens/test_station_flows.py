@@ -112,6 +112,8 @@ async def test_undo_and_cancel_release_the_order(
         assert app.state.step is Step.OVERRIDE_BADGE
         await scan(pilot, "BADGE-LEAD-01")
         await scan(pilot, "1234")
+        assert app.state.step is Step.OVERRIDE_REASON  # the lead says why (issue 5)
+        await scan(pilot, "10")  # customer cancelled
         assert app.state.order is None
     with ui_db.sessions() as s:
         order = s.get(Order, "ORD-1001")

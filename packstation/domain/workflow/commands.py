@@ -53,7 +53,7 @@ class Action(enum.StrEnum):
     LOGOUT = "LOGOUT"
     NEXT = "NEXT"
     REPRINT = "REPRINT"
-    #: Ask a lead to approve (weight outside tolerance).
+    #: Ask a lead to approve: a weight outside tolerance, or skipping the next packaging check.
     LEAD = "LEAD"
     #: Close the open box with the units scanned so far; the rest go into a new box.
     NEWBOX = "NEWBOX"

@@ -17,6 +17,7 @@ from packstation.domain.workflow.records import (
     CarrierNoFit,
     CarrierOverridden,
     CheckConfirmed,
+    CheckSkipped,
     DefectRecorded,
     DocumentConfirmed,
     LabelConfirmed,
@@ -45,6 +46,7 @@ from packstation.domain.workflow.state import (
     PackState,
     Parcel,
     SealedBox,
+    SkippedCheck,
     Verdict,
     WeightCheck,
 )
@@ -70,6 +72,7 @@ def _without_order(state: PackState) -> PackState:
         box=None,
         weight=None,
         checks_done=frozenset(),
+        checks_skipped=(),
         documents_done=frozenset(),
         defects=(),
         parcels=(),
@@ -136,6 +139,13 @@ def evolve(state: PackState, record: Record) -> PackState:
             return replace(state, weight=check, parcels=(), no_fit=None)
         case CheckConfirmed(index=index):
             return replace(state, checks_done=state.checks_done | {index})
+        case CheckSkipped(index=index):
+            skipped = SkippedCheck(index, record.lead_name, record.reason)
+            return replace(
+                state,
+                checks_done=state.checks_done | {index},
+                checks_skipped=(*state.checks_skipped, skipped),
+            )
         case DocumentConfirmed(document=document):
             return replace(state, documents_done=state.documents_done | {document})
         case DefectRecorded():

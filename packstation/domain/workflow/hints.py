@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from packstation.domain.rules import PackRules
-from packstation.domain.workflow.model import OverrideReason
 from packstation.domain.workflow.state import OverrideFlow, PackState, Purpose, Step
 from packstation.i18n import Msg
 
@@ -78,9 +77,13 @@ def hint_for(state: PackState, rules: PackRules) -> Msg:
     if step is Step.OVERRIDE_PIN:
         lead = state.flow.lead if isinstance(state.flow, OverrideFlow) else None
         return Msg("hint.lead_pin", {"name": lead.name if lead else ""})
-    if isinstance(state.flow, OverrideFlow) and state.flow.purpose is Purpose.CARRIER:
+    if isinstance(state.flow, OverrideFlow) and state.flow.purpose is not Purpose.WEIGHT:
         # The numbers typed in the reason step are positions in OverrideReason.
-        numbers = {reason: i for i, reason in enumerate(OverrideReason, start=1)}
-        params = {reason.value: numbers[reason] for reason in OverrideReason if reason.for_carrier}
-        return Msg("hint.lead_reason_carrier", params)
+        purpose = state.flow.purpose
+        reasons: dict[str, object] = {r.value: n for r, n in purpose.reason_numbers().items()}
+        if purpose is Purpose.CARRIER:
+            return Msg("hint.lead_reason_carrier", reasons)
+        if purpose is Purpose.SKIP_CHECK:
+            return Msg("hint.lead_reason_check", reasons)
+        return Msg("hint.lead_reason_cancel", reasons)
     return Msg("hint.lead_reason")

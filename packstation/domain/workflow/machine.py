@@ -408,6 +408,8 @@ def _action(state: PackState, action: Action, env: Env) -> Result:
     # Action.LEAD
     if state.weight_blocked:
         return good("override.started", flow=OverrideFlow(Purpose.WEIGHT))
+    if state.stage is Step.CHECKS:
+        return _skip_check(state, order)
     return bad("override.nothing")
 
 
@@ -509,10 +511,24 @@ def _confirm_check(state: PackState, index: int, env: Env) -> Result:
         return bad("checks.no_such", {"number": index + 1, "total": len(state.checks)})
     item = state.checks[index]
     params: dict[str, object] = {"text": item.text, "number": index + 1}
+    if state.skipped(index) is not None:
+        return good("checks.already_skipped", params)
     if index in state.checks_done:
         return good("checks.already", params)
     record = CheckConfirmed(env.at, state.order.id, index, item.profile, item.text)
     return good("checks.confirmed", params, (record,))
+
+
+def _skip_check(state: PackState, order: OrderView) -> Result:
+    """F9 / CMD:LEAD at the checks step: a lead may let the packer skip the next packaging
+    check (badge, PIN, reason). Documents are never skipped: they are scanned."""
+    index = state.next_check
+    if index is None:
+        params: dict[str, object] = {"document": state.next_document, "order": order.id}
+        return bad("checks.document_not_skippable", params)
+    item = state.checks[index]
+    flow = OverrideFlow(Purpose.SKIP_CHECK, check=index)
+    return good("checks.skip_started", {"text": item.text, "number": index + 1}, flow=flow)
 
 
 def _document(state: PackState, code: ScannedCode, env: Env) -> Result:

@@ -141,10 +141,11 @@ class DefectKind(enum.StrEnum):
 
 
 class OverrideReason(enum.StrEnum):
-    """Why a lead overrides: a weight outside tolerance, or the carrier the rules chose.
+    """Why a lead overrides: a weight outside tolerance, the carrier the rules chose, a
+    packaging check the packer cannot do, or the cancel of a started order.
 
-    OTHER (either purpose) needs a note. The order is the numbering the packer types
-    in the reason step (``station/input.py``), so new reasons go at the end.
+    OTHER (any purpose) needs a note. The order is the numbering the packer types in the
+    reason step (``station/input.py``), so new reasons go at the end.
     """
 
     PACKAGING = "packaging"
@@ -157,19 +158,46 @@ class OverrideReason(enum.StrEnum):
     PROMISE = "promise"
     #: the chosen carrier cannot take it today (missed pickup, outage, depot closed).
     CARRIER_PROBLEM = "carrier_problem"
-
-    @property
-    def for_carrier(self) -> bool:
-        """Offered for a carrier override (the others are weight reasons); OTHER is both."""
-        return self in _CARRIER_REASONS or self is OverrideReason.OTHER
+    #: Skipped checks: the material is not at this bench (no bubble wrap, no sealed bags),
+    MATERIALS_MISSING = "materials_missing"
+    #: the check does not apply to this parcel.
+    NOT_APPLICABLE = "not_applicable"
+    #: Cancels of a started order: the customer cancelled it,
+    CUSTOMER_CANCELLED = "customer_cancelled"
+    #: the stock is short or unusable (the order goes back to the queue for picking),
+    STOCK_PROBLEM = "stock_problem"
+    #: the packer took the wrong order (tote mix-up).
+    WRONG_ORDER = "wrong_order"
 
     @property
     def for_weight(self) -> bool:
-        return self not in _CARRIER_REASONS
+        return self in _WEIGHT_REASONS or self is OverrideReason.OTHER
+
+    @property
+    def for_carrier(self) -> bool:
+        """Offered for a carrier override; OTHER is offered for every purpose."""
+        return self in _CARRIER_REASONS or self is OverrideReason.OTHER
+
+    @property
+    def for_check(self) -> bool:
+        """Offered for skipping a packaging check."""
+        return self in _CHECK_REASONS or self is OverrideReason.OTHER
+
+    @property
+    def for_cancel(self) -> bool:
+        """Offered for cancelling a started order."""
+        return self in _CANCEL_REASONS or self is OverrideReason.OTHER
 
 
+_WEIGHT_REASONS = frozenset(
+    {OverrideReason.PACKAGING, OverrideReason.CATALOG_WEIGHT, OverrideReason.SCALE}
+)
 _CARRIER_REASONS = frozenset(
     {OverrideReason.CUSTOMER_REQUEST, OverrideReason.PROMISE, OverrideReason.CARRIER_PROBLEM}
+)
+_CHECK_REASONS = frozenset({OverrideReason.MATERIALS_MISSING, OverrideReason.NOT_APPLICABLE})
+_CANCEL_REASONS = frozenset(
+    {OverrideReason.CUSTOMER_CANCELLED, OverrideReason.STOCK_PROBLEM, OverrideReason.WRONG_ORDER}
 )
 
 

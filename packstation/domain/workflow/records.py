@@ -34,6 +34,7 @@ __all__ = [
     "CarrierNoFit",
     "CarrierOverridden",
     "CheckConfirmed",
+    "CheckSkipped",
     "CodecError",
     "DefectRecorded",
     "DocumentConfirmed",
@@ -209,7 +210,7 @@ class OverrideDenied(Record):
 
     kind: ClassVar[str] = "override.denied"
     order_id: str | None
-    #: "weight", "cancel" or "carrier".
+    #: A ``Purpose`` value: "weight", "cancel", "carrier" or "skip_check".
     purpose: str
     reason: str
     lead_id: int | None = None
@@ -223,6 +224,26 @@ class CheckConfirmed(Record):
     index: int
     profile: str
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class CheckSkipped(Record):
+    """A lead (badge + PIN + reason) let the packer skip a packaging check: it counts as
+    done. Documents are never skipped. Both identities are kept: the lead here, the packer
+    here and on the event row."""
+
+    kind: ClassVar[str] = "override.check"
+    order_id: str
+    #: Position in the order's checklist (0-based), fixed at claim.
+    index: int
+    profile: str
+    text: str
+    lead_id: int
+    lead_name: str
+    reason: OverrideReason
+    note: str = ""
+    packer_id: int | None = None
+    packer_name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,11 +374,17 @@ class OrderPacked(Record):
 
 @dataclass(frozen=True, slots=True)
 class OrderReleased(Record):
-    """Back to the queue (status ready, no station); ``approved_by`` when a lead allowed it."""
+    """Back to the queue (status ready, no station); ``approved_by`` when a lead allowed it.
+
+    A cancel at the station approved by a lead carries the lead's ``reason`` and ``note``;
+    a release from the queue screen keeps its reason on its own ``lead.release`` row.
+    Records stored before reasons were asked read back without one."""
 
     kind: ClassVar[str] = "order.released"
     order_id: str
     approved_by: int | None = None
+    reason: OverrideReason | None = None
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -388,6 +415,7 @@ RECORD_TYPES: dict[str, type[Record]] = {
         WeightOverridden,
         OverrideDenied,
         CheckConfirmed,
+        CheckSkipped,
         DocumentConfirmed,
         DefectRecorded,
         NotificationQueued,

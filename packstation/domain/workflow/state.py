@@ -43,6 +43,7 @@ __all__ = [
     "Parcel",
     "Purpose",
     "SealedBox",
+    "SkippedCheck",
     "Step",
     "Verdict",
     "WeightCheck",
@@ -174,6 +175,15 @@ class CarrierOverride:
 
 
 @dataclass(frozen=True, slots=True)
+class SkippedCheck:
+    """A packaging check a lead let the packer skip (``override.check``): it counts as done."""
+
+    index: int
+    lead_name: str
+    reason: OverrideReason
+
+
+@dataclass(frozen=True, slots=True)
 class DefectFlow:
     """CMD:DEFECT: first the line, then the kind."""
 
@@ -188,11 +198,30 @@ class Purpose(enum.StrEnum):
     WEIGHT = "weight"
     CANCEL = "cancel"
     CARRIER = "carrier"
+    #: A packaging check the packer cannot do (documents are never skipped).
+    SKIP_CHECK = "skip_check"
+
+    def allows(self, reason: OverrideReason) -> bool:
+        """Whether ``reason`` is offered for this purpose."""
+        if self is Purpose.CARRIER:
+            return reason.for_carrier
+        if self is Purpose.CANCEL:
+            return reason.for_cancel
+        if self is Purpose.SKIP_CHECK:
+            return reason.for_check
+        return reason.for_weight
+
+    def reason_numbers(self) -> dict[OverrideReason, int]:
+        """The reasons offered, by the number the packer types (a position in
+        ``OverrideReason``, so the numbers of one purpose are not consecutive)."""
+        return {
+            reason: n for n, reason in enumerate(OverrideReason, start=1) if self.allows(reason)
+        }
 
 
 @dataclass(frozen=True, slots=True)
 class OverrideFlow:
-    """A lead approves: badge, then PIN, then (weight, carrier) a reason."""
+    """A lead approves: badge, then PIN, then a reason."""
 
     purpose: Purpose
     lead: Operator | None = None
@@ -200,6 +229,8 @@ class OverrideFlow:
     failures: int = 0
     #: Carrier override: the scanned tariff, as configured (``CARRIER:TARIFF``).
     tariff: str = ""
+    #: Skipped check: its index in the order's checklist, fixed when the dialog opened.
+    check: int | None = None
 
     @property
     def step(self) -> Step:
@@ -222,7 +253,10 @@ class PackState:
     scans: tuple[AcceptedScan, ...] = ()
     box: BoxChoice | None = None
     weight: WeightCheck | None = None
+    #: Checks done: confirmed by the packer, or skipped with a lead's approval.
     checks_done: frozenset[int] = frozenset()
+    #: The skipped ones among them (shown as skipped, not as confirmed).
+    checks_skipped: tuple[SkippedCheck, ...] = ()
     documents_done: frozenset[str] = frozenset()
     defects: tuple[DefectEntry, ...] = ()
     #: Labels printed for the order (one per box, by seq); empty until the label step.
@@ -406,6 +440,10 @@ class PackState:
     @property
     def documents_complete(self) -> bool:
         return all(d in self.documents_done for d in self.documents)
+
+    def skipped(self, index: int) -> SkippedCheck | None:
+        """How check ``index`` was skipped, or None if it was not."""
+        return next((s for s in self.checks_skipped if s.index == index), None)
 
     @property
     def next_check(self) -> int | None:

@@ -1,4 +1,7 @@
-"""The two dialogs inside an order: recording a defect, and a lead's approval."""
+"""The two dialogs inside an order: recording a defect, and a lead's approval.
+
+A lead approves with badge, PIN and a reason (purposes: weight, carrier, skipping a
+packaging check, cancelling a started order); the reasons offered depend on the purpose."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from packstation.domain.workflow.model import DefectKind, Operator, OverrideReas
 from packstation.domain.workflow.records import (
     BoxSealed,
     CarrierOverridden,
+    CheckSkipped,
     DefectRecorded,
     NotificationQueued,
     OrderHeld,
@@ -156,11 +160,6 @@ def enter_pin(state: PackState, pin: str, env: Env) -> Result:
         return bad(
             "override.wrong_pin", left, records=denied, flow=replace(flow, failures=failures)
         )
-    if flow.purpose is Purpose.CANCEL:
-        if order_id is None:
-            return bad("order.none", flow=None)
-        record = OrderReleased(env.at, order_id, approved_by=lead.id)
-        return good("order.released", {"order": order_id}, (record,), flow=None)
     return good("override.pin_ok", {"name": lead.name}, flow=replace(flow, pin_ok=True))
 
 
@@ -170,6 +169,10 @@ def pick_reason(state: PackState, command: PickReason, env: Env) -> Result:
         return bad("override.reason_not_expected")
     if flow.purpose is Purpose.CARRIER:
         return _carrier_reason(state, flow, flow.lead, command, env)
+    if flow.purpose is Purpose.CANCEL:
+        return _cancel_reason(state, flow.lead, command, env)
+    if flow.purpose is Purpose.SKIP_CHECK:
+        return _skip_reason(state, flow, flow.lead, command, env)
     if order is None or weight is None or not state.weight_blocked:
         return bad("override.nothing", flow=None)
     if not command.reason.for_weight:
@@ -215,3 +218,50 @@ def _carrier_reason(
     )  # fmt: skip
     params: dict[str, object] = {"name": lead.name, "tariff": f"{carrier}/{tariff}"}
     return good("override.carrier_ok", params, (record,), flow=None)
+
+
+def _reason_refused(purpose: Purpose, command: PickReason) -> Result | None:
+    """A reason of another purpose, or OTHER without a note: refused, the dialog stays."""
+    if not purpose.allows(command.reason):
+        return bad("override.reason_other_purpose")
+    if command.reason is OverrideReason.OTHER and not command.note.strip():
+        return bad("override.note_required")
+    return None
+
+
+def _cancel_reason(state: PackState, lead: Operator, command: PickReason, env: Env) -> Result:
+    """The lead's reason for cancelling a started order: it goes back to the queue."""
+    order = state.order
+    if order is None:
+        return bad("order.none", flow=None)
+    refused = _reason_refused(Purpose.CANCEL, command)
+    if refused is not None:
+        return refused
+    record = OrderReleased(
+        env.at, order.id, approved_by=lead.id, reason=command.reason, note=command.note.strip()
+    )
+    return good("cancel.approved", {"order": order.id, "name": lead.name}, (record,), flow=None)
+
+
+def _skip_reason(
+    state: PackState, flow: OverrideFlow, lead: Operator, command: PickReason, env: Env
+) -> Result:
+    """The lead's reason for skipping a packaging check: it then counts as done."""
+    order, index = state.order, flow.check
+    if (
+        order is None
+        or index is None
+        or state.stage is not Step.CHECKS
+        or not 0 <= index < len(state.checks)
+        or index in state.checks_done
+    ):
+        return bad("override.nothing", flow=None)
+    refused = _reason_refused(Purpose.SKIP_CHECK, command)
+    if refused is not None:
+        return refused
+    item, packer = state.checks[index], state.operator
+    record = CheckSkipped(
+        env.at, order.id, index, item.profile, item.text, lead.id, lead.name, command.reason,
+        command.note.strip(), packer.id if packer else None, packer.name if packer else "",
+    )  # fmt: skip
+    return good("checks.skipped", {"text": item.text, "name": lead.name}, (record,), flow=None)

@@ -8,8 +8,10 @@ from packstation.domain.rules import DefectPolicy
 from packstation.domain.workflow import (
     Action,
     DefectKind,
+    OverrideReason,
     PickKind,
     PickLine,
+    PickReason,
     PinEntry,
     ScaleReading,
     Step,
@@ -124,8 +126,12 @@ def test_cancel_after_scans_needs_a_lead(ord1001: Station) -> None:
     assert not st.do(PinEntry("1")).ok
     assert st.state.order is not None
     assert st.do(PinEntry("4321")).ok
+    # The PIN alone no longer releases it: the lead gives a reason (issue 5).
+    assert st.kinds() == [] and st.state.step is Step.OVERRIDE_REASON
+    assert st.do(PickReason(OverrideReason.CUSTOMER_CANCELLED)).ok
     released = st.new_records[0]
     assert isinstance(released, OrderReleased) and released.approved_by == LEAD.id
+    assert released.reason is OverrideReason.CUSTOMER_CANCELLED
     assert st.state.step is Step.IDLE and st.state.flow is None
 
 

@@ -85,10 +85,11 @@ def test_every_record_kind_round_trips_through_json() -> None:
     station = _full_run()
     assert station.state.closed_order == "ORD-1002"
     kinds = {r.kind for r in station.records}
-    # Multi-parcel and carrier records round-trip in test_multi_parcel / test_carrier_override.
+    # Multi-parcel, carrier and skipped-check records round-trip in test_multi_parcel /
+    # test_carrier_override / test_lead_overrides.
     assert kinds >= set(RECORD_TYPES) - {
         "scan.undone", "weight.accepted", "order.released", "order.held", "session.logout",
-        "box.split", "box.sealed", "carrier.no_fit", "override.carrier",
+        "box.split", "box.sealed", "carrier.no_fit", "override.carrier", "override.check",
     }  # fmt: skip
     assert stored(station.records) == station.records
     payload = station.records[-1].to_payload()
@@ -156,7 +157,12 @@ _SCRIPTS: list[list[Command]] = [
      PinEntry("0000"), PinEntry("4321"), PickReason(OverrideReason.SCALE), *_CLOSE],
     [_scan(MUG), Key(Action.DEFECT), PickLine(1), PickKind(DefectKind.DAMAGED), *_FILL[1:],
      ScaleReading(Decimal(740), True), Key(Action.DEFECT), _scan(TEA), _scan("CMD:MISSING"),
-     ScaleReading(Decimal(630), True), _scan("CMD:CANCEL"), _scan(LEAD.badge), PinEntry("4321")],
+     ScaleReading(Decimal(630), True), _scan("CMD:CANCEL"), _scan(LEAD.badge), PinEntry("4321"),
+     PickReason(OverrideReason.STOCK_PROBLEM)],
+    # A lead lets the packer skip the first two checks, then the order closes.
+    [*_FILL, ScaleReading(Decimal(1055), True), Key(Action.LEAD), _scan(LEAD.badge),
+     PinEntry("4321"), PickReason(OverrideReason.MATERIALS_MISSING), Key(Action.LEAD),
+     _scan(LEAD.badge), PinEntry("4321"), PickReason(OverrideReason.OTHER, "no tape"), *_CLOSE],
     # Two boxes: mugs in the first (640 + 120 g), tea and spoons in the second (205 + 120 g).
     [_scan(MUG), _scan(MUG), _scan("CMD:NEWBOX"), _scan("BOX:S"), ScaleReading(Decimal(760), True),
      _scan(TEA), _scan(SPOON), _scan("BOX:S"), ScaleReading(Decimal(325), True), *[_OK] * 8,
