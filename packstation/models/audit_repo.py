@@ -23,7 +23,13 @@ from packstation.models.people import Operator
 
 #: Kinds the audit lists. A kind no code writes yet (lead.reassign) simply matches nothing.
 LOGIN_KINDS = ("session.login", "session.logout")
-OVERRIDE_KINDS = ("override.weight", "override.check", "override.denied", "order.released")
+OVERRIDE_KINDS = (
+    "override.weight",
+    "override.check",
+    "override.carrier",
+    "override.denied",
+    "order.released",
+)
 LEAD_KINDS = ("lead.release", "lead.hold", "lead.priority", "lead.reassign", "lead.denied")
 BADGE_KINDS = ("pin.failed", "badge.locked", "badge.unlocked", "kiosk.exit")
 AUDIT_KINDS = (*OVERRIDE_KINDS, *LEAD_KINDS, *LOGIN_KINDS, *BADGE_KINDS)
@@ -214,6 +220,10 @@ def _reason(kind: str, p: Mapping[str, Any]) -> str:
     if kind == "override.check":
         note = text("note")
         return f"{text('reason')}{': ' + note if note else ''} (skipped: {text('text')})"
+    if kind == "override.carrier":
+        note = text("note")
+        chosen = f"{text('carrier')}/{text('tariff')}"
+        return f"{text('reason')}{': ' + note if note else ''} (carrier {chosen})"
     if kind == "override.denied":
         return f"{text('purpose')}: {text('reason')}"
     if kind == "order.released":

@@ -192,8 +192,8 @@ class ShiftRow:
     units: int = 0
     pack_seconds: float = 0.0
     defects: dict[str, int] = field(default_factory=dict)
-    #: Weight overrides, skipped checks and lead actions (events override.weight,
-    #: override.check and lead.*).
+    #: Weight and carrier overrides, skipped checks and lead actions (events
+    #: override.weight, override.carrier, override.check and lead.*).
     overrides: int = 0
 
     @property
@@ -241,7 +241,10 @@ def shift_report(
     defects = [Defect.at >= since]
     events = [
         Event.at >= since,
-        or_(Event.kind.in_(("override.weight", "override.check")), Event.kind.like("lead.%")),
+        or_(
+            Event.kind.in_(("override.weight", "override.check", "override.carrier")),
+            Event.kind.like("lead.%"),
+        ),
     ]
     if until is not None:
         packed.append(ended < until)

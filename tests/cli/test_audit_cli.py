@@ -214,3 +214,37 @@ def test_shift_report_counts_a_skipped_check_as_an_override(
         report = shift_report(s, utcnow() - timedelta(hours=1))
     [row] = report.rows
     assert (row.station_id, row.packer, row.overrides) == ("PS-01", "Анна К.", 1)
+
+
+def test_carrier_override_shows_the_tariff_and_both_identities(
+    capsys: pytest.CaptureFixture[str], station_db: Database, rules: PackRules, tmp_path: Path
+) -> None:
+    station = SyncRunner(station_db, rules, tmp_path / "spool")
+    try:
+        station.scan(PACKER)
+        station.scan("ORD-1001")
+        for code in ("4601234567893", "4601234567893", "4607654321015", "046000001234", "BOX:M"):
+            station.scan(code)
+        state = station.do(Reading(Decimal(1060), stable=True)).state
+        while state.next_check is not None:
+            state = station.scan("CMD:OK").state
+        station.scan("DOC:INVOICE:ORD-1001")
+        station.scan("TARIFF:RUSSIAN-POST:PARCEL")
+        station.scan(LEAD)
+        station.do(PinEntry(LEAD_PIN))
+        result = station.do(PickReason(OverrideReason.CUSTOMER_REQUEST, "buyer asked"))
+        assert result.outcome is not None and result.outcome.ok, result.outcome
+    finally:
+        station.stop()
+    url = str(station_db.engine.url.render_as_string(hide_password=False))
+    code, out, err = run(capsys, "audit", "--db", url)
+    assert code == 0, err
+    lines = out.splitlines()
+    at = next(i for i, line in enumerate(lines) if "override.carrier" in line)
+    assert "customer_request: buyer asked (carrier RUSSIAN-POST/PARCEL)" in lines[at]
+    assert lines[at + 1].strip() == f"packer {PACKER} Анна К. / lead {LEAD} Мария Л."
+    with station_db.sessions() as s:
+        from packstation.models.reports_repo import shift_report
+
+        [row] = shift_report(s, utcnow() - timedelta(hours=1)).rows
+    assert row.overrides == 1
