@@ -242,6 +242,13 @@ class StationApp(App[None]):
             self.bell()
             self._kiosk_message(self.tr("ui.kiosk.denied"))
 
+    async def on_event(self, event: events.Event) -> None:
+        # Any key or click, whichever screen or field takes it, means someone is at the
+        # station: the idle logout counts from here (returns desk, queue view included).
+        if isinstance(event, events.Key | events.MouseDown) and not event.is_forwarded:
+            self.runner.note_activity()
+        await super().on_event(event)
+
     def on_key(self, event: events.Key) -> None:
         if self._away_from_packing() and not isinstance(self.screen, ReturnsScreen):
             return  # the queue view's own keys and fields (search, the lead's PIN)
@@ -263,6 +270,7 @@ class StationApp(App[None]):
         self.submit_text(message.text)
 
     def submit_text(self, text: str) -> None:
+        self.runner.note_activity()
         if self.exit_stage:
             self._kiosk_text(text)
             return

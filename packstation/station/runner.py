@@ -121,6 +121,8 @@ class StationRunner:
         self.db_ok = True
         self.recovered = False
         self._last_command = 0.0
+        #: Last key or scan at the station (set by the UI thread; read by the heartbeat).
+        self.ui_activity: datetime | None = None
         self.devices: dict[str, dict[str, str]] = {}
 
     # --- called from the UI thread ---------------------------------------------------
@@ -130,6 +132,10 @@ class StationRunner:
 
     def submit(self, command: Command | DeviceNote) -> None:
         self._queue.put(command)
+
+    def note_activity(self) -> None:
+        """A key or scan the workflow does not see (returns desk, queue view): not idle."""
+        self.ui_activity = self.clock()
 
     def stop(self, timeout: float = 5.0) -> None:
         self._queue.put(None)
@@ -232,7 +238,7 @@ class StationRunner:
                 self.db_ok = False
                 self._report_error(None, Msg("station.db_down", {"error": describe_db_error(exc)}))
         if self.state.operator is not None:
-            self.submit(Tick(self.clock()))
+            self.submit(Tick(self.clock(), self.ui_activity))
 
     def _handle(self, command: Command) -> None:
         log.debug("runner: start %s", type(command).__name__)

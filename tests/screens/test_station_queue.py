@@ -73,3 +73,18 @@ async def test_a_packer_is_refused(make_app: Callable[..., StationApp]) -> None:
         assert isinstance(app.screen, PackScreen)
         assert "for leads" in panel_text(app)
         assert app.bells >= 1  # type: ignore[attr-defined]
+
+
+async def test_keys_on_the_queue_view_count_as_activity(
+    make_app: Callable[..., StationApp],
+) -> None:
+    """The idle logout counts from the last key, even one the pack workflow never sees."""
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: app.results_seen >= 1)
+        await scan(pilot, LEAD)
+        await pilot.press("f1")
+        await wait_until(pilot, lambda: isinstance(app.screen, QueueScreen))
+        app.runner.ui_activity = None
+        await pilot.press("down")
+        assert app.runner.ui_activity is not None

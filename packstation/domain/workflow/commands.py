@@ -113,9 +113,14 @@ class ScaleReading:
 
 @dataclass(frozen=True, slots=True)
 class Tick:
-    """The clock, so idle sessions end without the machine reading a clock itself."""
+    """The clock, so idle sessions end without the machine reading a clock itself.
+
+    ``active_at``: the last key or scan at the station that made no record (the
+    returns desk, the lead's queue view): the person is there, so it counts as activity.
+    """
 
     now: datetime
+    active_at: datetime | None = None
 
 
 Command = (

@@ -202,8 +202,8 @@ def _dispatch(state: PackState, command: Command, env: Env) -> Result:
             return _action(state, action, env)
         case ScaleReading():
             return _reading(state, command, env)
-        case Tick(now=now):
-            return _tick(state, now, env)
+        case Tick(now=now, active_at=active_at):
+            return _tick(state, now, active_at, env)
         case PickLine(number=number):
             return pick_line(state, number)
         case PickKind(kind=kind):
@@ -333,15 +333,18 @@ def _claim(order: OrderView, via: str, env: Env) -> Result:
     return good("claim.ok", params, (record,))
 
 
-def _tick(state: PackState, now: datetime, env: Env) -> Result:
+def _tick(state: PackState, now: datetime, active_at: datetime | None, env: Env) -> Result:
     limit = env.rules.idle_logout_s
+    last = state.last_activity
+    if last is not None and active_at is not None:
+        last = max(last, active_at)
     if (
         limit
         and state.operator is not None
         and state.order is None
         and state.flow is None
-        and state.last_activity is not None
-        and (now - state.last_activity).total_seconds() >= limit
+        and last is not None
+        and (now - last).total_seconds() >= limit
     ):
         record = SessionLogout(env.at, state.operator.id, "idle")
         return good("logout.idle", {"name": state.operator.name}, (record,))

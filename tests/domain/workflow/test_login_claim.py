@@ -111,6 +111,19 @@ def test_idle_logout_after_the_configured_time(logged_in: Station) -> None:
     assert logged_in.state.step is Step.LOGGED_OUT
 
 
+def test_keys_without_records_keep_the_session(logged_in: Station) -> None:
+    """The returns desk or the queue view makes no station record: their keys still count."""
+    limit = logged_in.ctx.rules.idle_logout_s
+    logged_in.tick(limit - 60)
+    busy_at = logged_in.ctx.clock
+    logged_in.tick(120)  # past the limit since the last record, 60 s since the last key
+    assert logged_in.do(Tick(logged_in.ctx.clock, active_at=busy_at)).quiet
+    assert logged_in.state.operator is not None
+    logged_in.tick(limit)
+    assert logged_in.do(Tick(logged_in.ctx.clock, active_at=busy_at)).ok
+    assert logged_in.state.step is Step.LOGGED_OUT
+
+
 def test_no_idle_logout_while_an_order_is_held(ord1001: Station) -> None:
     ord1001.tick(10_000)
     assert ord1001.do(Tick(ord1001.ctx.clock)).quiet
