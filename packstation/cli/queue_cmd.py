@@ -26,29 +26,34 @@ def _refresh(value: str) -> float:
     return seconds
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    queue = sub.add_parser(
-        "queue",
-        help="team-lead queue screen",
-        description="Live view of the order queue, the stations and the floor's throughput. "
-        "Lead actions (release, priority, hold) need a lead badge + PIN.",
-    )
-    add_db_option(queue)
-    queue.add_argument("--locale", choices=["ru", "en"], help="language (default: config)")
-    queue.add_argument(
+def add_view_options(parser: argparse.ArgumentParser) -> None:
+    """--db, --locale, --refresh and --shift-start: the queue view's options (queue, serve)."""
+    add_db_option(parser)
+    parser.add_argument("--locale", choices=["ru", "en"], help="language (default: config)")
+    parser.add_argument(
         "--refresh",
         type=_refresh,
         default=2.0,
         metavar="S",
         help="seconds between refreshes (default 2)",
     )
-    queue.add_argument(
+    parser.add_argument(
         "--shift-start",
         type=_shift_time,
         default=time(8, 0),
         metavar="HH:MM",
         help="local time the current shift started (default 08:00)",
     )
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    queue = sub.add_parser(
+        "queue",
+        help="team-lead queue screen",
+        description="Live view of the order queue, the stations and the floor's throughput. "
+        "Lead actions (release, priority, hold, reassign) need a lead badge + PIN.",
+    )
+    add_view_options(queue)
     queue.add_argument(
         "--ascii", action="store_true", help="ASCII borders and marks (Linux console fonts)"
     )

@@ -23,8 +23,8 @@ import os
 import sys
 from datetime import time
 
-from packstation.cli.common import CliError, add_db_option, config_of
-from packstation.cli.queue_cmd import _refresh, _shift_time
+from packstation.cli.common import CliError, config_of
+from packstation.cli.queue_cmd import add_view_options
 from packstation.config import resolve_db_url
 
 DEFAULT_HOST = "127.0.0.1"
@@ -58,22 +58,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve.add_argument(
         "--port", type=_port, default=DEFAULT_PORT, help=f"TCP port (default {DEFAULT_PORT})"
     )
-    add_db_option(serve)
-    serve.add_argument("--locale", choices=["ru", "en"], help="language (default: config)")
-    serve.add_argument(
-        "--refresh",
-        type=_refresh,
-        default=2.0,
-        metavar="S",
-        help="seconds between queue refreshes (default 2)",
-    )
-    serve.add_argument(
-        "--shift-start",
-        type=_shift_time,
-        default=time(8, 0),
-        metavar="HH:MM",
-        help="local time the current shift started (default 08:00)",
-    )
+    add_view_options(serve)
     serve.set_defaults(func=run_serve)
 
 

@@ -717,6 +717,20 @@ def _order(session: Session, order_id: str) -> Order | None:
     return session.get(Order, order_id, with_for_update=True)
 
 
+def _open_order(session: Session, order_id: str) -> Order | ActionResult:
+    """The order, locked, if a lead may still change it; else the refusal."""
+    order = _order(session, order_id)
+    if order is None:
+        return ActionResult(False, Msg("queue.no_such_order", {"order": order_id}), order_id)
+    if order.status not in OPEN_STATUSES:
+        return ActionResult(
+            False,
+            Msg("queue.not_open", {"order": order_id, "status": order.status}),
+            order_id,
+        )
+    return order
+
+
 def _leave_station(
     session: Session,
     order: Order,
@@ -821,15 +835,9 @@ def set_priority(
             ),
             order_id,
         )
-    order = _order(session, order_id)
-    if order is None:
-        return ActionResult(False, Msg("queue.no_such_order", {"order": order_id}), order_id)
-    if order.status not in OPEN_STATUSES:
-        return ActionResult(
-            False,
-            Msg("queue.not_open", {"order": order_id, "status": order.status}),
-            order_id,
-        )
+    order = _open_order(session, order_id)
+    if isinstance(order, ActionResult):
+        return order
     before = order.priority
     session.execute(
         update(Order)
@@ -868,15 +876,9 @@ def hold_order(
     reason = reason.strip()
     if not reason:
         return ActionResult(False, Msg("queue.reason_required"), order_id)
-    order = _order(session, order_id)
-    if order is None:
-        return ActionResult(False, Msg("queue.no_such_order", {"order": order_id}), order_id)
-    if order.status not in OPEN_STATUSES:
-        return ActionResult(
-            False,
-            Msg("queue.not_open", {"order": order_id, "status": order.status}),
-            order_id,
-        )
+    order = _open_order(session, order_id)
+    if isinstance(order, ActionResult):
+        return order
     status_before, packer_id = order.status, order.operator_id
     station_id = _leave_station(
         session,
@@ -928,15 +930,9 @@ def reassign_order(
     to: str | None = None if target in ("", "-") else target
     if to is not None and session.get(Station, to) is None:
         return ActionResult(False, Msg("queue.reassign.no_station", {"station": to}), order_id)
-    order = _order(session, order_id)
-    if order is None:
-        return ActionResult(False, Msg("queue.no_such_order", {"order": order_id}), order_id)
-    if order.status not in OPEN_STATUSES:
-        return ActionResult(
-            False,
-            Msg("queue.not_open", {"order": order_id, "status": order.status}),
-            order_id,
-        )
+    order = _open_order(session, order_id)
+    if isinstance(order, ActionResult):
+        return order
     if to is not None and order.station_id == to:
         return ActionResult(
             False, Msg("queue.reassign.already", {"order": order_id, "station": to}), order_id
