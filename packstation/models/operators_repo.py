@@ -218,20 +218,6 @@ def lead_check(
     )
 
 
-def verify_lead(
-    session: Session,
-    badge: str,
-    pin: str,
-    *,
-    now: datetime | None = None,
-    limit: int = PIN_ATTEMPTS,
-    lock_for: timedelta = PIN_LOCK,
-) -> Operator | None:
-    """The active lead or admin with this badge and PIN, else None (locked badges too)."""
-    check = lead_check(session, badge, pin, now=now, limit=limit, lock_for=lock_for)
-    return check.operator if check.ok else None
-
-
 def kiosk_exit(
     session: Session,
     badge: str,

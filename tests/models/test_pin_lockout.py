@@ -18,8 +18,8 @@ from packstation.models.operators_repo import (
     check_pin,
     find_by_badge,
     kiosk_exit,
+    lead_check,
     unlock_badge,
-    verify_lead,
 )
 from packstation.models.people import Operator
 from packstation.models.queue_repo import LeadCredentials, release_order
@@ -87,7 +87,7 @@ def test_right_pin_is_refused_while_locked_then_accepted_after_the_lock(
     with station_db.unit_of_work() as s:
         check = check_pin(s, LEAD, LEAD_PIN, now=T0 + timedelta(minutes=14))
         assert check.status is PinStatus.LOCKED and check.locked_until == until
-        assert verify_lead(s, LEAD, LEAD_PIN, now=T0 + timedelta(minutes=14)) is None
+        assert not lead_check(s, LEAD, LEAD_PIN, now=T0 + timedelta(minutes=14)).ok
     # Attempts while locked are refused without counting (the lock is not extended).
     assert _wrong(station_db, 3, T0 + timedelta(minutes=1)) == [PinStatus.LOCKED] * 3
     assert _kinds(station_db, "pin.failed").count("pin.failed") == 5
@@ -157,7 +157,7 @@ def test_count_written_with_the_caller_when_it_already_writes(station_db: Databa
 def test_only_leads_are_checked_and_unknown_badges_count_nothing(station_db: Database) -> None:
     with station_db.unit_of_work() as s:
         assert check_pin(s, "NO-SUCH", "1234", now=T0).status is PinStatus.UNKNOWN
-        assert verify_lead(s, PACKER, "1234", now=T0) is None
+        assert lead_check(s, PACKER, "1234", now=T0).status is PinStatus.NOT_ALLOWED
         check = kiosk_exit(s, PACKER, "1234", station_id="PS-01", now=T0)
         assert check.status is PinStatus.NOT_ALLOWED
     assert _kinds(station_db, "pin.failed") == []
