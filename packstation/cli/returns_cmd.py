@@ -7,7 +7,14 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from packstation.cli.common import CliError, add_db_option, database_of, say
+from packstation.cli.common import (
+    add_db_option,
+    add_import_command,
+    database_of,
+    importing,
+    say,
+    say_report,
+)
 from packstation.domain.text import printable
 
 if TYPE_CHECKING:
@@ -17,8 +24,8 @@ if TYPE_CHECKING:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     returns = sub.add_parser("returns", help="customer returns: announced ones, received ones")
     rsub = returns.add_subparsers(dest="returns_command", required=True, metavar="COMMAND")
-    imp = rsub.add_parser(
-        "import",
+    add_import_command(
+        rsub,
         help="import announced returns from a CSV or JSON file",
         description="Store the returns the marketplace announced, so the returns screen "
         "knows the RMA, the return label and the customer's reason when the parcel arrives. "
@@ -28,11 +35,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "or a list. The whole file is one transaction: a file that cannot be read imports "
         "nothing. Unknown orders, items not in the order and returns of orders never shipped "
         "are listed as refused and do not fail the command.",
+        func=run_import,
     )
-    imp.add_argument("file", type=Path)
-    imp.add_argument("--json", action="store_true", help="print the report as JSON")
-    add_db_option(imp)
-    imp.set_defaults(func=run_import)
     lst = rsub.add_parser("list", help="list returns, newest first")
     lst.add_argument("--status", choices=["announced", "closed"])
     lst.add_argument("--limit", type=int, default=100)
@@ -42,15 +46,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def import_file(args: argparse.Namespace, path: Path) -> ImportReport:
-    from packstation.domain.returns import ReturnsFileError, read_announced
+    from packstation.domain.returns_file import ReturnsFileError, read_announced
     from packstation.models.returns_repo import import_announced
 
-    if not path.is_file():
-        raise CliError(f"{path}: cannot read: no such file")
-    try:
+    with importing(path, ReturnsFileError):
         announced = read_announced(path)
-    except ReturnsFileError as exc:
-        raise CliError(f"{path}: nothing imported: {exc}") from exc
     db = database_of(args)
     try:
         with db.unit_of_work() as session:
@@ -61,16 +61,12 @@ def import_file(args: argparse.Namespace, path: Path) -> ImportReport:
 
 def run_import(args: argparse.Namespace) -> int:
     report = import_file(args, args.file)
-    if args.json:
-        say(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
-        return 0
-    for rma, reason in report.refused:
-        say(f"{printable(rma)} refused: {printable(reason)}")
-    say(
+    lines = [f"{printable(rma)} refused: {printable(reason)}" for rma, reason in report.refused]
+    lines.append(
         f"{args.file.name}: {report.announced} announced, {report.updated} updated, "
         f"{report.unchanged} unchanged, {len(report.refused)} refused"
     )
-    return 0
+    return say_report(args.json, report.as_dict(), lines)
 
 
 def run_list(args: argparse.Namespace) -> int:

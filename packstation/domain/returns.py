@@ -25,25 +25,20 @@ it with a reason, none needs a reason. A line without a unit price can only
 get `none` (the amount must come from the order).
 
 `CMD:UNDO` drops the last item, `CMD:CANCEL` drops the whole return (nothing
-was written yet). `read_announced` reads `packstation returns import` files.
+was written yet). The announced-returns file (`packstation returns import`) is read
+by `returns_file`.
 """
 
 from __future__ import annotations
 
-import csv
 import enum
-import io
-import json
-import pathlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from packstation.domain.codes import CodeKind, ScannedCode, gtin14, parse_code
-from packstation.domain.intake import is_json_file
 from packstation.i18n import Msg
 
 __all__ = [
@@ -52,8 +47,6 @@ __all__ = [
     "REASONS",
     "RETURNABLE_STATUSES",
     "RETURN_ROLES",
-    "AnnouncedItem",
-    "AnnouncedReturn",
     "ClosePlan",
     "CloseSummary",
     "Condition",
@@ -68,7 +61,6 @@ __all__ = [
     "ReturnStatus",
     "ReturnStep",
     "ReturnView",
-    "ReturnsFileError",
     "close_plan",
     "closed",
     "handle_text",
@@ -77,7 +69,6 @@ __all__ = [
     "money",
     "opened",
     "parse_amount",
-    "read_announced",
     "return_line_view",
 ]
 
@@ -645,313 +636,3 @@ def closed(session: ReturnSession, summary: CloseSummary | str) -> tuple[ReturnS
     return done, _good(
         done, "returns.closed_no_refund", order=summary.order_id, units=summary.units
     )
-
-
-# --------------------------------------------------------------------------- announced returns
-
-
-@dataclass(frozen=True, slots=True)
-class AnnouncedItem:
-    sku: str
-    qty: int
-
-
-@dataclass(frozen=True, slots=True)
-class AnnouncedReturn:
-    rma: str
-    order_id: str
-    items: tuple[AnnouncedItem, ...] = ()
-    reason: str = ""
-    label_code: str = ""
-    announced_at: datetime | None = None
-    #: Where in the file it came from ("line 4", "returns[2]"), for messages.
-    source: str = ""
-
-
-class ReturnsFileError(Exception):
-    """The file cannot be read as announced returns; ``str(e)`` is ``<where>: <what>``."""
-
-    def __init__(self, where: str, detail: str) -> None:
-        self.where = where
-        self.detail = detail
-        text = f"{where}: {detail}" if where else detail
-        super().__init__(" ".join(text.splitlines()))
-
-
-class _FieldError(Exception):
-    def __init__(self, field: str, detail: str) -> None:
-        super().__init__(field, detail)
-        self.field = field
-        self.detail = detail
-
-
-#: Canonical field -> accepted column / key names (compared lower-case, ' ' and '-' as '_').
-COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
-    "rma": ("rma", "return_id", "return_number", "return_no", "rma_number"),
-    "order_id": ("order_id", "order", "order_number", "posting_number"),
-    "sku": ("sku", "offer_id", "article"),
-    "qty": ("qty", "quantity", "count"),
-    "reason": ("reason", "return_reason", "customer_reason", "comment"),
-    "label": ("label", "label_code", "return_label", "tracking", "tracking_number"),
-    "announced_at": ("announced_at", "created_at", "time", "date"),
-}
-_REQUIRED = ("rma", "order_id")
-_ALIAS_OF = {alias: name for name, names in COLUMN_ALIASES.items() for alias in names}
-_SEPARATORS = re.compile(r"[\s\-]+")
-_SHOW_MAX = 40
-_TOP_LEVEL = 'an object with a "returns" list, or a list of returns'
-
-
-def _key(name: str) -> str:
-    return _SEPARATORS.sub("_", name.strip().lower())
-
-
-def _show(value: object) -> str:
-    if isinstance(value, str):
-        shown = value if len(value) <= _SHOW_MAX else value[: _SHOW_MAX - 1] + "…"
-        return json.dumps(shown, ensure_ascii=False)
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return "an object"
-    if isinstance(value, list):
-        return "a list"
-    return str(value)[:_SHOW_MAX]
-
-
-def _qty(text: str) -> int:
-    if not text:
-        return 1
-    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 1_000_000:
-        raise _FieldError("qty", f"expected a whole number of at least 1, got {_show(text)}")
-    return int(text)
-
-
-def _time(text: str) -> datetime | None:
-    if not text:
-        return None
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise _FieldError(
-            "announced_at", f"expected an ISO-8601 date-time with a timezone, got {_show(text)}"
-        ) from None
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise _FieldError("announced_at", f"{_show(text)} has no timezone (add Z or +03:00)")
-    return value
-
-
-def _limited(values: dict[str, str], name: str, limit: int) -> str:
-    value = " ".join(values.get(name, "").split())
-    if len(value) > limit:
-        raise _FieldError(name, f"longer than {limit} characters")
-    return value
-
-
-def validate_row(values: dict[str, str], source: str) -> AnnouncedReturn:
-    """One announced return (or one item of it) from its canonical fields (stripped strings)."""
-    rma = values.get("rma", "")
-    if not rma:
-        raise _FieldError("rma", "return number (rma) is empty")
-    if len(rma) > MAX_RMA:
-        raise _FieldError("rma", f"longer than {MAX_RMA} characters")
-    order_id = values.get("order_id", "")
-    if not order_id:
-        raise _FieldError("order_id", "order id is empty")
-    sku = values.get("sku", "")
-    items: tuple[AnnouncedItem, ...] = ()
-    if sku:
-        items = (AnnouncedItem(sku, _qty(values.get("qty", ""))),)
-    elif values.get("qty", ""):
-        raise _FieldError("qty", "a quantity needs the sku it counts")
-    return AnnouncedReturn(
-        rma=rma,
-        order_id=order_id,
-        items=items,
-        reason=_limited(values, "reason", MAX_REASON),
-        label_code=_limited(values, "label", MAX_LABEL),
-        announced_at=_time(values.get("announced_at", "")),
-        source=source,
-    )
-
-
-def _merge(rows: Iterable[AnnouncedReturn]) -> list[AnnouncedReturn]:
-    """Rows of one RMA (one per item) become one return; a row naming another order is an
-    error. The same sku twice adds up."""
-    merged: dict[str, AnnouncedReturn] = {}
-    for row in rows:
-        first = merged.get(row.rma)
-        if first is None:
-            merged[row.rma] = row
-            continue
-        if first.order_id != row.order_id:
-            raise ReturnsFileError(
-                row.source,
-                f"return {_show(row.rma)} is for order {_show(first.order_id)} at "
-                f"{first.source}, here {_show(row.order_id)}",
-            )
-        qty = {item.sku: item.qty for item in first.items}
-        for item in row.items:
-            qty[item.sku] = qty.get(item.sku, 0) + item.qty
-        merged[row.rma] = replace(
-            first,
-            items=tuple(AnnouncedItem(sku, n) for sku, n in qty.items()),
-            reason=first.reason or row.reason,
-            label_code=first.label_code or row.label_code,
-            announced_at=first.announced_at or row.announced_at,
-        )
-    return list(merged.values())
-
-
-def read_announced(path: pathlib.Path) -> list[AnnouncedReturn]:
-    """The whole file, or `ReturnsFileError` naming the line and column (CSV) or JSON path."""
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise ReturnsFileError("", f"cannot read the file: {e.strerror or e}") from e
-    rows = _json_rows(data) if is_json_file(path, data) else _csv_rows(data)
-    return _merge(rows)
-
-
-def _text(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = data.count(b"\n", 0, e.start) + 1
-        raise ReturnsFileError(f"line {line}", "invalid UTF-8") from None
-
-
-def _json_rows(data: bytes) -> Iterator[AnnouncedReturn]:
-    text = _text(data)
-    if not text.strip():
-        raise ReturnsFileError("", "the file is empty")
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ReturnsFileError(f"line {e.lineno} column {e.colno}", e.msg) from None
-    except (ValueError, RecursionError) as e:
-        raise ReturnsFileError("", f"unreadable JSON: {e}") from None
-    base = ""
-    if isinstance(doc, dict):
-        if "returns" not in doc:
-            raise ReturnsFileError("top level", f"expected {_TOP_LEVEL}, got an object")
-        base, doc = "returns", doc["returns"]
-        if not isinstance(doc, list):
-            raise ReturnsFileError(base, f"expected a list, got {_show(doc)}")
-    elif not isinstance(doc, list):
-        raise ReturnsFileError("top level", f"expected {_TOP_LEVEL}, got {_show(doc)}")
-    for i, entry in enumerate(doc):
-        yield from _json_return(entry, f"{base}[{i}]")
-
-
-def _json_fields(obj: Any, where: str) -> tuple[dict[str, str], dict[str, str]]:
-    if not isinstance(obj, dict):
-        raise ReturnsFileError(where, f"expected an object, got {_show(obj)}")
-    values: dict[str, str] = {}
-    written: dict[str, str] = {}
-    for key, value in obj.items():
-        name = _ALIAS_OF.get(_key(str(key)))
-        if name is None:
-            continue  # unknown keys (and "items") are handled elsewhere or ignored
-        if name in written:
-            raise ReturnsFileError(
-                f"{where}.{key}", f"{key!r} and {written[name]!r} both give {name}"
-            )
-        written[name] = str(key)
-        if value is None:
-            values[name] = ""
-        elif isinstance(value, str):
-            values[name] = value.strip()
-        elif name in ("qty", "order_id", "rma") and type(value) is int:
-            values[name] = str(value)  # numeric ids and quantities
-        elif name == "qty":
-            raise ReturnsFileError(
-                f"{where}.{key}", f"expected a whole number of at least 1, got {_show(value)}"
-            )
-        else:
-            raise ReturnsFileError(f"{where}.{key}", f"expected a string, got {_show(value)}")
-    return values, written
-
-
-def _json_return(entry: Any, where: str) -> Iterator[AnnouncedReturn]:
-    values, written = _json_fields(entry, where)
-    for name in _REQUIRED:
-        if name not in values:
-            raise ReturnsFileError(f"{where}.{name}", f"{name} is missing")
-    items = entry.get("items")
-    try:
-        if items is None:
-            yield validate_row(values, where)
-            return
-        if not isinstance(items, list):
-            raise ReturnsFileError(f"{where}.items", f"expected a list, got {_show(items)}")
-        yield validate_row({k: v for k, v in values.items() if k not in ("sku", "qty")}, where)
-    except _FieldError as e:
-        raise ReturnsFileError(f"{where}.{written.get(e.field, e.field)}", e.detail) from None
-    for j, item in enumerate(items):
-        at = f"{where}.items[{j}]"
-        item_values, item_written = _json_fields(item, at)
-        if not item_values.get("sku"):
-            raise ReturnsFileError(f"{at}.sku", "sku is missing")
-        try:
-            yield validate_row({**values, **item_values}, where)
-        except _FieldError as e:
-            raise ReturnsFileError(f"{at}.{item_written.get(e.field, e.field)}", e.detail) from None
-
-
-def _csv_rows(data: bytes) -> Iterator[AnnouncedReturn]:
-    text = _text(data)
-    if not text.strip():
-        raise ReturnsFileError("", "the file is empty")
-    first = next(line for line in text.splitlines() if line.strip())
-    counts = {d: first.count(d) for d in (",", ";", "\t")}
-    delimiter = max(counts, key=lambda d: counts[d])
-    if counts[delimiter] <= counts[","]:
-        delimiter = ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    ix: dict[str, int] | None = None
-    written: dict[str, str] = {}
-    ncols = 0
-    last = 0
-    try:
-        for row in reader:
-            start, last = last + 1, reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue
-            if ix is None:
-                ix, written = _csv_header(row, start)
-                ncols = len(row)
-                continue
-            if len(row) != ncols:
-                raise ReturnsFileError(f"line {start}", f"{len(row)} cells, the header has {ncols}")
-            values = {name: row[i].strip() for name, i in ix.items()}
-            try:
-                yield validate_row(values, f"line {start}")
-            except _FieldError as e:
-                column = written.get(e.field, e.field)
-                raise ReturnsFileError(f"line {start}, column {column}", e.detail) from None
-    except csv.Error as e:
-        raise ReturnsFileError(f"line {last + 1}", f"malformed CSV: {e}") from None
-    if ix is None:
-        raise ReturnsFileError("", "no header row")
-
-
-def _csv_header(row: list[str], line: int) -> tuple[dict[str, int], dict[str, str]]:
-    ix: dict[str, int] = {}
-    written: dict[str, str] = {}
-    for i, cell in enumerate(row):
-        name = _ALIAS_OF.get(_key(cell))
-        if name is None:
-            continue
-        if name in ix:
-            raise ReturnsFileError(
-                f"line {line}", f"columns {written[name]!r} and {cell.strip()!r} both give {name}"
-            )
-        ix[name] = i
-        written[name] = cell.strip()
-    missing = [name for name in _REQUIRED if name not in ix]
-    if missing:
-        raise ReturnsFileError(f"line {line}", f"missing column(s): {', '.join(missing)}")
-    return ix, written

@@ -26,7 +26,6 @@ from packstation.domain.orders import OrderStatus
 from packstation.domain.returns import (
     DEFAULT_CURRENCY,
     RETURNABLE_STATUSES,
-    AnnouncedReturn,
     ClosePlan,
     CloseSummary,
     Decision,
@@ -37,6 +36,7 @@ from packstation.domain.returns import (
     money,
     return_line_view,
 )
+from packstation.domain.returns_file import AnnouncedReturn
 from packstation.models.base import utcnow
 from packstation.models.orders import Barcode, Order
 from packstation.models.outbox_repo import customer_channel, enqueue

@@ -14,7 +14,6 @@ from packstation.domain.returns import (
     LookupRefusal,
     RefusalKind,
     ReturnSession,
-    ReturnsFileError,
     ReturnStep,
     ReturnView,
     close_plan,
@@ -23,9 +22,9 @@ from packstation.domain.returns import (
     may_open_returns,
     opened,
     parse_amount,
-    read_announced,
     return_line_view,
 )
+from packstation.domain.returns_file import ReturnsFileError, read_announced
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 MUG = "4601234567893"

@@ -9,8 +9,6 @@ import pytest
 from sqlalchemy import func, select, update
 
 from packstation.domain.returns import (
-    AnnouncedItem,
-    AnnouncedReturn,
     LookupRefusal,
     RefusalKind,
     ReturnSession,
@@ -18,6 +16,7 @@ from packstation.domain.returns import (
     close_plan,
     handle_text,
 )
+from packstation.domain.returns_file import AnnouncedItem, AnnouncedReturn
 from packstation.models import Defect, Event, Notification, Order, OrderLine, Refund, Return
 from packstation.models.db import Database
 from packstation.models.returns_repo import (

@@ -9,7 +9,7 @@ from rich.text import Text
 from sqlalchemy import select, update
 from textual.pilot import Pilot
 
-from packstation.domain.returns import AnnouncedItem, AnnouncedReturn
+from packstation.domain.returns_file import AnnouncedItem, AnnouncedReturn
 from packstation.models import Event, Notification, Order, OrderLine, Refund, Return, ReturnLine
 from packstation.models.db import Database
 from packstation.models.operators_repo import add_operator
