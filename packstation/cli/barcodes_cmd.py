@@ -1,4 +1,4 @@
-"""`packstation barcodes commands|orders|boxes -o FILE`: sheets a real scanner can read."""
+"""`packstation barcodes commands|orders|boxes|badges|tariffs -o FILE`: sheets a scanner reads."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # Pillow and python-barcode load only when a sheet is printed
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     bc = sub.add_parser("barcodes", help="print barcode sheets (PDF, PNG or SVG)")
-    bc.add_argument("sheet", choices=["commands", "orders", "boxes", "badges"])
+    bc.add_argument("sheet", choices=["commands", "orders", "boxes", "badges", "tariffs"])
     bc.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
     bc.add_argument("--status", default="ready", help="orders sheet: which orders (default ready)")
     add_db_option(bc)
@@ -36,6 +36,17 @@ def box_items(rules: PackRules) -> list[SheetItem]:
     from packstation.labels.sheets import SheetItem
 
     return [SheetItem(f"{b.code}  {b.name}", b.code) for b in rules.boxes]
+
+
+def tariff_items(rules: PackRules) -> list[SheetItem]:
+    """The lead's carrier-override cards, one per configured tariff."""
+    from packstation.labels.sheets import SheetItem
+
+    return [
+        SheetItem(f"{c.code} {t.code} ({t.days} d)", f"TARIFF:{c.code}:{t.code}")
+        for c in rules.carriers
+        for t in c.tariffs
+    ]
 
 
 def order_items(args: argparse.Namespace, rules: PackRules) -> list[SheetItem]:
@@ -89,6 +100,8 @@ def run_barcodes(args: argparse.Namespace) -> int:
         items = box_items(rules)
     elif args.sheet == "badges":
         items = badge_items(args)
+    elif args.sheet == "tariffs":
+        items = tariff_items(rules)
     else:
         items = order_items(args, rules)
     try:

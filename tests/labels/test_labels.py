@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from packstation.domain.rules import PackRules
 from packstation.labels.content import LabelData
 from packstation.labels.images import code128_image, render_png
 from packstation.labels.sheets import SheetError, SheetItem, write_sheet
@@ -127,3 +128,15 @@ def test_documents_carry_their_doc_barcodes(tmp_path: Path) -> None:
     assert (tmp_path / "d.pdf").read_bytes().startswith(b"%PDF")
     with pytest.raises(ValueError, match="no renderer"):
         write_documents(doc, ("RETURN-SLIP",), tmp_path / "x.pdf")
+
+
+def test_tariff_cards_are_the_lead_override_codes(rules: PackRules, tmp_path: Path) -> None:
+    from packstation.cli.barcodes_cmd import tariff_items
+    from packstation.domain.codes import CodeKind, parse_code
+
+    items = tariff_items(rules)
+    assert [i.data for i in items] == [
+        f"TARIFF:{c.code}:{t.code}" for c in rules.carriers for t in c.tariffs
+    ]
+    assert all(parse_code(i.data).kind is CodeKind.TARIFF for i in items)
+    assert write_sheet(items, tmp_path / "tariffs.pdf", "tariffs") == 1
