@@ -640,6 +640,15 @@ TABLE: dict[str, dict[str, str]] = {
         "LABEL NOT PRINTED for {parcel}: {error}",
         "ЭТИКЕТКА НЕ НАПЕЧАТАНА для {parcel}: {error}",
     ),
+    "station.already_open": _e(
+        "Station {station} is already open on this floor (another window or PC); close it first",
+        "Станция {station} уже открыта в цехе (в другом окне или на другом ПК); "
+        "сначала закройте её там",
+    ),
+    "station.already_open_hint": _e(
+        "No scans are taken here. This window takes over by itself once the other one closes",
+        "Сканы здесь не принимаются. Это окно продолжит само, как только то закроют",
+    ),
     "station.print_retry": _e(
         "Check the printer, then CMD:REPRINT",
         "Проверьте принтер, затем CMD:REPRINT",

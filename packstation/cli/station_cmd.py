@@ -24,7 +24,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_db_option(run)
     run.add_argument("--station", metavar="ID", help="station id (default: config, PS-01)")
     run.add_argument("--scanner", metavar="PORT", help='scanner port, URL or "keyboard"')
-    run.add_argument("--scale", metavar="PORT", help="scale port or URL")
+    run.add_argument(
+        "--scale",
+        metavar="PORT",
+        help='scale port or URL ("none": no scale, whatever the config says)',
+    )
     run.add_argument("--scale-protocol", metavar="NAME", help="mt-sics, toledo-8217, nci, ...")
     run.add_argument("--printer", metavar="TARGET", help="tcp://host:9100, lp://QUEUE, dir://PATH")
     run.add_argument("--label-format", choices=["zpl", "png"])
@@ -49,6 +53,10 @@ def _section(cfg: StationConfig, name: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+#: `--scale none`: no scale even if the config names one (a browser station, `serve --station`).
+NO_SCALE = "none"
+
+
 def build_devices(cfg: StationConfig, args: argparse.Namespace) -> dict[str, Any]:
     devices: dict[str, Any] = {}
     scanner = _section(cfg, "scanner")
@@ -65,7 +73,7 @@ def build_devices(cfg: StationConfig, args: argparse.Namespace) -> dict[str, Any
         )
     scale = _section(cfg, "scale")
     port = args.scale or scale.get("port")
-    if port:
+    if port and str(port).lower() != NO_SCALE:
         protocol = args.scale_protocol or scale.get("protocol") or "mt-sics"
         devices["scale"] = SerialScale(
             str(port),

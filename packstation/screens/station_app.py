@@ -121,6 +121,10 @@ class StationApp(App[None]):
         #: Kiosk exit dialog: None, "badge" or "pin" (then `_exit_badge` holds the badge).
         self.exit_stage: str | None = None
         self._exit_badge = ""
+        #: Serial devices open once this process has the station id (the runner's first
+        #: answer that is not "already open"): a second process must not read the scanner
+        #: or poll the scale of the one that has it.
+        self._devices_started = False
         self.runner = StationRunner(
             setup.db,
             setup.station_id,
@@ -145,7 +149,6 @@ class StationApp(App[None]):
         await self.push_screen(LoginScreen())
         for name, device in self.setup.devices.items():
             self._wire(name, device)
-            device.start()
         self.runner.start()
         self.set_interval(1.0, self._tick_clock)
         self.render_all()
@@ -396,6 +399,10 @@ class StationApp(App[None]):
     async def on_workflow_updated(self, message: WorkflowUpdated) -> None:
         result: RunResult = message.result
         self.results_seen += 1
+        if not self._devices_started and not self.runner.busy:
+            self._devices_started = True
+            for device in self.setup.devices.values():
+                device.start()
         if result.recovered:  # the worker has loaded everything it needs
             self.call_after_refresh(self._settle_memory)
         log.debug("ui: result %s", result.outcome.message.key if result.outcome else None)

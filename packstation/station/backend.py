@@ -25,6 +25,7 @@ from packstation.models import Event, Order
 from packstation.models.db import Database, open_database
 from packstation.station import leases
 from packstation.station.context import DbContext
+from packstation.station.instance_lock import InstanceLock, StationBusy, instance_lock
 from packstation.station.store import ClaimConflict, OrderLost, StationStore
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,9 @@ class StationBackend:
         self.pin_limits = pin_limits or PinLimits()
         #: Set by `recover` when the replayed order was released while the station was away.
         self.lost_order: str | None = None
+        #: One process per station id (`instance_lock.py`): taken by `recover`, kept by
+        #: `heartbeat`, let go by `release`.
+        self._instance: InstanceLock | None = None
 
     @property
     def db_open(self) -> bool:
@@ -68,7 +72,19 @@ class StationBackend:
             self._db = open_database(self._url)
         return self._db
 
+    def hold_station(self) -> None:
+        """Take, or confirm, this station id's lock; `StationBusy` if another process has it."""
+        if self._instance is None:
+            self._instance = instance_lock(self.db.engine, self.station_id)
+        if not self._instance.acquire():
+            raise StationBusy(self.station_id)
+
+    def release(self) -> None:
+        if self._instance is not None:
+            self._instance.release()
+
     def recover(self) -> list[Record]:
+        self.hold_station()  # before any of the station's rows are touched
         with self.db.unit_of_work() as session:
             self.store.ensure_station(session, self.station_name)
             # Device states of a previous run are stale: each device reports afresh.
@@ -91,6 +107,7 @@ class StationBackend:
     def heartbeat(self, *, idle: bool = True) -> None:
         """Renew the lease, release other stations' expired orders and, when the station
         is idle, fold the SQLite WAL (a checkpoint mid-scan would delay that scan)."""
+        self.hold_station()
         with self.db.unit_of_work() as session:
             self.store.touch_station(session, self.clock())
         try:
@@ -183,10 +200,13 @@ def refusal(exc: BaseException) -> tuple[str, Msg] | None:
 
     kind is "conflict" (another station won the claim), "lost" (the station's own
     order was released after its lease expired), "constraint" (a unique
-    key refused the write, e.g. a marking code stored elsewhere a moment ago) or
-    "down" (the database is unreachable or broken).
+    key refused the write, e.g. a marking code stored elsewhere a moment ago),
+    "down" (the database is unreachable or broken) or "busy" (another process took
+    this station id while the database was away).
     """
     params: dict[str, Any]
+    if isinstance(exc, StationBusy):
+        return "busy", Msg("station.already_open", {"station": exc.station_id})
     if isinstance(exc, OrderLost):
         params = {"order": exc.order_id, "holder": exc.holder or exc.status or "?"}
         return "lost", Msg("station.claim_conflict", params)

@@ -42,6 +42,7 @@ from packstation.domain.workflow.records import LabelPrinted, OrderClaimed, Orde
 from packstation.errors import describe_db_error
 from packstation.i18n import Msg
 from packstation.labels.zpl import render_zpl
+from packstation.station.instance_lock import StationBusy
 
 if TYPE_CHECKING:
     from packstation.models.db import Database
@@ -120,6 +121,8 @@ class StationRunner:
         self._thread = threading.Thread(target=self._run, name=f"station-{station_id}", daemon=True)
         self.db_ok = True
         self.recovered = False
+        #: Another process has this station id (`instance_lock.py`): no scans until it ends.
+        self.busy = False
         self._last_command = 0.0
         #: Last key or scan at the station (set by the UI thread; read by the heartbeat).
         self.ui_activity: datetime | None = None
@@ -146,7 +149,7 @@ class StationRunner:
     def _run(self) -> None:
         from packstation.station.backend import StationBackend
 
-        self.backend = StationBackend(
+        self.backend = backend = StationBackend(
             self.db,
             self.station_id,
             self.rules,
@@ -157,6 +160,12 @@ class StationRunner:
             pin_limits=self.pin_limits,
         )
         parse_code("]C101" + "04601234567893")  # load the GS1 tables now, not on the first scan
+        try:
+            self._work()
+        finally:
+            backend.release()  # the station id's lock: the next process may have it
+
+    def _work(self) -> None:
         self._recover()
         beat_s = self.leases.heartbeat_s
         beat_due = time.monotonic() + beat_s
@@ -194,6 +203,11 @@ class StationRunner:
         assert self.backend is not None
         try:
             records = self.backend.recover()
+            if self.devices:  # reported while another process had the station
+                self.backend.note_devices(self.devices)
+        except StationBusy:
+            self._station_busy(None)
+            return
         except Exception as exc:
             if not self._db_failed(exc, "station recovery"):
                 raise
@@ -203,6 +217,7 @@ class StationRunner:
         self.state = replay(records)
         self.db_ok = True
         self.recovered = True
+        self.busy = False
         lost = self.backend.lost_order  # released after its lease expired: no longer ours
         outcome = Outcome(
             lost is None,
@@ -216,6 +231,8 @@ class StationRunner:
     def _note_device(self, note: DeviceNote) -> None:
         assert self.backend is not None
         self.devices[note.device] = {"state": note.state, "detail": note.detail}
+        if self.busy:
+            return  # the station row is the other process's; written once this one has it
         try:
             self.backend.note_devices(self.devices)
         except Exception as exc:
@@ -231,6 +248,9 @@ class StationRunner:
             self.backend.heartbeat(idle=time.monotonic() - self._last_command > IDLE_S)
             if not self.db_ok and not self._resync():
                 self.on_result(RunResult(self.state, None))
+        except StationBusy:  # its session was lost and another process took the station
+            self._station_busy(None)
+            return
         except Exception as exc:
             if not self._db_failed(exc, "heartbeat"):
                 raise
@@ -245,6 +265,9 @@ class StationRunner:
         self._last_command = time.monotonic()
         attempts = NEXT_RETRIES if command == Key(Action.NEXT) else 1
         assert self.backend is not None
+        if self.busy:
+            self._station_busy(command)
+            return
         if not self.recovered:
             self._report_error(command, Msg("station.db_down", {"error": "not connected"}))
             return
@@ -260,6 +283,9 @@ class StationRunner:
                 if refused is None:
                     raise
                 kind, message = refused
+                if kind == "busy":
+                    self._station_busy(command)
+                    return
                 if kind == "conflict" and attempt + 1 < attempts:
                     continue
                 if kind == "down":
@@ -313,11 +339,26 @@ class StationRunner:
         )
         return True
 
-    def _report_error(self, command: Command | None, message: Msg) -> None:
+    def _report_error(self, command: Command | None, message: Msg, hint: Msg | None = None) -> None:
         shown = command.code.text if isinstance(command, Scan) else None
-        outcome = Outcome(False, message, hint_for(self.state, self.rules), True, shown)
+        if hint is None:
+            hint = hint_for(self.state, self.rules)
+        outcome = Outcome(False, message, hint, True, shown)
         self.state = replace(self.state, alert=outcome)
         self.on_result(RunResult(self.state, outcome, recorded=False, command=command))
+
+    def _station_busy(self, command: Command | None) -> None:
+        """Another process has this station id: red, and no scans, until it ends (the
+        heartbeat tries again). Told once, and again at each refused command."""
+        first = not self.busy
+        self.busy, self.recovered = True, False
+        if first:
+            log.warning("station %s is open in another process: waiting", self.station_id)
+            self.state = PackState()  # the order and step are the other process's
+        elif command is None or isinstance(command, Tick):
+            return
+        message = Msg("station.already_open", {"station": self.station_id})
+        self._report_error(command, message, Msg("station.already_open_hint"))
 
     # --- labels -------------------------------------------------------------------------
 

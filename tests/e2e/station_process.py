@@ -32,6 +32,7 @@ class StationProcess:
         *,
         term: str = "xterm-256color",
         extra_args: tuple[str, ...] = (),
+        config: Path | None = None,
     ) -> None:
         self.db_url = db_url
         self.station = station
@@ -40,6 +41,7 @@ class StationProcess:
             sys.executable,
             "-m",
             "packstation",
+            *(("--config", str(config)) if config else ()),
             "run",
             "--db",
             db_url,
@@ -77,7 +79,7 @@ class StationProcess:
             close_fds=True,
         )
         os.close(slave)
-        self._master = master
+        self._master: int | None = master
         threading.Thread(target=self._drain, daemon=True).start()
 
     def _drain(self) -> None:
@@ -95,7 +97,9 @@ class StationProcess:
         if self.proc and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(10)
-        os.close(self._master)
+        master, self._master = getattr(self, "_master", None), None
+        if master is not None:  # killed once already (or never started)
+            os.close(master)
 
     def state(self) -> PackState:
         """What a restarted station would resume: the committed records, replayed."""

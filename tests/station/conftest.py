@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from packstation.cli.orders_cmd import validate
-from packstation.config import PinLimits
+from packstation.config import LeaseTimings, PinLimits
 from packstation.devices.printer import open_printer
 from packstation.domain.codes import parse_code
 from packstation.domain.intake import read_orders
@@ -45,6 +45,7 @@ class SyncRunner:
         station: str = "PS-01",
         pin_limits: PinLimits | None = None,
         documents: Path | None = None,
+        leases: LeaseTimings | None = None,
     ):
         self.results: list[RunResult] = []
         self._cond = threading.Condition()
@@ -56,6 +57,7 @@ class SyncRunner:
             printer=open_printer(f"dir://{spool}"),
             pin_limits=pin_limits,
             documents_printer=open_printer(f"dir://{documents}") if documents else None,
+            leases=leases,
         )
         self.runner.start()
         self.wait(1)

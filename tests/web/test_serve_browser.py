@@ -1,5 +1,5 @@
 """`packstation serve` in headless Chromium: the page loads offline, shows the queue, and
-follows a change in the database.
+follows a change in the database; `serve --station` is the station in a tab, one tab at a time.
 
 Chromium is Debian's `chromium` package, driven over the Chrome DevTools Protocol with
 aiohttp's websocket client (aiohttp comes with textual-serve). Without Chromium the test is
@@ -36,7 +36,7 @@ import pytest
 
 from packstation.models.db import Database, open_database
 from packstation.models.queue_repo import LeadCredentials, hold_order
-from tests.station.conftest import LEAD, LEAD_PIN, seed
+from tests.station.conftest import LEAD, LEAD_PIN, PACKER, seed
 
 BROWSER_ENV = "PACKSTATION_TEST_BROWSER"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
@@ -118,13 +118,22 @@ class Served:
 @pytest.fixture
 def served(tmp_path: Path, fixtures_dir: Path) -> Iterator[Served]:
     """`packstation serve` on a free loopback port over a seeded SQLite file."""
+    with serving(tmp_path, fixtures_dir) as served:
+        yield served
+
+
+@contextlib.contextmanager
+def serving(
+    tmp_path: Path, fixtures_dir: Path, *extra: str, config: Path | None = None
+) -> Iterator[Served]:
     db_url = f"sqlite:///{tmp_path / 'queue.db'}"
     db = open_database(db_url)
     seed(db, fixtures_dir)
     port = free_port()
     log = tmp_path / "serve.log"
-    args = [sys.executable, "-m", "packstation", "serve", "--port", str(port)]
-    args += ["--db", db_url, "--locale", "en"]
+    args = [sys.executable, "-m", "packstation"]
+    args += ["--config", str(config)] if config else []
+    args += ["serve", "--port", str(port), "--db", db_url, "--locale", "en", *extra]
     with log.open("wb") as out:
         proc = subprocess.Popen(
             args, stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True
@@ -153,6 +162,8 @@ class Cdp:
         self.events: list[dict[str, Any]] = []
         self._ids = itertools.count(1)
         self._waiting: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        #: The browser's DevTools address (another tab is opened there).
+        self.devtools = ""
         self._reader = asyncio.create_task(self._read())
 
     async def _read(self) -> None:
@@ -226,6 +237,7 @@ async def browser(executable: str, profile: Path, log: Path) -> AsyncIterator[Cd
             page = next(t for t in targets if t["type"] == "page")
             ws = await http.ws_connect(page["webSocketDebuggerUrl"], max_msg_size=0)
             cdp = Cdp(ws)
+            cdp.devtools = f"http://127.0.0.1:{port}"
             try:
                 yield cdp
             finally:
@@ -299,3 +311,61 @@ async def test_queue_in_the_browser_is_offline_and_live(
         hosts = request_hosts(cdp.events)
     assert hosts, "no requests were recorded"
     assert hosts <= LOCAL_HOSTS, f"the page reached outside this machine: {hosts - LOCAL_HOSTS}"
+
+
+@contextlib.asynccontextmanager
+async def another_tab(devtools: str) -> AsyncIterator[Cdp]:
+    """A second tab of the same browser, over its own DevTools connection."""
+    async with aiohttp.ClientSession() as http:
+        async with http.put(f"{devtools}/json/new?about:blank") as response:
+            target = await response.json()
+        ws = await http.ws_connect(target["webSocketDebuggerUrl"], max_msg_size=0)
+        cdp = Cdp(ws)
+        try:
+            yield cdp
+        finally:
+            await cdp.close()
+
+
+async def open_app(cdp: Cdp, url: str) -> None:
+    await cdp.call("Page.enable")
+    await cdp.call("Page.addScriptToEvaluateOnNewDocument", source=CATCH_TERMINAL)
+    navigation = await cdp.call("Page.navigate", url=url)
+    assert "errorText" not in navigation, navigation
+
+
+async def type_line(cdp: Cdp, text: str) -> None:
+    """Text and Enter, as a keyboard-wedge scanner at the browser's machine types them."""
+    assert await cdp.evaluate("window.__psTerminal.focus(), true")
+    await cdp.call("Input.insertText", text=text)
+    enter = {"key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13}
+    await cdp.call("Input.dispatchKeyEvent", type="keyDown", text="\r", **enter)
+    await cdp.call("Input.dispatchKeyEvent", type="keyUp", **enter)
+
+
+async def test_the_station_in_the_browser_one_tab_at_a_time(
+    chromium: str, tmp_path: Path, fixtures_dir: Path
+) -> None:
+    config = tmp_path / "station.toml"  # a heartbeat every second: a waiting tab retries
+    config.write_text("[floor]\nlease_s = 3\n", encoding="utf-8")
+    with serving(tmp_path, fixtures_dir, "--station", "PS-WEB", config=config) as served:
+        async with browser(chromium, tmp_path / "profile", tmp_path / "chromium.log") as cdp:
+            await open_app(cdp, served.url)
+            shown = await screen_until(cdp, re.compile(r"Station ready"), timeout=30)
+            assert "PS-WEB" in shown and "Scan your badge" in shown
+
+            async with another_tab(cdp.devtools) as second:
+                await open_app(second, served.url)
+                refused = re.compile(r"Station PS-WEB is already open on this floor")
+                await screen_until(second, refused, timeout=30)
+
+                await type_line(cdp, PACKER)
+                shown = await screen_until(cdp, re.compile(r"Scan an order"), timeout=15)
+                assert "Анна К." in shown and "PS-WEB" in shown
+
+                # The first tab goes elsewhere (kept in the back/forward cache, its page
+                # closes its websocket: the station process quits): the second has the
+                # station within a heartbeat or two, with the packer still signed in.
+                await cdp.call("Page.navigate", url="about:blank")
+                shown = await screen_until(second, re.compile(r"Scan an order"), timeout=15)
+                assert "Анна К." in shown and not refused.search(shown)

@@ -3,6 +3,7 @@ runs, and a page that names nothing outside this server."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import shlex
@@ -15,7 +16,9 @@ import pytest
 import textual_serve.server
 
 from packstation.cli.main import main
-from packstation.cli.serve_cmd import is_loopback, queue_command
+from packstation.cli.serve_cmd import is_loopback, queue_command, station_command
+from packstation.cli.station_cmd import build_devices
+from packstation.config import load_config
 from packstation.web import TEMPLATES_DIR
 
 STATIC = Path(textual_serve.server.__file__).resolve().parent / "static"
@@ -53,7 +56,15 @@ def test_help_lists_the_options(capsys: pytest.CaptureFixture[str]) -> None:
         main(["serve", "--help"])
     assert exit_.value.code == 0
     out = capsys.readouterr().out
-    for option in ("--host", "--port", "--db", "--locale", "--refresh", "--shift-start"):
+    for option in (
+        "--host",
+        "--port",
+        "--db",
+        "--locale",
+        "--refresh",
+        "--shift-start",
+        "--station",
+    ):
         assert option in out
 
 
@@ -141,3 +152,86 @@ def test_the_page_needs_nothing_from_outside() -> None:
     assert {"static/js/textual.js", "static/css/xterm.css"} <= set(local)
     for path in local:  # every file the page asks for is one textual-serve ships
         assert (STATIC / path.removeprefix("static/")).is_file(), path
+
+
+def test_with_station_each_tab_runs_that_station_with_a_keyboard_scanner(
+    fake_server: type[FakeServer], sqlite_url: str, tmp_path: Path
+) -> None:
+    config = tmp_path / "station.toml"
+    config.write_text('[scanner]\nport = "/dev/ttyACM0"\n[scale]\nport = "/dev/ttyUSB0"\n')
+    args = ["--config", str(config), "serve", "--db", sqlite_url, "--station", "PS-WEB"]
+    assert main([*args, "--locale", "en"]) == 0
+    (server,) = fake_server.made
+    assert server.kwargs["title"] == "packstation PS-WEB"
+    assert shlex.split(server.command) == [
+        sys.executable,
+        "-m",
+        "packstation",
+        "--config",
+        str(config.resolve()),
+        "run",
+        "--station",
+        "PS-WEB",
+        "--scanner",
+        "keyboard",
+        "--locale",
+        "en",
+        "--scale",
+        "none",
+    ]
+    assert server.db_env == sqlite_url and sqlite_url not in server.command
+
+
+def test_the_config_may_give_a_browser_station_its_scale(
+    fake_server: type[FakeServer], sqlite_url: str, tmp_path: Path
+) -> None:
+    config = tmp_path / "station.toml"
+    config.write_text('[scale]\nport = "socket://10.0.0.5:4001"\n[web]\nscale = true\n')
+    args = ["--config", str(config), "serve", "--db", sqlite_url, "--station", "PS-WEB"]
+    assert main(args) == 0
+    argv = shlex.split(fake_server.made[0].command)
+    assert "--scale" not in argv and argv[argv.index("--scanner") + 1] == "keyboard"
+    assert argv[argv.index("--locale") + 1] == "ru"  # the config's (default) locale
+
+
+def test_a_wrong_web_scale_is_one_line(
+    fake_server: type[FakeServer],
+    sqlite_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    config = tmp_path / "station.toml"
+    config.write_text('[web]\nscale = "yes"\n')
+    args = ["--config", str(config), "serve", "--db", sqlite_url, "--station", "PS-WEB"]
+    assert main(args) == 1
+    assert not fake_server.made
+    err = capsys.readouterr().err.strip()
+    assert err == f"packstation: config {config}: web.scale must be true or false"
+
+
+def test_a_station_on_another_host_is_served_with_a_warning(
+    fake_server: type[FakeServer], sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["serve", "--db", sqlite_url, "--station", "PS-9", "--host", "0.0.0.0"]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("packstation: warning: serving on 0.0.0.0") and "station PS-9" in err
+
+
+def test_station_command_without_a_config() -> None:
+    argv = shlex.split(station_command("PS 1; rm -rf /", "ru"))
+    assert argv[3:] == ["run", "--station", "PS 1; rm -rf /", "--scanner", "keyboard"] + [
+        "--locale",
+        "ru",
+        "--scale",
+        "none",
+    ]
+
+
+def test_scale_none_opens_no_scale_whatever_the_config_says(tmp_path: Path) -> None:
+    config = tmp_path / "station.toml"
+    config.write_text('[scanner]\nport = "/dev/ttyACM0"\n[scale]\nport = "/dev/ttyUSB0"\n')
+    cfg = load_config(config)
+    args = argparse.Namespace(scanner="keyboard", scale="none", scale_protocol=None)
+    assert build_devices(cfg, args) == {}
+    args.scale = None
+    assert set(build_devices(cfg, args)) == {"scale"}
