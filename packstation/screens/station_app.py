@@ -253,7 +253,11 @@ class StationApp(App[None]):
         await super().on_event(event)
 
     def on_key(self, event: events.Key) -> None:
-        if self._away_from_packing() and not isinstance(self.screen, ReturnsScreen):
+        if (
+            self._away_from_packing()
+            and not isinstance(self.screen, ReturnsScreen)
+            and not self.exit_stage
+        ):
             return  # the queue view's own keys and fields (search, the lead's PIN)
         if self.exit_stage and event.key == "escape":
             self.exit_stage = None
@@ -281,7 +285,14 @@ class StationApp(App[None]):
             self.screen.submit_text(text)
             return
         if self._away_from_packing():
-            self.pop_screen()  # a scan at the queue view: back to packing, and the scan counts
+            # A scan at the queue view (or its lead dialog): back to packing, and it counts.
+            from packstation.screens.queue_app import QueueScreen
+
+            stack = self.screen_stack
+            queues = [i for i, screen in enumerate(stack) if isinstance(screen, QueueScreen)]
+            above = queues[-1] if queues else len(stack) - 1
+            for _ in range(len(stack) - above):
+                self.pop_screen()
         self.runner.submit(command_for_text(self.state, text))
 
     def action_queue(self) -> None:

@@ -11,6 +11,7 @@ from packstation.models.db import Database
 from packstation.screens.messages import ScannerLine
 from packstation.screens.pack import PackScreen
 from packstation.screens.queue_app import QueueScreen
+from packstation.screens.queue_modal import LeadActionScreen
 from packstation.screens.station_app import StationApp
 from tests.screens.conftest import panel_text, scan, wait_until
 from tests.station.conftest import LEAD, LEAD_PIN, PACKER
@@ -55,6 +56,11 @@ async def test_a_scan_at_the_queue_goes_back_to_packing_and_counts(
         await scan(pilot, LEAD)
         await pilot.press("f1")
         await wait_until(pilot, lambda: isinstance(app.screen, QueueScreen))
+        queue = app.screen
+        assert isinstance(queue, QueueScreen)
+        await wait_until(pilot, lambda: queue.renders >= 1)
+        await pilot.press("h")  # the lead's dialog is open too: the scan closes both
+        await wait_until(pilot, lambda: isinstance(app.screen, LeadActionScreen))
         before = app.results_seen
         app.post_message(ScannerLine("ORD-1002"))
         await wait_until(pilot, lambda: app.results_seen > before)
