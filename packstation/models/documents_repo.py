@@ -25,12 +25,11 @@ def document_data(
     order = session.get(Order, order_id)
     if order is None:
         return None
-    address = (order.line1, order.line2, f"{order.postcode} {order.city}", order.region)
     doc = DocumentData(
         order_id=order.id,
         issued=issued,
         buyer=order.customer_name,
-        address_lines=tuple(x for x in address if x.strip()),
+        address_lines=order.address_lines,
         country=order.country,
         lines=tuple(
             DocLine(

@@ -55,6 +55,12 @@ class Order(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     extra: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
 
+    @property
+    def address_lines(self) -> tuple[str, ...]:
+        """The ship-to address as printed on labels and documents (blank parts left out)."""
+        parts = (self.line1, self.line2, f"{self.postcode} {self.city}", self.region)
+        return tuple(part for part in parts if part.strip())
+
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order",
         cascade="all, delete-orphan",

@@ -140,14 +140,13 @@ class StationBackend:
             order = session.get(Order, record.order_id)
             if order is None:
                 return None
-            lines = (order.line1, order.line2, f"{order.postcode} {order.city}", order.region)
             return LabelData(
                 parcel_id=record.parcel_id,
                 order_id=order.id,
                 carrier=record.carrier,
                 tariff=record.tariff,
                 recipient=order.customer_name,
-                address_lines=tuple(x for x in lines if x.strip()),
+                address_lines=order.address_lines,
                 country=order.country,
                 weight_g=record.weight_g,
                 packed_at=record.at,
