@@ -119,6 +119,10 @@ class PtyPort:
         return done
 
 
+#: How long a pty's input queue must read empty before written bytes count as taken.
+DRAIN_SETTLE_S = 0.1
+
+
 class ScannerSimulator:
     """A serial scanner: `send("4601234567893")` arrives at `.port` as one frame."""
 
@@ -143,13 +147,25 @@ class ScannerSimulator:
             raise TimeoutError(f"nobody read {self.port} for {timeout:g} s")
 
     def drain(self, timeout: float = 5.0) -> bool:
-        """Wait until a reader has taken everything sent (closing first would lose it)."""
+        """Wait until a reader has taken everything sent (closing first would lose it).
+
+        Bytes written to a pty's master reach the slave's input queue a moment later
+        (the kernel pushes them from a work queue): right after a write the queue can
+        still read empty. So the queue must stay empty for `DRAIN_SETTLE_S` in a row.
+        """
         deadline = time.monotonic() + timeout
-        while self._pty.unread():
-            if time.monotonic() > deadline:
+        empty_since: float | None = None
+        while True:
+            now = time.monotonic()
+            if self._pty.unread():
+                empty_since = None
+            elif empty_since is None:
+                empty_since = now
+            elif now - empty_since >= DRAIN_SETTLE_S:
+                return True
+            if now > deadline:
                 return False
             time.sleep(0.01)
-        return True
 
     def close(self) -> None:
         self._pty.close()

@@ -86,7 +86,11 @@ class Recorder:
         return wait_for(found, timeout, what or "a matching reading")
 
     def wait_codes(self, count: int, timeout: float = 10.0) -> list[str]:
-        wait_for(lambda: len(self.codes) >= count, timeout, f"{count} codes (got {self.codes})")
+        try:
+            wait_for(lambda: len(self.codes) >= count, timeout, f"{count} codes")
+        except AssertionError as exc:
+            statuses = [status for _, status in self.statuses]
+            raise AssertionError(f"{exc}: got {self.codes}; statuses {statuses}") from None
         return list(self.codes)
 
 

@@ -172,3 +172,35 @@ def test_callback_errors_do_not_kill_the_driver(
     sim.send("fine")
     wait_for(lambda: seen == ["boom", "fine"], what="both codes")
     assert scanner.running
+
+
+def test_drain_does_not_count_bytes_still_on_their_way_as_taken() -> None:
+    """Right after a write the pty's input queue may still read empty (the kernel moves
+    the bytes a moment later); drain must not take that for "read", or unplugging after
+    it loses the last scans (`simulate scanner` at the end of its input)."""
+    import os
+    import termios
+
+    with ScannerSimulator() as sim:
+        fd = os.open(sim.port, os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)  # open, never read
+        try:
+            for _ in range(30):
+                termios.tcflush(fd, termios.TCIFLUSH)  # each round starts from an empty queue
+                sim.send("4601234567893")
+                assert not sim.drain(timeout=0.15), "nobody read it, so it is not drained"
+        finally:
+            os.close(fd)
+
+
+def test_drain_returns_once_a_reader_took_everything() -> None:
+    with ScannerSimulator() as sim:
+        scanner_fd = serial.Serial(sim.port, timeout=0.1)
+        try:
+            sim.send("4601234567893")
+            got = b""
+            while not got.endswith(b"\r"):
+                got += scanner_fd.read(64)
+            assert sim.drain(timeout=2.0)
+            assert got == b"4601234567893\r"
+        finally:
+            scanner_fd.close()
