@@ -13,12 +13,18 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from importlib import resources
 from pathlib import Path
 
 from packstation.domain.workflow import PackState, replay
 from packstation.models import Station
 from packstation.models.db import open_database
 from packstation.station.store import StationStore
+
+#: The sample station config, as a real station runs with one. Its `late = "fastest"` matters:
+#: the sample orders' ship-by dates are fixed (2026-11-26..28), and the station runs on the
+#: real clock, so under the strict default (`late = "lead"`) no tariff fits once they pass.
+SAMPLE_CONFIG = Path(str(resources.files("packstation.data") / "station-sample.toml"))
 
 
 class StationProcess:
@@ -32,7 +38,7 @@ class StationProcess:
         *,
         term: str = "xterm-256color",
         extra_args: tuple[str, ...] = (),
-        config: Path | None = None,
+        config: Path | None = SAMPLE_CONFIG,
     ) -> None:
         self.db_url = db_url
         self.station = station

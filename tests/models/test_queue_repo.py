@@ -263,18 +263,28 @@ def test_floor_stats_count_what_a_station_packs(
     from tests.station.test_runner import pack_ord_1001_to_label
 
     assert isinstance(rules, PackRules)
+
+    def last_hour() -> tuple[int, int]:
+        # The seeded floor is dated around NOW; the runner packs on the real clock. Compare
+        # before and after at the same moment so seeded packs in the window cancel out.
+        at = datetime.now(UTC)
+        with floor_db.sessions() as s:
+            stats = floor_stats(s, at, at - timedelta(hours=1))
+        return stats.orders_last_hour, stats.lines_last_hour
+
     station = SyncRunner(floor_db, rules, tmp_path / "spool", station="PS-09")
     try:
         parcel = pack_ord_1001_to_label(station)
+        before = last_hour()
         assert station.scan(parcel).outcome.ok  # type: ignore[union-attr]
+        after = last_hour()
     finally:
         station.stop()
     now = datetime.now(UTC)
     with floor_db.sessions() as s:
-        stats = floor_stats(s, now, now - timedelta(hours=1))
         page = queue_page(s, QueueFilters(), now)
         panel = {st.id: st for st in stations_panel(s, now)}
-    assert (stats.orders_last_hour, stats.lines_last_hour) == (1, 3)
+    assert (after[0] - before[0], after[1] - before[1]) == (1, 3)
     assert "ORD-1001" not in [r.id for r in page.rows]
     assert panel["PS-09"].current_order is None and not panel["PS-09"].stale
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -106,6 +107,9 @@ async def test_no_fit_then_a_lead_picks_the_tariff(
             rules=strict,
             locale="en",
             printer=open_printer(f"dir://{tmp_path / 'labels'}"),
+            # Before ORD-1001's fixed ship-by (27.11 09:00 UTC) is out of reach: the only
+            # thing that rules out EXPRESS is then the reliability floor under test.
+            clock=lambda: datetime(2026, 11, 26, 6, 0, tzinfo=UTC),
         )
     )
     async with app.run_test(size=(80, 24)) as pilot:
