@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from packstation.models.base import utcnow
+from packstation.clock import utcnow
 from packstation.models.db import open_database
 from packstation.models.outbox import Notification
 from packstation.notify.dispatcher import dispatch_once

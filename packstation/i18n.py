@@ -136,12 +136,11 @@ TABLE: dict[str, dict[str, str]] = {
     ),
     "scan.bad_check_digit": _e(
         "BAD CHECK DIGIT in {code}: scan again or type the code",
-        "НЕВЕРНАЯ КОНТРОЛЬНАЯ ЦИФРА в {code}: сканируйте ещё раз или введите код",
+        "НЕВЕРНАЯ КОНТР. ЦИФРА в {code}: сканируйте снова или введите код",
     ),
     "scan.bad_check_digit_detail": _e(
         "BAD CHECK DIGIT in {code} (should be {expected}, is {got}): scan again",
-        "НЕВЕРНАЯ КОНТРОЛЬНАЯ ЦИФРА в {code} (должна быть {expected}, а не {got}): "
-        "сканируйте ещё раз",
+        "НЕВЕРНАЯ КОНТР. ЦИФРА в {code} (нужна {expected}, не {got}): сканируйте снова",
     ),
     "scan.invalid": _e("UNREADABLE CODE {code}: {detail}", "КОД НЕ РАСПОЗНАН {code}: {detail}"),
     "scan.marking_required": _e(

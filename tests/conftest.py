@@ -6,6 +6,7 @@ import os
 import tomllib
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,41 @@ from packstation.models.db import Database, open_database
 
 FIXTURES = Path(__file__).resolve().parent.parent / "packstation" / "data"
 PG_ENV = "PACKSTATION_TEST_PG"
+SHIFT_OPTION = "--clock-shift-days"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        SHIFT_OPTION,
+        type=float,
+        default=0.0,
+        help="run with the wall clock moved this many days ahead (time-machine, ticking); "
+        "tests marked `other_process` are skipped: another process keeps the real clock",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "other_process: compares with a process that reads the real clock"
+    )
+    days = config.getoption(SHIFT_OPTION)
+    if days:
+        import time_machine
+
+        # Relative travel, ticking: every wall-clock read in this process is `days` later.
+        traveller = time_machine.travel(timedelta(days=days), tick=True)
+        traveller.start()
+        config.add_cleanup(traveller.stop)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    days = config.getoption(SHIFT_OPTION)
+    if not days:
+        return
+    skip = pytest.mark.skip(reason=f"{SHIFT_OPTION}: another process keeps the real clock")
+    for item in items:
+        if item.get_closest_marker("other_process"):
+            item.add_marker(skip)
 
 
 @pytest.fixture

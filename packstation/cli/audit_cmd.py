@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from packstation.cli.common import add_db_option, database_of, say
+from packstation.clock import local_now
 from packstation.domain.text import printable
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ _DATE_ONLY = 10  # len("2024-05-31")
 def parse_when(text: str, *, now: datetime | None = None) -> datetime:
     """`8h`, `2d`, `30m`, `1w` ago; `today`; or an ISO date / date-time (local time when
     it has no timezone)."""
-    now = now or datetime.now().astimezone()
+    now = now or local_now()
     value = text.strip()
     relative = _RELATIVE.match(value)
     if relative:

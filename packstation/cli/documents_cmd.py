@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date
 from pathlib import Path
 
 from packstation.cli.common import CliError, add_db_option, config_of, database_of, say
+from packstation.clock import today
 from packstation.config import ship_from
 
 
@@ -34,7 +34,7 @@ def run_documents(args: argparse.Namespace) -> int:
     db = database_of(args)
     try:
         with db.sessions() as session:
-            found = document_data(session, args.order_id, rules, ship_from(cfg.raw), date.today())
+            found = document_data(session, args.order_id, rules, ship_from(cfg.raw), today())
     finally:
         db.dispose()
     if found is None:

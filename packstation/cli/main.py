@@ -61,7 +61,24 @@ def build_parser() -> argparse.ArgumentParser:
         audit_cmd,
     ):
         module.register(sub)
+    _config_after_any_command(parser)
     return parser
+
+
+def _config_after_any_command(parser: argparse.ArgumentParser) -> None:
+    """`packstation run --config X` works like `packstation --config X run`, at any depth.
+
+    SUPPRESS keeps a subcommand from overwriting a --config given before it.
+    """
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in set(action.choices.values()):
+                if not any("--config" in a.option_strings for a in child._actions):
+                    child.add_argument(
+                        "--config", metavar="FILE", default=argparse.SUPPRESS,
+                        help="station config (TOML); also accepted before the command",
+                    )  # fmt: skip
+                _config_after_any_command(child)
 
 
 def setup_logging() -> None:

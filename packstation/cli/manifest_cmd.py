@@ -35,14 +35,14 @@ def run_manifest(args: argparse.Namespace) -> int:
         return run_check(args)
     if not args.carrier:
         raise CliError("--carrier is required to close a manifest")
+    from packstation.clock import today, utcnow
     from packstation.labels.manifest_doc import manifest_csv, manifest_pdf
-    from packstation.models.base import utcnow
     from packstation.models.manifest_repo import ManifestError, close_manifest
 
     db = database_of(args)
     try:
         with db.unit_of_work() as session:
-            manifest = close_manifest(session, args.carrier, args.date or date.today(), utcnow())
+            manifest = close_manifest(session, args.carrier, args.date or today(), utcnow())
     except ManifestError as exc:
         raise CliError(str(exc)) from exc
     finally:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import time
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from packstation.cli.common import CliError, add_db_option, config_of, database_of, say
+from packstation.clock import local_now
 from packstation.domain.text import printable
 
 if TYPE_CHECKING:
@@ -123,7 +123,7 @@ def run_notify(args: argparse.Namespace) -> int:
         while True:
             report = _drain(db, transports, settings)
             if report.sent or report.retried or report.dead:
-                say(f"{datetime.now():%H:%M:%S} notify: {report}")
+                say(f"{local_now():%H:%M:%S} notify: {report}")
             time.sleep(settings.interval_s)
     except KeyboardInterrupt:
         say("notify: stopped")
@@ -155,11 +155,12 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_requeue(args: argparse.Namespace) -> int:
+    from packstation.clock import utcnow
     from packstation.notify.admin import requeue
 
     db = database_of(args)
     try:
-        if not requeue(db, args.id):
+        if not requeue(db, args.id, now=utcnow()):
             raise CliError(f"notification {args.id} is not dead (or does not exist)")
     finally:
         db.dispose()

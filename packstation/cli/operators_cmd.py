@@ -73,7 +73,7 @@ def run_add(args: argparse.Namespace) -> int:
 def run_list(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
-    from packstation.models.base import utcnow
+    from packstation.clock import utcnow
     from packstation.models.operators_repo import is_locked
     from packstation.models.people import Operator
 
@@ -100,7 +100,7 @@ def _os_user() -> str:
 
 
 def run_unlock(args: argparse.Namespace) -> int:
-    from packstation.models.base import utcnow
+    from packstation.clock import utcnow
     from packstation.models.operators_repo import OperatorError, PinStatus, unlock_badge
 
     db = database_of(args)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from packstation.cli.common import CliError, add_db_option, database_of, say
+from packstation.clock import local_now
 from packstation.domain.text import printable
 
 if TYPE_CHECKING:
@@ -141,7 +142,7 @@ def _delivery_csv_row(r: DeliveryRow) -> list[str]:
 def run_deliveries(args: argparse.Namespace) -> int:
     from packstation.models.reports_repo import delivery_report
 
-    since: datetime = args.since or datetime.now().astimezone() - timedelta(days=30)
+    since: datetime = args.since or local_now() - timedelta(days=30)
     db = database_of(args)
     try:
         with db.sessions() as session:
@@ -216,7 +217,7 @@ def _by_kind(r: ShiftRow, kinds: Sequence[str]) -> str:
 def run_shift(args: argparse.Namespace) -> int:
     from packstation.models.reports_repo import shift_report
 
-    today = datetime.now().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+    today = local_now().replace(hour=0, minute=0, second=0, microsecond=0)
     since: datetime = args.since or today
     db = database_of(args)
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -146,9 +147,12 @@ def sample_files() -> list[Path]:
     return [Path(str(data / "orders-sample.json")), Path(str(data / "orders-sample.csv"))]
 
 
-def create_demo_database(where: Path) -> str:
+def create_demo_database(where: Path, now: datetime | None = None) -> str:
+    """The sample orders (ship-by moved to the days after `now`) and the demo badges."""
     from packstation.cli.orders_cmd import validate
+    from packstation.clock import utcnow
     from packstation.domain.intake import read_orders
+    from packstation.domain.orders import moved_to_future
     from packstation.domain.pins import hash_pin
     from packstation.models.db import open_database
     from packstation.models.operators_repo import add_operator
@@ -157,13 +161,19 @@ def create_demo_database(where: Path) -> str:
     url = f"sqlite:///{where / 'packstation.db'}"
     db = open_database(url)
     try:
+        now = now or utcnow()
+        files = [(path, read_orders(path)) for path in sample_files()]
+        moved = iter(moved_to_future([o for _, orders in files for o in orders], now))
         with db.unit_of_work() as session:
-            for path in sample_files():
-                import_orders(session, read_orders(path), validate, source=path.name)
-            add_operator(session, badge=DEMO_PACKER, name="Анна К.", role="packer", pin_hash=None)
+            for path, orders in files:
+                batch = [next(moved) for _ in orders]
+                import_orders(session, batch, validate, source=path.name, now=now)
+            add_operator(
+                session, badge=DEMO_PACKER, name="Анна К.", role="packer", pin_hash=None, now=now
+            )
             add_operator(
                 session, badge=DEMO_LEAD, name="Мария Л.", role="lead",
-                pin_hash=hash_pin(DEMO_LEAD_PIN),
+                pin_hash=hash_pin(DEMO_LEAD_PIN), now=now,
             )  # fmt: skip
         with db.sessions() as session:
             rows = list_orders(session)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 
@@ -83,3 +84,19 @@ class OrderData:
     lines: list[LineData] = field(default_factory=list)
     #: Where in the file the order came from ("orders[2]" or "line 5"), for messages.
     source: str = ""
+
+
+def moved_to_future(orders: Iterable[OrderData], now: datetime) -> list[OrderData]:
+    """Sample orders moved by whole days so the earliest ship-by is the first one after `now`.
+
+    The sample files carry fixed dates; a demo made a week later would show every
+    order late. Whole days keep each order's time of day and the spacing between
+    orders (which one is due first, which is at risk).
+    """
+    orders = list(orders)
+    earliest = min((o.ship_by for o in orders if o.ship_by is not None), default=None)
+    if earliest is None:
+        return orders
+    days = (now - earliest) // timedelta(days=1) + 1
+    shift = timedelta(days=days)
+    return [o if o.ship_by is None else replace(o, ship_by=o.ship_by + shift) for o in orders]

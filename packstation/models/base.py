@@ -21,10 +21,6 @@ NAMING = {
 }
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class UTCDateTime(TypeDecorator[datetime]):
     """Timestamps are stored in UTC and always come back timezone-aware.
 

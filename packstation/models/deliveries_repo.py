@@ -28,10 +28,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from packstation.clock import utcnow
 from packstation.domain.deliveries import Condition, DeliveryStatus, DeliveryUpdate
 from packstation.domain.orders import OrderStatus
 from packstation.domain.rules import PackRules
-from packstation.models.base import utcnow
 from packstation.models.orders import Order
 from packstation.models.outbox_repo import customer_channel, enqueue
 from packstation.models.packing import Event, Parcel

@@ -7,7 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import Date, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from packstation.models.base import Base, utcnow
+from packstation.clock import utcnow
+from packstation.models.base import Base
 
 
 class Manifest(Base):

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from packstation.clock import utcnow
 from packstation.domain.pins import verify_pin
-from packstation.models.base import utcnow
 from packstation.models.packing import Event
 from packstation.models.people import Operator, Role
 
@@ -29,7 +29,13 @@ class OperatorError(ValueError):
 
 
 def add_operator(
-    session: Session, *, badge: str, name: str, role: str, pin_hash: str | None
+    session: Session,
+    *,
+    badge: str,
+    name: str,
+    role: str,
+    pin_hash: str | None,
+    now: datetime | None = None,
 ) -> Operator:
     badge, name = badge.strip(), name.strip()
     if not badge or not name:
@@ -40,10 +46,11 @@ def add_operator(
         raise OperatorError(f"a {role} needs a PIN (overrides are approved with badge + PIN)")
     if session.scalar(select(Operator.id).where(Operator.badge == badge)) is not None:
         raise OperatorError(f"badge {badge!r} is already registered")
-    op = Operator(badge=badge, name=name, role=role, pin_hash=pin_hash, active=True)
+    now = now or utcnow()
+    op = Operator(badge=badge, name=name, role=role, pin_hash=pin_hash, active=True, created_at=now)
     session.add(op)
     session.flush()
-    _event(session, "operator.added", utcnow(), op.id, None, {"badge": badge, "role": role})
+    _event(session, "operator.added", now, op.id, None, {"badge": badge, "role": role})
     return op
 
 

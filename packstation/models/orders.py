@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from packstation.models.base import Base, JSONType, utcnow
+from packstation.clock import utcnow
+from packstation.models.base import Base, JSONType
 
 
 class Order(Base):

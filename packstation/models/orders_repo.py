@@ -19,9 +19,9 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from packstation.clock import utcnow
 from packstation.domain.codes import gtin14
 from packstation.domain.orders import EDITABLE_STATUSES, OrderData, OrderStatus, Problem
-from packstation.models.base import utcnow
 from packstation.models.orders import Barcode, Order, OrderLine
 from packstation.models.outbox_repo import customer_channel, enqueue
 

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from packstation.models.base import Base, JSONType, utcnow
+from packstation.clock import utcnow
+from packstation.models.base import Base, JSONType
 
 
 class Notification(Base):

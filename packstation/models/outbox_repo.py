@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from packstation.models.base import utcnow
+from packstation.clock import utcnow
 from packstation.models.outbox import Notification
 
 

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from packstation.models.base import Base, JSONType, utcnow
+from packstation.clock import utcnow
+from packstation.models.base import Base, JSONType
 
 # SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit key.
 BigIntKey = BigInteger().with_variant(Integer(), "sqlite")

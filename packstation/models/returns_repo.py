@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from packstation.clock import utcnow
 from packstation.domain.orders import OrderStatus
 from packstation.domain.returns import (
     DEFAULT_CURRENCY,
@@ -37,7 +38,6 @@ from packstation.domain.returns import (
     return_line_view,
 )
 from packstation.domain.returns_file import AnnouncedReturn
-from packstation.models.base import utcnow
 from packstation.models.orders import Barcode, Order
 from packstation.models.outbox_repo import customer_channel, enqueue
 from packstation.models.packing import Defect, Event, MarkingCode

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select, update
 
-from packstation.models.base import utcnow
 from packstation.models.db import Database
 from packstation.models.outbox import Notification
 
@@ -22,13 +23,13 @@ def list_notifications(
         return list(session.scalars(query))
 
 
-def requeue(db: Database, notification_id: int) -> bool:
-    """A dead notification gets a fresh set of attempts, same key; False if it is not dead."""
+def requeue(db: Database, notification_id: int, *, now: datetime) -> bool:
+    """A dead notification gets fresh attempts, same key, due at `now`; False if it is not dead."""
     with db.unit_of_work() as session:
         result = session.execute(
             update(Notification)
             .where(Notification.id == notification_id, Notification.status == "dead")
-            .values(status="pending", attempts=0, next_attempt_at=utcnow())
+            .values(status="pending", attempts=0, next_attempt_at=now)
             .execution_options(synchronize_session=False)
         )
         return bool(getattr(result, "rowcount", 0))

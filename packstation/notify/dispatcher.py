@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
-from packstation.models.base import utcnow
+from packstation.clock import utcnow
 from packstation.models.db import Database
 from packstation.models.outbox import Notification
 from packstation.notify.base import DeliveryError, Outgoing, Transport

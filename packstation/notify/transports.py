@@ -19,7 +19,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
-from packstation.models.base import utcnow
+from packstation.clock import Clock, utcnow
 from packstation.notify.base import DeliveryError, Outgoing
 from packstation.notify.templates import Rendered
 
@@ -97,7 +97,10 @@ class SmtpTransport:
 
     name = "smtp"
 
-    def __init__(self, host: str, port: int, sender: str, timeout: float = 10.0) -> None:
+    def __init__(
+        self, host: str, port: int, sender: str, timeout: float = 10.0, clock: Clock = utcnow
+    ) -> None:
+        self.clock = clock
         self.host = host
         self.port = port
         self.sender = sender
@@ -112,7 +115,7 @@ class SmtpTransport:
         mail["From"] = self.sender
         mail["To"] = message.recipient
         mail["Subject"] = rendered.subject
-        mail["Date"] = format_datetime(utcnow())
+        mail["Date"] = format_datetime(self.clock())
         mail["Message-ID"] = message_id(message.key, self.sender)
         mail["X-Idempotency-Key"] = message.key
         mail.set_content(rendered.text)

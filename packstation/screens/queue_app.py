@@ -16,13 +16,14 @@ from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input
 
+from packstation.clock import Clock, utcnow
 from packstation.config import PinLimits
 from packstation.i18n import Msg, t
 from packstation.screens import queue_format as fmt
@@ -34,10 +35,6 @@ from packstation.widgets.text_line import TextLine
 if TYPE_CHECKING:
     from packstation.models.db import Database
     from packstation.models.queue_repo import ActionResult, QueueFilters, QueueSnapshot
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def shift_start_at(start: time, tz: tzinfo | None = None) -> Callable[[datetime], datetime]:
@@ -73,7 +70,7 @@ class QueueSetup:
     locale: str = "ru"
     refresh_s: float = 2.0
     #: The floor's clock (tests and snapshots pin it).
-    clock: Callable[[], datetime] = utcnow
+    clock: Clock = utcnow
     #: Wall-clock zone for times on screen; None is the machine's local zone.
     tz: tzinfo | None = None
     shift_start: Callable[[datetime], datetime] = field(
@@ -124,6 +121,7 @@ class QueueScreen(Screen[None]):
         self.filters: QueueFilters = QueueFilters()
         self.page_offset = 0
         self.snapshot: QueueSnapshot | None = None
+        self.order_columns: tuple[str, ...] = fmt.ORDER_COLUMNS
         self.error: FeedError | None = None
         #: Snapshots rendered so far (tests wait on it).
         self.renders = 0
@@ -154,8 +152,9 @@ class QueueScreen(Screen[None]):
             ),
             id="stations",
         )
+        self.order_columns = fmt.order_columns(self.app.size.width)
         yield KeyedTable(
-            list(zip(fmt.ORDER_COLUMNS, fmt.column_labels(fmt.ORDER_COLUMNS, loc), strict=True)),
+            list(zip(self.order_columns, fmt.column_labels(self.order_columns, loc), strict=True)),
             id="orders",
         )
         yield TextLine("", id="filters")
@@ -170,6 +169,17 @@ class QueueScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         self.feed.stop()
+
+    async def on_resize(self, event: events.Resize) -> None:
+        """80 columns get the narrow orders table; a wider terminal or browser all columns."""
+        if fmt.order_columns(event.size.width) == self.order_columns:
+            if self.snapshot is not None:
+                self._render_snapshot(self.snapshot)  # the summary fits the new width
+            return
+        await self.recompose()
+        self._render_filters()
+        if self.snapshot is not None:
+            self._render_snapshot(self.snapshot)
 
     @property
     def orders(self) -> KeyedTable:
@@ -206,9 +216,13 @@ class QueueScreen(Screen[None]):
     def _render_snapshot(self, snap: QueueSnapshot) -> None:
         now, loc, tz = snap.stats.now, self.locale, self.setup.tz
         self.query_one("#floor", TextLine).show_text(fmt.header_text(snap.stats, loc, tz))
-        self.query_one("#summary", TextLine).show_text(fmt.summary_text(snap.stats, loc))
+        summary = fmt.summary_text(snap.stats, loc, self.size.width)
+        self.query_one("#summary", TextLine).show_text(summary)
         self.stations.sync([(s.id, fmt.station_cells(s, now, loc)) for s in snap.stations])
-        self.orders.sync([(r.id, fmt.order_cells(r, now, loc, tz)) for r in snap.page.rows])
+        columns = self.order_columns
+        self.orders.sync(
+            [(r.id, fmt.order_cells(r, now, loc, tz, columns)) for r in snap.page.rows]
+        )
         self._render_filters()
 
     def _render_filters(self) -> None:

@@ -32,6 +32,9 @@ ORDER_COLUMNS = (
     "lines",
     "carrier",
 )
+#: Below this many columns the orders table leaves out "in status" and "lines" (80x24).
+WIDE_SCREEN = 100
+NARROW_ORDER_COLUMNS = tuple(c for c in ORDER_COLUMNS if c not in ("in_status", "lines"))
 STATION_COLUMNS = ("station", "packer", "order", "step", "idle", "heartbeat", "devices")
 
 LATE_STYLE = "bold red"
@@ -83,30 +86,45 @@ def ship_by_text(row: QueueRow, now: datetime, locale: str, tz: tzinfo | None) -
         return "-"
     shown = clock_time(row.ship_by, now, tz)
     if row.late:
+        if len(shown) > len("HH:MM"):  # late since an earlier day: the day says enough
+            shown = f"{row.ship_by.astimezone(tz):%d.%m}"
         return f"{shown} " + tr("queue.late", locale)
     if row.at_risk:
         return f"{shown} ⚠ {short_span(row.ship_by - now)}"
     return shown
 
 
-def order_cells(row: QueueRow, now: datetime, locale: str, tz: tzinfo | None) -> tuple[Cell, ...]:
+def order_columns(width: int) -> tuple[str, ...]:
+    return ORDER_COLUMNS if width >= WIDE_SCREEN else NARROW_ORDER_COLUMNS
+
+
+def order_cells(
+    row: QueueRow,
+    now: datetime,
+    locale: str,
+    tz: tzinfo | None,
+    columns: tuple[str, ...] = ORDER_COLUMNS,
+) -> tuple[Cell, ...]:
     style = LATE_STYLE if row.late else RISK_STYLE if row.at_risk else ""
     status = status_name(row.status, locale)
     if row.hold_reason and row.status == "needs_correction":
         status += " ⏸"
-    values = (
-        printable(row.id, limit=24),
-        status,
-        ship_by_text(row, now, locale, tz),
-        str(row.priority),
+    wide = columns == ORDER_COLUMNS
+    values = {
+        "order": printable(row.id, limit=24 if wide else 14),
+        "status": status,
+        "ship_by": ship_by_text(row, now, locale, tz),
+        "priority": str(row.priority),
         # "→PS-02": kept for that station by a lead, not yet claimed there.
-        printable(row.station_id or (f"→{row.reserved_for}" if row.reserved_for else ""), limit=12),
-        printable(row.packer or "", limit=16),
-        hm(row.in_status(now)),
-        str(row.lines),
-        printable(row.carrier or "-", limit=16),
-    )
-    return tuple((v, style) for v in values)
+        "station": printable(
+            row.station_id or (f"→{row.reserved_for}" if row.reserved_for else ""), limit=12
+        ),
+        "packer": printable(row.packer or "", limit=16 if wide else 10),
+        "in_status": hm(row.in_status(now)),
+        "lines": str(row.lines),
+        "carrier": printable(row.carrier or "-", limit=16 if wide else 12),
+    }
+    return tuple((values[c], style) for c in columns)
 
 
 def devices_text(station: StationRow) -> tuple[str, str]:
@@ -177,30 +195,53 @@ def header_text(stats: FloorStats, locale: str, tz: tzinfo | None) -> Text:
     return text
 
 
-def summary_text(stats: FloorStats, locale: str) -> Text:
-    """Second line: the shift's throughput, open orders by status, defects by kind."""
-    text = Text(" ")
-    text.append(
-        tr(
-            "queue.shift",
-            locale,
-            orders=stats.orders_shift,
-            lines=stats.lines_shift,
-            rate=_rate(stats.per_hour(stats.orders_shift)),
-        )
+def summary_text(stats: FloorStats, locale: str, width: int = 1000) -> Text:
+    """Second line: the shift's throughput, open orders by status, defects by kind.
+
+    The fullest form that fits `width` cells: statuses with no orders go first,
+    then the defects by kind (the header line keeps their total), then separators
+    tighten. A line is never cut in the middle of a word.
+    """
+    shift = tr(
+        "queue.shift",
+        locale,
+        orders=stats.orders_shift,
+        lines=stats.lines_shift,
+        rate=_rate(stats.per_hour(stats.orders_shift)),
     )
-    text.append("  │ ", style="dim")
-    text.append(
-        "  ".join(f"{status_name(s, locale)} {n}" for s, n in stats.by_status),
-    )
-    text.append("  │ ", style="dim")
+    every = [(s, n) for s, n in stats.by_status]
+    some = [(s, n) for s, n in every if n]
     if stats.defects:
-        text.append(
-            ", ".join(f"{tr(f'defect.kind.{k}', locale)} {n}" for k, n in stats.defects),
-            style="magenta",
-        )
+        kinds = ", ".join(f"{tr(f'defect.kind.{k}', locale)} {n}" for k, n in stats.defects)
+        defects: tuple[str, str] | None = (kinds, "magenta")
     else:
-        text.append(tr("queue.no_defects", locale), style="dim")
+        defects = (tr("queue.no_defects", locale), "dim")
+    candidates = [
+        (every, defects, "  "),
+        (some, defects, "  "),
+        (some, None, "  "),
+        (some, None, " "),
+    ]
+    for statuses, tail, gap in candidates:
+        text = _summary(shift, statuses, tail, gap, locale)
+        if text.cell_len <= width:
+            return text
+    return Text(" " + shift)
+
+
+def _summary(
+    shift: str,
+    statuses: list[tuple[str, int]],
+    tail: tuple[str, str] | None,
+    gap: str,
+    locale: str,
+) -> Text:
+    text = Text(" " + shift)
+    text.append(f"{gap}│ ", style="dim")
+    text.append(gap.join(f"{status_name(s, locale)} {n}" for s, n in statuses))
+    if tail is not None:
+        text.append(f"{gap}│ ", style="dim")
+        text.append(tail[0], style=tail[1])
     return text
 
 

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +20,7 @@ from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.widgets import ContentSwitcher
 
+from packstation.clock import Clock, utcnow
 from packstation.config import LeaseTimings, PinLimits
 from packstation.devices.base import DeviceState, DeviceStatus
 from packstation.devices.base import ScaleReading as DeviceReading
@@ -36,7 +35,7 @@ from packstation.screens.pack import PackScreen
 from packstation.screens.returns import ReturnsScreen
 from packstation.station.demo import WRONG_ITEM, next_action
 from packstation.station.input import command_for_text, masked
-from packstation.station.runner import DeviceNote, RunResult, StationRunner, utcnow
+from packstation.station.runner import DeviceNote, RunResult, StationRunner
 from packstation.widgets.bars import HeaderBar, StatusBar, StepBar
 from packstation.widgets.lines_table import LinesTable
 from packstation.widgets.panels import ChecklistPanel, WeightPanel
@@ -69,7 +68,7 @@ class StationSetup:
     #: Demo only: simulators the demo keys drive ("scanner", "scale").
     simulators: dict[str, Any] = field(default_factory=dict)
     #: The station's clock (tests and snapshots pin it).
-    clock: Callable[[], datetime] = utcnow
+    clock: Clock = utcnow
     #: Kiosk: no key leaves the app; exit needs a lead's badge and PIN (F12).
     kiosk: bool = False
     #: Sender block printed on labels ([shipper] in the config).

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeAlias
 
@@ -20,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from packstation.clock import Clock, utcnow
 from packstation.config import PinLimits
 from packstation.domain.codes import ScannedCode
 from packstation.domain.rules import PackRules
@@ -34,7 +34,6 @@ from packstation.domain.workflow import (
 from packstation.domain.workflow.commands import PinVerdict
 from packstation.models import Barcode, MarkingCode, Order, OrderLine, Parcel, Station
 from packstation.models import Operator as OperatorRow
-from packstation.models.base import utcnow
 from packstation.station.leases import is_live
 
 #: Orders a station may take. `packing` only when this station already holds it.
@@ -174,7 +173,7 @@ class DbContext:
         session: Session,
         station_id: str,
         rules: PackRules,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Clock = utcnow,
     ) -> None:
         self.session = session
         self.station_id = station_id

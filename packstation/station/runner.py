@@ -19,9 +19,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+from packstation.clock import Clock, utcnow
 from packstation.config import LeaseTimings, PinLimits
 from packstation.devices.base import Printer, PrintError
 from packstation.domain.codes import parse_code
@@ -47,10 +48,6 @@ from packstation.station.instance_lock import StationBusy
 if TYPE_CHECKING:
     from packstation.models.db import Database
     from packstation.station.backend import StationBackend
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 log = logging.getLogger(__name__)
@@ -95,7 +92,7 @@ class StationRunner:
         printer: Printer | None = None,
         label_format: str = "zpl",
         station_name: str = "",
-        clock: Callable[[], datetime] = utcnow,
+        clock: Clock = utcnow,
         ship_from: tuple[str, ...] = (),
         leases: LeaseTimings | None = None,
         pin_limits: PinLimits | None = None,

@@ -30,13 +30,13 @@ TEXTS: dict[str, dict[str, str]] = {
     "queue.col.order": _e("Order", "Заказ"),
     "queue.col.status": _e("Status", "Статус"),
     "queue.col.ship_by": _e("Ship by", "Отгрузка"),
-    "queue.col.priority": _e("Prio", "Приор."),
+    "queue.col.priority": _e("Prio", "Приор"),
     "queue.col.station": _e("Station", "Станция"),
     "queue.col.packer": _e("Packer", "Упаковщик"),
     "queue.col.in_status": _e("In status", "В статусе"),
     "queue.col.lines": _e("Lines", "Строк"),
     "queue.col.carrier": _e("Carrier", "Перевозчик"),
-    "queue.late": _e("✗ late", "✗ опаздывает"),
+    "queue.late": _e("✗ late", "✗ опозд."),
     "queue.status.new": _e("new", "новый"),
     "queue.status.needs_correction": _e("needs corr", "исправить"),
     "queue.status.ready": _e("ready", "готов"),
@@ -73,7 +73,7 @@ TEXTS: dict[str, dict[str, str]] = {
     ),
     "queue.keys": _e(
         "/ find f filter l late r release p prio h hold a reassign [ ] page q quit",
-        "/ поиск f фильтр l опозд. r снять p приор. h задерж. a передать [ ] стр. q выход",
+        "/ поиск f фильтр l опозд. r снять p приор. h пауза a передать [ ] стр q выход",
     ),
     # --- lead actions ------------------------------------------------------------------------
     "queue.action.release": _e(

@@ -16,12 +16,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "Сканируйте каждый возвращённый товар; CMD:CANCEL — отменить возврат",
     ),
     "returns.hint.items": _e(
-        "Scan the next item, or CMD:OK to close the return; CMD:UNDO removes the last one",
-        "Сканируйте следующий товар или CMD:OK — закрыть возврат; CMD:UNDO — убрать последний",
+        "Scan the next item; CMD:OK closes the return, CMD:UNDO drops the last one",
+        "Сканируйте следующий товар; CMD:OK — закрыть возврат, CMD:UNDO — отменить",
     ),
     "returns.hint.condition": _e(
-        "Condition: 1 resellable  2 damaged  3 wrong item  4 missing parts  5 not ours (Enter)",
-        "Состояние: 1 годен  2 повреждён  3 не тот товар  4 некомплект  5 не наш (Enter)",
+        "Condition, Enter: 1 resellable 2 damaged 3 wrong 4 incomplete 5 not ours",
+        "Состояние, Enter: 1 годен 2 повреждён 3 не тот 4 некомплект 5 не наш",
     ),
     "returns.hint.decision": _e(
         "Refund: F full  P partial  N none (letter, Enter)",
@@ -32,8 +32,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "Введите сумму за эту единицу, не больше {max} {currency}, и Enter",
     ),
     "returns.hint.reason": _e(
-        "Reason: 1 used  2 damaged  3 parts missing  4 not ours  5 too late, or type it (Enter)",
-        "Причина: 1 б/у  2 повреждён  3 некомплект  4 не наш  5 срок прошёл, или текстом (Enter)",
+        "Reason: 1 used 2 damaged 3 incomplete 4 not ours 5 overdue, or type; Enter",
+        "Причина: 1 б/у 2 брак 3 некомплект 4 не наш 5 срок прошёл, или текст; Enter",
     ),
     # --- results -----------------------------------------------------------------------
     "returns.ready": _e("Returns: ready", "Возвраты: готово"),

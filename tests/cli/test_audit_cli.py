@@ -12,10 +12,10 @@ import pytest
 
 from packstation.cli import main
 from packstation.cli.audit_cmd import parse_when
+from packstation.clock import utcnow
 from packstation.domain.rules import PackRules
 from packstation.domain.workflow import Action, Key, OverrideReason, PickReason, PinEntry
 from packstation.domain.workflow import ScaleReading as Reading
-from packstation.models.base import utcnow
 from packstation.models.db import Database
 from packstation.models.operators_repo import PinStatus, check_pin
 from packstation.models.queue_repo import LeadCredentials, set_priority

@@ -4,6 +4,7 @@ import io
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -186,3 +187,48 @@ def test_demo_builds_a_database_with_orders_and_badges(
         assert len(s.scalars(select(Order)).all()) == 6
         assert {o.role for o in s.scalars(select(Operator))} == {"packer", "lead"}
     db.dispose()
+
+
+def test_demo_orders_are_due_after_the_demo_is_made(tmp_path: Path) -> None:
+    """Sample ship-by dates are fixed in the files; the demo moves them past its own now."""
+    from packstation.cli.station_cmd import create_demo_database
+
+    now = datetime(2031, 3, 5, 23, 30, tzinfo=UTC)
+    create_demo_database(tmp_path, now=now)
+    db = open_database(f"sqlite:///{tmp_path / 'packstation.db'}")
+    with db.sessions() as s:
+        due = sorted(o.ship_by for o in s.scalars(select(Order)) if o.ship_by is not None)
+    db.dispose()
+    assert len(due) == 6 and now < due[0] <= now + timedelta(days=1)
+    # Spacing kept: the sample files span 2026-11-26 16:00 .. 11-28 18:00 (+03:00).
+    assert due[-1] - due[0] == timedelta(days=2, hours=2)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--config", "{cfg}", "orders", "list", "--json"],
+        ["orders", "list", "--config", "{cfg}", "--json"],
+        ["orders", "list", "--json", "--config={cfg}"],
+    ],
+)
+def test_config_is_accepted_before_or_after_the_command(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str]
+) -> None:
+    """The database comes from the config wherever --config stands."""
+    db = tmp_path / "from-config.db"
+    cfg = tmp_path / "station.toml"
+    cfg.write_text(f'[database]\nurl = "sqlite:///{db}"\n', encoding="utf-8")
+    code, _, err = run(capsys, *(a.format(cfg=cfg) for a in argv))
+    assert code == 0, err
+    assert db.exists()
+
+
+def test_config_after_run_names_the_file_it_cannot_read(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    missing = tmp_path / "nope.toml"
+    code, _, err = run(capsys, "run", "--config", str(missing))
+    assert code == 1 and str(missing) in err and "unrecognized" not in err
+    code, _, err = run(capsys, "db", "current", "--config", str(missing))
+    assert code == 1 and str(missing) in err

@@ -21,6 +21,9 @@ from packstation.devices.serial_scanner import SerialScanner
 from packstation.devices.simulators import ScaleSimulator, ScannerSimulator
 from tests.devices.conftest import Recorder, wait_for
 
+# Another process reads the real clock (not shifted by --clock-shift-days).
+pytestmark = pytest.mark.other_process
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

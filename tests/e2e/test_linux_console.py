@@ -7,10 +7,15 @@ import time
 import unicodedata
 from pathlib import Path
 
+import pytest
+
 from packstation.devices.simulators import ScaleSimulator, ScannerSimulator
 from packstation.screens.console import ASCII_TABLE, to_ascii
 from tests.e2e.station_process import StationProcess
 from tests.station.conftest import PACKER
+
+# Another process reads the real clock (not shifted by --clock-shift-days).
+pytestmark = pytest.mark.other_process
 
 SGR = re.compile(r"\x1b\[([0-9;]*)m")
 #: SGR parameters of the console's 16 colours and plain attributes (no 38;5 / 38;2 ...).

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from packstation.devices.simulators import ScaleSimulator, ScannerSimulator
@@ -13,6 +14,9 @@ from packstation.models import Event, Order, Parcel
 from packstation.models.db import open_database
 from tests.e2e.station_process import StationProcess
 from tests.station.conftest import PACKER
+
+# Another process reads the real clock (not shifted by --clock-shift-days).
+pytestmark = pytest.mark.other_process
 
 ITEMS = ("4601234567893", "4601234567893", "4607654321015", "046000001234")
 EXPECTED_G = Decimal(2 * 320 + 110 + 95 + 210)  # items + BOX:M

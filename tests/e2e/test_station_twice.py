@@ -12,9 +12,14 @@ import re
 import time
 from pathlib import Path
 
+import pytest
+
 from packstation.devices.simulators import ScaleSimulator, ScannerSimulator
 from tests.e2e.station_process import StationProcess
 from tests.station.conftest import PACKER
+
+# Another process reads the real clock (not shifted by --clock-shift-days).
+pytestmark = pytest.mark.other_process
 
 STATION = "PS-TWICE"
 

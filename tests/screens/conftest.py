@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,10 @@ from packstation.devices.printer import open_printer
 from packstation.domain.rules import PackRules
 from packstation.models.db import Database, open_database
 from packstation.screens.messages import ScannerLine
+from packstation.screens.queue_app import QueueApp, QueueSetup
 from packstation.screens.station_app import StationApp, StationSetup
 from packstation.widgets.result_panel import ResultPanel
+from tests.models.test_queue_repo import NOW, SHIFT, seed_floor
 from tests.station.conftest import seed
 
 
@@ -85,3 +88,28 @@ async def type_scan(pilot: Pilot[None], text: str) -> None:
 def panel_text(app: StationApp) -> str:
     content = app.screen.query_one(ResultPanel).content
     return content.plain if isinstance(content, Text) else str(content)
+
+
+@pytest.fixture
+def queue_db(sqlite_url: str, fixtures_dir: Path) -> Iterator[Database]:
+    db = open_database(sqlite_url)
+    seed_floor(db, fixtures_dir)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def make_queue(queue_db: Database) -> Callable[..., QueueApp]:
+    def make(locale: str = "en", refresh_s: float = 0.2) -> QueueApp:
+        return QueueApp(
+            QueueSetup(
+                db=queue_db,
+                locale=locale,
+                refresh_s=refresh_s,
+                clock=lambda: NOW,
+                tz=UTC,
+                shift_start=lambda now: SHIFT,
+            )
+        )
+
+    return make

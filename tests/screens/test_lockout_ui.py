@@ -8,10 +8,10 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from packstation.clock import utcnow
 from packstation.devices.base import ScaleReading, ScaleState
 from packstation.domain.workflow import Step
 from packstation.models import Event
-from packstation.models.base import utcnow
 from packstation.models.db import Database
 from packstation.models.operators_repo import PinStatus, check_pin, find_by_badge
 from packstation.screens.messages import ScaleUpdate

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from datetime import UTC
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,39 +11,14 @@ from sqlalchemy import select, update
 from textual.pilot import Pilot
 
 from packstation.models import Event, Order
-from packstation.models.db import Database, open_database
-from packstation.screens.queue_app import QueueApp, QueueScreen, QueueSetup
+from packstation.models.db import Database
+from packstation.screens.queue_app import QueueApp, QueueScreen
 from packstation.widgets.queue_table import KeyedTable
 from packstation.widgets.text_line import TextLine
-from tests.models.test_queue_repo import LEAD, LEAD_PIN, NOW, SHIFT, seed_floor
+from tests.models.test_queue_repo import LEAD, LEAD_PIN
 from tests.screens.conftest import wait_until
 
 OPEN = ["ORD-1004", "ORD-1005", "ORD-1002", "ORD-1001"]
-
-
-@pytest.fixture
-def queue_db(sqlite_url: str, fixtures_dir: Path) -> Iterator[Database]:
-    db = open_database(sqlite_url)
-    seed_floor(db, fixtures_dir)
-    yield db
-    db.dispose()
-
-
-@pytest.fixture
-def make_queue(queue_db: Database) -> Callable[..., QueueApp]:
-    def make(locale: str = "en", refresh_s: float = 0.2) -> QueueApp:
-        return QueueApp(
-            QueueSetup(
-                db=queue_db,
-                locale=locale,
-                refresh_s=refresh_s,
-                clock=lambda: NOW,
-                tz=UTC,
-                shift_start=lambda now: SHIFT,
-            )
-        )
-
-    return make
 
 
 def screen_of(pilot: Pilot[None]) -> QueueScreen:

@@ -44,7 +44,7 @@ from tests.e2e.test_station_process import ITEMS, _assert_packed, _finish, _item
 from tests.station.conftest import PACKER, SyncRunner, seed
 from tests.station.pg_cluster import PgCluster, private_cluster
 
-pytestmark = pytest.mark.pg
+pytestmark = [pytest.mark.pg, pytest.mark.other_process]
 
 STATION = "PS-PGRESTART"
 

@@ -38,6 +38,9 @@ from packstation.models.db import Database, open_database
 from packstation.models.queue_repo import LeadCredentials, hold_order
 from tests.station.conftest import LEAD, LEAD_PIN, PACKER, seed
 
+# Another process reads the real clock (not shifted by --clock-shift-days).
+pytestmark = pytest.mark.other_process
+
 BROWSER_ENV = "PACKSTATION_TEST_BROWSER"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
