@@ -72,7 +72,7 @@ def test_no_module_but_clock_reads_the_wall_clock() -> None:
 def test_a_shifted_run_really_moves_the_clock(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    """The kernel stamps a new file with the real time; the clock module must differ by the shift."""
+    """A new file is stamped by the kernel with the real time; the clock is `days` past it."""
     days = float(request.config.getoption(SHIFT_OPTION))
     probe = tmp_path / "probe"
     probe.write_bytes(b"")

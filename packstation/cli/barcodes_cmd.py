@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
+import string
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,7 +14,7 @@ from packstation.domain.rules import PackRules
 from packstation.domain.workflow.commands import Action
 from packstation.domain.workflow.model import DefectKind
 
-if TYPE_CHECKING:  # Pillow and python-barcode load only when a sheet is printed
+if TYPE_CHECKING:  # Pillow, fpdf2, python-barcode and zxing-cpp load only when printing
     from packstation.labels.sheets import SheetItem
 
 
@@ -49,11 +52,35 @@ def tariff_items(rules: PackRules) -> list[SheetItem]:
     ]
 
 
+_SERIAL_ALPHABET = string.ascii_letters + string.digits
+#: Key id of the test codes (AI 91): real ones are issued by the operator, e.g. EE10.
+TEST_KEY_ID = "TEST"
+
+
+def sample_marking_code(gtin14: str, order_id: str, position: int, unit: int) -> str:
+    """A Chestny ZNAK-shaped code for one unit of a marked order line, for test sheets.
+
+    ``01 GTIN 21 <13-char serial> GS 91 <key> GS 92 <44-char crypto>``, as printed on
+    goods. The serial is derived from order, line and unit: a reprinted sheet gives the
+    same codes (the station accepts them again for the same order), another order
+    gets others (a marking code is used once ever).
+    """
+    digest = hashlib.sha256(f"{order_id}\n{position}\n{unit}".encode()).digest()
+    number = int.from_bytes(digest[:16], "big")
+    serial = ""
+    for _ in range(13):
+        number, index = divmod(number, len(_SERIAL_ALPHABET))
+        serial += _SERIAL_ALPHABET[index]
+    crypto = base64.b64encode(hashlib.sha256(digest).digest()).decode("ascii")
+    return f"01{gtin14}21{serial}\x1d91{TEST_KEY_ID}\x1d92{crypto}"
+
+
 def order_items(args: argparse.Namespace, rules: PackRules) -> list[SheetItem]:
-    """Per order: its id, its tote, its documents and every item barcode."""
+    """Per order: its id, its tote, its documents, every item barcode and, for a line that
+    needs marking codes, one test marking code per unit (GS1 DataMatrix)."""
     from sqlalchemy import select
 
-    from packstation.labels.sheets import SheetItem
+    from packstation.labels.sheets import GS1_DATAMATRIX, SheetItem
     from packstation.models import Order
 
     db = database_of(args)
@@ -70,6 +97,13 @@ def order_items(args: argparse.Namespace, rules: PackRules) -> list[SheetItem]:
                 for line in order.lines:
                     for code in line.barcodes:
                         items.append(SheetItem(f"{line.sku} ({order.id})", code.code))
+                    gtin = next((code.gtin for code in line.barcodes if code.gtin), None)
+                    if not line.marked or gtin is None:
+                        continue
+                    for unit in range(1, line.qty + 1):
+                        marking = sample_marking_code(gtin, order.id, line.position, unit)
+                        caption = f"{line.sku} marking {unit}/{line.qty} ({order.id})"
+                        items.append(SheetItem(caption, marking, GS1_DATAMATRIX))
     finally:
         db.dispose()
     return items
@@ -91,6 +125,7 @@ def badge_items(args: argparse.Namespace) -> list[SheetItem]:
 
 
 def run_barcodes(args: argparse.Namespace) -> int:
+    from packstation.clock import utcnow
     from packstation.labels.sheets import SheetError, write_sheet
 
     rules = PackRules.from_config(config_of(args).raw)
@@ -105,7 +140,7 @@ def run_barcodes(args: argparse.Namespace) -> int:
     else:
         items = order_items(args, rules)
     try:
-        pages = write_sheet(items, args.output, title=f"packstation — {args.sheet}")
+        pages = write_sheet(items, args.output, f"packstation — {args.sheet}", now=utcnow())
     except SheetError as exc:
         raise CliError(f"{args.output}: {exc}") from exc
     except OSError as exc:

@@ -1,74 +1,52 @@
-"""Raster (PNG) and vector (SVG) renderings with python-barcode's Code128.
+"""The parcel label as a PNG at 203 dpi (4x6 inch, like the ZPL label), for any printer.
 
-The font is the DejaVu Sans Mono that python-barcode ships, so Cyrillic
-addresses render on a machine with no fonts installed.
+The barcode is python-barcode's Code128 pattern drawn in whole pixels: 3 dots a
+module (ZPL's ``^BY3``), 2 when a long parcel id needs it to fit the label with
+its quiet zones, and never resized, since resampled bars do not scan. The font
+is the DejaVu Sans Mono that python-barcode ships, so Cyrillic addresses render
+on a machine with no fonts installed.
 """
 
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
-import barcode
-from barcode.writer import ImageWriter, SVGWriter
-from PIL import Image, ImageDraw, ImageFont
-
+from packstation.labels.canvas import RasterPage, draw_symbol
 from packstation.labels.content import LabelData
+from packstation.labels.symbols import SymbolError, code128, fit_module
 
-FONT_PATH = Path(barcode.__file__).parent / "fonts" / "DejaVuSansMono.ttf"
 LABEL_SIZE = (812, 1218)  # 4x6 inch at 203 dpi, like the ZPL label
-
-
-def font(size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(FONT_PATH), size)
-
-
-def code128_image(
-    data: str,
-    *,
-    module_width: float = 0.4,
-    height_mm: float = 18.0,
-    dpi: int = 203,
-    text: bool = True,
-) -> Image.Image:
-    writer = ImageWriter()
-    code = barcode.get("code128", data, writer=writer)
-    options = {
-        "module_width": module_width,
-        "module_height": height_mm,
-        "dpi": dpi,
-        "font_path": str(FONT_PATH),
-        "write_text": text,
-        "font_size": 12,
-        "quiet_zone": 4.0,
-    }
-    image: Image.Image = code.render(options)
-    return image.convert("L")
-
-
-def code128_svg(data: str) -> bytes:
-    code = barcode.get("code128", data, writer=SVGWriter())
-    buf = io.BytesIO()
-    code.write(buf, {"module_height": 15.0, "font_size": 8, "compress": False})
-    return buf.getvalue()
+LABEL_DPI = 203
+MODULE_DOTS = 3  # like ZPL ^BY3
+BAR_TOP = 740
+BAR_HEIGHT = 150
 
 
 def render_png(label: LabelData) -> bytes:
-    img = Image.new("L", LABEL_SIZE, 255)
-    draw = ImageDraw.Draw(img)
+    """The label as PNG bytes; SymbolError (shown to the packer) if its barcode cannot fit."""
+    from PIL import Image
+
+    page = RasterPage(Image.new("L", LABEL_SIZE, 255), LABEL_DPI)
+    draw = page.draw
     y = 40
     for i, line in enumerate(label.text_lines()):
         if line:
-            draw.text((30, y), line, fill=0, font=font(40 if i == 0 else 30))
+            draw.text((30, y), line, fill=0, font=page.font(40 if i == 0 else 30))
         y += 52 if i == 0 else 42
     if label.marks:
         draw.rectangle((30, 630, 782, 690), fill=0)
-        draw.text((40, 640), label.marks_line, fill=255, font=font(40))
+        draw.text((40, 640), label.marks_line, fill=255, font=page.font(40))
     draw.rectangle((20, 700, 792, 703), fill=0)
-    bars = code128_image(label.parcel_id)
-    if bars.width > LABEL_SIZE[0] - 40:
-        bars = bars.resize((LABEL_SIZE[0] - 40, bars.height))
-    img.paste(bars, ((LABEL_SIZE[0] - bars.width) // 2, 740))
+    symbol = code128(label.parcel_id)
+    # The quiet zones are part of the symbol: it may use the label's full width.
+    module = fit_module(symbol, LABEL_DPI, LABEL_SIZE[0] * 25.4 / LABEL_DPI, MODULE_DOTS)
+    if module is None:
+        raise SymbolError(f"parcel id {label.parcel_id!r} is too long for the label")
+    left = (LABEL_SIZE[0] - symbol.width * module) // 2
+    draw_symbol(page, symbol, left, BAR_TOP, module, BAR_HEIGHT)
+    text_font = page.font(28)
+    text_x = (LABEL_SIZE[0] - draw.textlength(label.parcel_id, font=text_font)) / 2
+    draw.text((text_x, BAR_TOP + BAR_HEIGHT + 10), label.parcel_id, fill=0, font=text_font)
     buf = io.BytesIO()
-    img.save(buf, "PNG", dpi=(203, 203))
+    page.image.save(buf, "PNG", dpi=(LABEL_DPI, LABEL_DPI))
     return buf.getvalue()

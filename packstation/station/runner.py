@@ -42,6 +42,7 @@ from packstation.domain.workflow import (
 from packstation.domain.workflow.records import LabelPrinted, OrderClaimed, OrderReleased
 from packstation.errors import describe_db_error
 from packstation.i18n import Msg
+from packstation.labels.symbols import SymbolError
 from packstation.labels.zpl import render_zpl
 from packstation.station.instance_lock import StationBusy
 
@@ -377,6 +378,8 @@ class StationRunner:
             self.printer.send(data, f"{record.parcel_id}.{self.label_format}")
         except PrintError as exc:
             return str(exc)
+        except SymbolError as exc:  # a parcel id no barcode can carry at a readable size
+            return f"label not printed: {exc}"
         except Exception as exc:
             if not self._db_failed(exc, "reading the label's order"):
                 raise

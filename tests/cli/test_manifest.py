@@ -9,11 +9,10 @@ from sqlalchemy import select
 from packstation.cli import main
 from packstation.domain.manifest import ManifestLine, ManifestView
 from packstation.domain.rules import PackRules
-from packstation.labels.images import code128_image
-from packstation.labels.manifest_doc import _page
+from packstation.labels.manifest_doc import ROWS_PER_PAGE, manifest_pdf
 from packstation.models import Event, Manifest, Notification, Order, Parcel
 from packstation.models.db import Database
-from tests.labels.code128_decode import decode_image
+from tests.labels.zxing_decode import DPIS, read_pdf
 from tests.station.conftest import SyncRunner
 from tests.station.test_runner import pack_ord_1001_to_label
 
@@ -72,7 +71,8 @@ def test_manifest_ships_parcels_and_tells_customers(
         assert kinds == ["parcel.shipped"]
     rows = list(csv.DictReader((out_dir / f"{manifest.id}.csv").open(encoding="utf-8")))
     assert [(r["parcel_id"], r["order_id"]) for r in rows] == [(parcel_id, "ORD-1001")]
-    assert (out_dir / f"{manifest.id}.pdf").read_bytes().startswith(b"%PDF")
+    for dpi in DPIS:
+        assert read_pdf(out_dir / f"{manifest.id}.pdf", dpi) == [{("]C0", manifest.id)}]
     # Nothing left for this carrier: a second close is a clear one-line error.
     code = main(["manifest", "--carrier", carrier, "-o", str(out_dir), "--db", _url(station_db)])
     assert code == 1 and "no packed parcels" in capsys.readouterr().err
@@ -102,20 +102,22 @@ def test_handoff_check_reports_extras_and_gaps(
     assert f"MISSING (not scanned): {parcel_id}" in capsys.readouterr().out
 
 
-def test_manifest_page_barcode_is_the_manifest_id() -> None:
+def test_manifest_pages_barcode_is_the_manifest_id(tmp_path: Path) -> None:
     from datetime import UTC, date, datetime
     from decimal import Decimal
 
+    line = ManifestLine("PCL-1", "ORD-1", "EXPRESS", Decimal(1200), "A", "Москва", "101000", "RU")
     view = ManifestView(
         "MF-OZON-COURIER-20261126-1",
         "OZON-COURIER",
         date(2026, 11, 26),
         datetime(2026, 11, 26, tzinfo=UTC),
-        (ManifestLine("PCL-1", "ORD-1", "EXPRESS", Decimal(1200), "A", "Москва", "101000", "RU"),),
+        (line,) * (ROWS_PER_PAGE + 1),
     )
-    page = _page(view, ["row"], 1, 1)
-    bars = code128_image(view.id, module_width=0.3, height_mm=12.0, dpi=150)
-    assert decode_image(page, 140 + bars.height // 3) == view.id
+    path = tmp_path / "m.pdf"
+    assert manifest_pdf(view, path) == 2
+    for dpi in DPIS:
+        assert read_pdf(path, dpi) == [{("]C0", view.id)}] * 2, f"{dpi} dpi"
 
 
 def test_documents_command_writes_what_the_order_needs(

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-import io
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -11,10 +11,12 @@ from PIL import Image
 
 from packstation.domain.rules import PackRules
 from packstation.labels.content import LabelData
-from packstation.labels.images import code128_image, render_png
-from packstation.labels.sheets import SheetError, SheetItem, write_sheet
+from packstation.labels.images import BAR_HEIGHT, BAR_TOP, render_png
+from packstation.labels.symbols import SymbolError
 from packstation.labels.zpl import escape_field, render_zpl
-from tests.labels.code128_decode import decode_image
+from tests.labels.zxing_decode import DPIS, code128, png_pages, read, read_pdf
+
+NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 
 
 def label(parcel_id: str = "PCL-ORD-1001-1", recipient: str = "Анна Петрова") -> LabelData:
@@ -49,94 +51,109 @@ def test_zpl_field_data_cannot_inject_commands() -> None:
     assert escape_field("a\nb") == "a_0Ab"
 
 
+def bar_band_modules(image: Image.Image) -> set[int]:
+    """Widths (pixels) of the bars and spaces across the middle of the label's barcode band."""
+    y = BAR_TOP + BAR_HEIGHT // 2
+    row = [image.getpixel((x, y)) for x in range(image.width)]
+    runs, start = [], 0
+    for x in range(1, len(row) + 1):
+        if x == len(row) or row[x] != row[start]:
+            runs.append(x - start)
+            start = x
+    return set(runs[1:-1])  # the first and last runs are margins
+
+
 def test_png_label_barcode_decodes_to_the_parcel_id() -> None:
-    png = render_png(label())
-    image = Image.open(io.BytesIO(png))
-    assert image.size == (812, 1218)
-    assert decode_image(image, 800) == "PCL-ORD-1001-1"
+    dpi, (image,) = png_pages(render_png(label()))
+    assert image.size == (812, 1218) and dpi == 203
+    assert read(image) == {code128("PCL-ORD-1001-1")}
+    band = image.crop((0, BAR_TOP, image.width, BAR_TOP + BAR_HEIGHT))
+    assert set(band.tobytes()) == {0, 255}  # drawn in whole pixels, never resampled
+    assert min(bar_band_modules(image)) == 3  # ZPL's ^BY3
 
 
-@pytest.mark.parametrize("data", ["CMD:NEXT", "4601234567893", "DOC:CN23:ORD-1003", "BOX:S"])
-def test_code128_images_decode(data: str) -> None:
-    image = code128_image(data, text=False)
-    assert decode_image(image, image.height // 2) == data
+# 812 dots: at 3 dots a module 19 letters fit with quiet zones, at 2 dots 31 (Code128 B).
+@pytest.mark.parametrize(("length", "module"), [(19, 3), (20, 2), (31, 2)])
+def test_long_parcel_ids_get_narrower_whole_dot_modules(length: int, module: int) -> None:
+    parcel_id = "PCL-" + "ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFG"[: length - 4]
+    dpi, (image,) = png_pages(render_png(label(parcel_id)))
+    assert dpi == 203 and image.size == (812, 1218)
+    assert read(image) == {code128(parcel_id)}
+    assert min(bar_band_modules(image)) == module
+    band = image.crop((0, BAR_TOP, image.width, BAR_TOP + BAR_HEIGHT))
+    assert set(band.tobytes()) == {0, 255}
 
 
-def test_sheets_in_each_format(tmp_path: Path) -> None:
-    items = [SheetItem(f"item {i}", f"CMD:X{i}") for i in range(15)]
-    assert write_sheet(items, tmp_path / "s.pdf", "t") == 2
-    assert (tmp_path / "s.pdf").read_bytes().startswith(b"%PDF")
-    assert write_sheet(items, tmp_path / "s.png", "t") == 2
-    svg = tmp_path / "s.svg"
-    write_sheet(items, svg, "t <&>")
-    text = svg.read_text(encoding="utf-8")
-    assert text.count("<svg") == 16 and "t &lt;&amp;&gt;" in text
-    with pytest.raises(SheetError, match="unknown sheet format"):
-        write_sheet(items, tmp_path / "s.doc", "t")
-    with pytest.raises(SheetError, match="nothing"):
-        write_sheet([], tmp_path / "e.pdf", "t")
+def test_a_parcel_id_too_long_for_the_label_is_a_print_error() -> None:
+    with pytest.raises(SymbolError, match="too long"):
+        render_png(label("PCL-" + "ABCDEFGHIJKLMNOPQRSTUVWXYZABCD"[:28]))
 
 
 def test_label_shows_sender_marks_and_parcel_count() -> None:
-    from dataclasses import replace
-
     data = replace(label(), ship_from=("FC Khimki", "Leningradskaya 1"), marks=("FRAGILE",))
     lines = data.text_lines()
     assert lines[1] == "From: FC Khimki" and "Parcel 1 of 1" in lines[-1]
     zpl = render_zpl(data)
     assert "^FR^FH_^FD[FRAGILE]^FS" in zpl
-    image = Image.open(io.BytesIO(render_png(data)))
-    assert decode_image(image, 800) == "PCL-ORD-1001-1"
+    assert read(png_pages(render_png(data))[1][0]) == {code128("PCL-ORD-1001-1")}
 
 
 def test_multi_parcel_label_says_parcel_n_of_m() -> None:
-    from dataclasses import replace
-
     data = replace(label("PCL-ORD-1001-2"), parcel_no=2, parcel_count=2, items=2)
     assert data.text_lines()[-1].startswith("Parcel 2 of 2 ")
     assert "Order ORD-1001   2 pcs" in data.text_lines()[-2]
     assert "^FDParcel 2 of 2 " in render_zpl(data)
-    image = Image.open(io.BytesIO(render_png(data)))
-    assert decode_image(image, 800) == "PCL-ORD-1001-2"
+    assert read(png_pages(render_png(data))[1][0]) == {code128("PCL-ORD-1001-2")}
 
 
 def test_documents_carry_their_doc_barcodes(tmp_path: Path) -> None:
     from packstation.labels.documents import (
         DocLine,
         DocumentData,
-        cn23_page,
         doc_code,
-        invoice_page,
+        documents_pdf,
         write_documents,
     )
 
     doc = DocumentData(
         order_id="ORD-1003",
-        issued=datetime(2026, 11, 26, tzinfo=UTC).date(),
+        issued=NOW.date(),
         buyer="Aigerim Nurlanova",
         address_lines=("пр. Абая, 10", "050000 Алматы"),
         country="KZ",
         lines=(DocLine("HDPH-BT-01", "Bluetooth headphones", 1, Decimal(240), None, "851830"),),
         declared_value=Decimal("5490.00"),
     )
-    for page, kind in ((invoice_page(doc), "INVOICE"), (cn23_page(doc), "CN23")):
-        code = doc_code(kind, "ORD-1003")
-        bars = code128_image(code, module_width=0.3, height_mm=12.0, dpi=150)
-        left = page.width - bars.width - 62  # pasted 60 px from the right edge
-        assert decode_image(page.crop((left, 40, page.width, 40 + bars.height)), 30) == code
-    assert write_documents(doc, ("INVOICE", "CN23"), tmp_path / "d.pdf") == ["INVOICE", "CN23"]
-    assert (tmp_path / "d.pdf").read_bytes().startswith(b"%PDF")
+    kinds = ("INVOICE", "CN23")
+    pages = [{code128(doc_code(kind, "ORD-1003"))} for kind in kinds]
+    pdf = documents_pdf(doc, kinds)
+    assert pdf.startswith(b"%PDF")
+    for dpi in DPIS:
+        assert read_pdf(pdf, dpi) == pages, dpi
+    assert write_documents(doc, kinds, tmp_path / "d.pdf") == list(kinds)
+    assert read_pdf(tmp_path / "d.pdf", 203) == pages
+    assert write_documents(doc, kinds, tmp_path / "d.png") == list(kinds)
+    for kind, expected in zip(kinds, pages, strict=True):
+        dpi, (page,) = png_pages(tmp_path / f"d-{kind}.png")
+        assert dpi == 300 and page.size == (2480, 3508)
+        assert read(page) == expected
     with pytest.raises(ValueError, match="no renderer"):
         write_documents(doc, ("RETURN-SLIP",), tmp_path / "x.pdf")
+    long_id = replace(doc, order_id="ORD-" + "X" * 60)
+    with pytest.raises(ValueError, match="too long"):
+        documents_pdf(long_id, ("INVOICE",))
 
 
 def test_tariff_cards_are_the_lead_override_codes(rules: PackRules, tmp_path: Path) -> None:
     from packstation.cli.barcodes_cmd import tariff_items
     from packstation.domain.codes import CodeKind, parse_code
+    from packstation.labels.sheets import write_sheet
 
     items = tariff_items(rules)
     assert [i.data for i in items] == [
         f"TARIFF:{c.code}:{t.code}" for c in rules.carriers for t in c.tariffs
     ]
     assert all(parse_code(i.data).kind is CodeKind.TARIFF for i in items)
-    assert write_sheet(items, tmp_path / "tariffs.pdf", "tariffs") == 1
+    assert write_sheet(items, tmp_path / "tariffs.pdf", "tariffs", now=NOW) == 1
+    for dpi in DPIS:
+        assert read_pdf(tmp_path / "tariffs.pdf", dpi) == [{code128(i.data) for i in items}]
