@@ -8,6 +8,7 @@ peel-off printer to tear-off mode until it is restarted.
 from __future__ import annotations
 
 from packstation.labels.content import LabelData
+from packstation.labels.symbols import CODE128_QUIET, LABEL_DPI, SymbolError, code128, fit_module
 
 WIDTH_DOTS = 812
 HEIGHT_DOTS = 1218
@@ -28,6 +29,22 @@ def _text(x: int, y: int, size: int, value: str) -> str:
     return f"^FO{x},{y}^A0N,{size},{size}^FH_^FD{escape_field(value)}^FS"
 
 
+def _barcode(parcel_id: str) -> str:
+    """Code128 with the interpretation line; the scanner reads back exactly the parcel id.
+
+    The printer draws whole dots; the module is 3 dots (or 2 for a long id) so the
+    symbol and its 10-module quiet zones fit the label, centred like the PNG label.
+    ^BC's automatic mode (A) packs digits like python-barcode's pattern, whose width
+    is what is measured here. SymbolError when even 2 dots do not fit.
+    """
+    symbol = code128(parcel_id)
+    module = fit_module(symbol, LABEL_DPI, WIDTH_DOTS * 25.4 / LABEL_DPI, 3)
+    if module is None:
+        raise SymbolError(f"parcel id {parcel_id!r} is too long for the label")
+    left = (WIDTH_DOTS - symbol.width * module) // 2 + CODE128_QUIET * module
+    return f"^FO{left},740^BY{module},3,150^BCN,150,Y,N,N,A^FH_^FD{escape_field(parcel_id)}^FS"
+
+
 def render_zpl(label: LabelData) -> str:
     parts = ["^XA", "^CI28", f"^PW{WIDTH_DOTS}", f"^LL{HEIGHT_DOTS}", "^LH0,0"]
     y = 40
@@ -39,7 +56,6 @@ def render_zpl(label: LabelData) -> str:
         parts.append("^FO30,630^GB752,60,60^FS")
         parts.append(f"^FO40,642^A0N,44,44^FR^FH_^FD{escape_field(label.marks_line)}^FS")
     parts.append("^FO20,700^GB772,4,4^FS")
-    # Code128 with the interpretation line; the scanner reads back exactly the parcel id.
-    parts.append(f"^FO30,740^BY3,3,150^BCN,150,Y,N,N^FH_^FD{escape_field(label.parcel_id)}^FS")
+    parts.append(_barcode(label.parcel_id))
     parts.append("^XZ")
     return "\n".join(parts) + "\n"

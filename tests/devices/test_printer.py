@@ -15,7 +15,7 @@ import pytest
 from packstation.devices.base import PrintError
 from packstation.devices.printer import DirPrinter, LpPrinter, TcpPrinter, open_printer
 
-LABEL = b"^XA^PW812^LL1218^FO30,740^BY3,3,150^BCN,150,Y,N,N^FDP-1001^FS^XZ"
+LABEL = b"^XA^PW812^LL1218^FO30,740^BY3,3,150^BCN,150,Y,N,N,A^FDP-1001^FS^XZ"
 
 
 class Recorder:

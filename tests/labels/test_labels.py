@@ -12,7 +12,8 @@ from PIL import Image
 from packstation.domain.rules import PackRules
 from packstation.labels.content import LabelData
 from packstation.labels.images import BAR_HEIGHT, BAR_TOP, render_png
-from packstation.labels.symbols import SymbolError
+from packstation.labels.symbols import CODE128_QUIET, SymbolError
+from packstation.labels.symbols import code128 as code128_symbol
 from packstation.labels.zpl import escape_field, render_zpl
 from tests.labels.zxing_decode import DPIS, code128, png_pages, read, read_pdf
 
@@ -38,7 +39,7 @@ def label(parcel_id: str = "PCL-ORD-1001-1", recipient: str = "Анна Петр
 def test_zpl_barcode_carries_the_parcel_id() -> None:
     zpl = render_zpl(label())
     assert zpl.startswith("^XA") and zpl.rstrip().endswith("^XZ")
-    bc = re.search(r"\^BCN,150,Y,N,N\^FH_\^FD(.*?)\^FS", zpl)
+    bc = re.search(r"\^BY3,3,150\^BCN,150,Y,N,N,A\^FH_\^FD(.*?)\^FS", zpl)
     assert bc is not None and bc.group(1) == "PCL-ORD-1001-1"
     assert "^CI28" in zpl  # UTF-8 for Cyrillic addresses
     assert "^MMT" not in zpl
@@ -87,6 +88,23 @@ def test_long_parcel_ids_get_narrower_whole_dot_modules(length: int, module: int
 def test_a_parcel_id_too_long_for_the_label_is_a_print_error() -> None:
     with pytest.raises(SymbolError, match="too long"):
         render_png(label("PCL-" + "ABCDEFGHIJKLMNOPQRSTUVWXYZABCD"[:28]))
+    with pytest.raises(SymbolError, match="too long"):
+        render_zpl(label("PCL-" + "ABCDEFGHIJKLMNOPQRSTUVWXYZABCD"[:28]))
+
+
+@pytest.mark.parametrize(("length", "module"), [(19, 3), (20, 2), (31, 2)])
+def test_zpl_module_is_whole_dots_and_the_symbol_stays_on_the_label(
+    length: int, module: int
+) -> None:
+    """The same widths as the PNG label: the printer draws ^BY dots per module."""
+    parcel_id = "PCL-" + "ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFG"[: length - 4]
+    zpl = render_zpl(label(parcel_id))
+    found = re.search(r"\^FO(\d+),740\^BY(\d),3,150\^BCN", zpl)
+    assert found is not None
+    left, dots = int(found.group(1)), int(found.group(2))
+    bars = code128_symbol(parcel_id).width - 2 * CODE128_QUIET
+    assert dots == module
+    assert left >= CODE128_QUIET * dots and left + (bars + CODE128_QUIET) * dots <= 812
 
 
 def test_label_shows_sender_marks_and_parcel_count() -> None:
