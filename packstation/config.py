@@ -147,6 +147,25 @@ def lease_timings(raw: dict[str, Any], path: Path | None = None) -> LeaseTimings
     return LeaseTimings(lease_s=values["lease_s"], auto_release_s=values["auto_release_s"])
 
 
+#: `[intake] max_file_mb` may not exceed this: past it a typo, and more memory than a PC has.
+MAX_INTAKE_MB = 1024
+
+
+def intake_max_bytes(raw: dict[str, Any], path: Path | None = None) -> int | None:
+    """`[intake] max_file_mb`: the largest order file read, in bytes (None: the default,
+    `intake.IntakeLimits.max_file_bytes`, 64 MiB)."""
+    where = f"config {path}" if path else "config"
+    intake = raw.get("intake", {})
+    if not isinstance(intake, dict):
+        raise ConfigError(f"{where}: [intake] must be a table")
+    value = intake.get("max_file_mb")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_INTAKE_MB:
+        raise ConfigError(f"{where}: intake.max_file_mb must be a whole number from 1 to 1024")
+    return value * 2**20
+
+
 def default_db_path() -> Path:
     return Path(platformdirs.user_data_dir("packstation")) / "packstation.db"
 

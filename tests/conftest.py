@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from packstation.domain.pins import ScryptParams, set_hash_params
 from packstation.domain.rules import PackRules
 from packstation.models.db import Database, open_database
 
@@ -31,7 +32,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+#: PIN hashes in tests that are not about their cost: the real ones (`pins.DEFAULT_PARAMS`,
+#: N=2**17) take 128 MiB and half a second each. Tests about the cost pass `params=`.
+TEST_PIN_PARAMS = ScryptParams(n=2**10, r=8, p=1)
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    set_hash_params(TEST_PIN_PARAMS)
     config.addinivalue_line(
         "markers", "other_process: compares with a process that reads the real clock"
     )

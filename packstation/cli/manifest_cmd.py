@@ -9,6 +9,7 @@ from pathlib import Path
 
 from packstation.cli.common import CliError, add_db_option, database_of, say
 from packstation.domain.text import printable
+from packstation.filenames import UnsafeFileName, inside
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -39,6 +40,10 @@ def run_manifest(args: argparse.Namespace) -> int:
     from packstation.labels.manifest_doc import manifest_csv, manifest_pdf
     from packstation.models.manifest_repo import ManifestError, close_manifest
 
+    try:  # before anything is closed: the id, and so the file names, hold the carrier code
+        inside(args.output, f"MF-{args.carrier}-00000000-0000.csv")
+    except UnsafeFileName as exc:
+        raise CliError(f"--carrier {printable(args.carrier)}: {exc}") from None
     db = database_of(args)
     try:
         with db.unit_of_work() as session:
@@ -47,14 +52,26 @@ def run_manifest(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from exc
     finally:
         db.dispose()
-    args.output.mkdir(parents=True, exist_ok=True)
-    csv_path = args.output / f"{manifest.id}.csv"
-    pdf_path = args.output / f"{manifest.id}.pdf"
-    csv_path.write_text(manifest_csv(manifest), encoding="utf-8")
-    manifest_pdf(manifest, pdf_path)
+    # The manifest id holds the carrier code: its files are named inside -o, never a path.
+    try:
+        csv_path = inside(args.output, f"{manifest.id}.csv")
+        pdf_path = inside(args.output, f"{manifest.id}.pdf")
+    except UnsafeFileName as exc:
+        why = f"{exc} (manifest {printable(manifest.id)} was closed without its files)"
+        raise CliError(f"{args.output}: {why}") from None
+    try:
+        args.output.mkdir(parents=True, exist_ok=True)
+        csv_path.write_text(manifest_csv(manifest), encoding="utf-8", newline="")
+        manifest_pdf(manifest, pdf_path)
+    except OSError as exc:
+        raise CliError(
+            f"{args.output}: cannot write: {exc.strerror or exc} "
+            f"(manifest {printable(manifest.id)} was closed without its files)"
+        ) from exc
     say(
-        f"{manifest.id}: {len(manifest.lines)} parcels, {manifest.weight_g / 1000:.3f} kg "
-        f"-> {csv_path}, {pdf_path}"
+        f"{printable(manifest.id)}: {len(manifest.lines)} parcels, "
+        f"{manifest.weight_g / 1000:.3f} kg -> {printable(str(csv_path))}, "
+        f"{printable(str(pdf_path))}"
     )
     return 0
 

@@ -45,6 +45,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     notify.add_argument("--smtp-host", metavar="H")
     notify.add_argument("--smtp-port", type=int, metavar="P")
     notify.add_argument("--smtp-from", metavar="ADDR")
+    notify.add_argument(
+        "--smtp-security",
+        choices=("starttls", "tls", "none"),
+        help="STARTTLS (default), implicit TLS (SMTPS) or none (plain, only if you mean it)",
+    )
     notify.add_argument("--max-attempts", type=int, metavar="N", help="then dead (default 8)")
     notify.set_defaults(func=run_notify)
 
@@ -77,6 +82,7 @@ def settings_of(args: argparse.Namespace) -> NotifySettings:
             smtp_host=args.smtp_host,
             smtp_port=args.smtp_port,
             smtp_from=args.smtp_from,
+            smtp_security=args.smtp_security,
             max_attempts=args.max_attempts,
             interval_s=args.interval,
         )

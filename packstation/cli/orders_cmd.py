@@ -8,9 +8,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from packstation.cli.common import CliError, add_db_option, database_of, say
+from packstation.cli.common import CliError, add_db_option, config_of, database_of, say
+from packstation.config import ConfigError, intake_max_bytes
 from packstation.domain.codes import barcode_problem
-from packstation.domain.intake import OrderFileError, iter_orders
+from packstation.domain.intake import IntakeLimits, OrderFileError, iter_orders
 from packstation.domain.orders import OrderData, OrderStatus, Problem
 from packstation.domain.text import printable
 from packstation.domain.validation import validate_order
@@ -44,16 +45,30 @@ def validate(order: OrderData) -> list[Problem]:
     return validate_order(order, barcode_problem)
 
 
+def intake_limits(args: argparse.Namespace) -> IntakeLimits:
+    """The default limits, with `[intake] max_file_mb` from the config when set."""
+    cfg = config_of(args)
+    try:
+        max_bytes = intake_max_bytes(cfg.raw, cfg.source)
+    except ConfigError as exc:
+        raise CliError(str(exc)) from exc
+    return IntakeLimits() if max_bytes is None else IntakeLimits(max_file_bytes=max_bytes)
+
+
 def import_file(args: argparse.Namespace, path: Path) -> ImportReport:
-    """Orders are streamed into one transaction: a file error at any point rolls all back."""
+    """Orders are streamed into one transaction: a file error at any point rolls all back.
+
+    A file over the limits (`intake.IntakeLimits`: size, JSON nesting, CSV line length) is
+    refused with one line before anything is stored."""
     from packstation.models.orders_repo import import_orders
 
     if not path.is_file():
         raise CliError(f"{path}: cannot read: no such file")
+    limits = intake_limits(args)
     db = database_of(args)
     try:
         with db.unit_of_work() as session:
-            return import_orders(session, iter_orders(path), validate, source=path.name)
+            return import_orders(session, iter_orders(path, limits), validate, source=path.name)
     except OrderFileError as exc:
         raise CliError(f"{path}: nothing imported: {exc}") from exc
     finally:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import io
 import sys
 from collections.abc import Sequence
@@ -13,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from packstation.cli.common import CliError, add_db_option, database_of, say
 from packstation.clock import local_now
+from packstation.domain import spreadsheet
 from packstation.domain.text import printable
 
 if TYPE_CHECKING:
@@ -97,16 +97,18 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], left: Sequence[
     return out
 
 
-def _write_csv(target: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+def _write_csv(target: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    """Through `spreadsheet.writer`: station ids, packer names, carrier and tariff codes are
+    text a spreadsheet must not run; numbers stay numbers."""
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    out = spreadsheet.writer(buf)
+    out.writerow(header)
+    out.writerows(rows)
     if target == "-":
         sys.stdout.write(buf.getvalue())
         return
     try:
-        Path(target).write_text(buf.getvalue(), encoding="utf-8")
+        Path(target).write_text(buf.getvalue(), encoding="utf-8", newline="")
     except OSError as exc:
         raise CliError(f"{target}: cannot write: {exc.strerror or exc}") from exc
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from packstation.devices.base import Printer, PrintError
+from packstation.filenames import UnsafeFileName, inside
 
 log = logging.getLogger(__name__)
 
@@ -120,9 +121,13 @@ class DirPrinter:
         return f"dir://{self.path}"
 
     def send(self, data: bytes, name: str) -> None:
-        safe = Path(name).name.lstrip(".")
-        if not safe:
-            raise PrintError(f"invalid label file name {name!r}")
+        """`name` (from a parcel or order id: order data) names one file in the folder:
+        `filenames.safe_file_name` replaces separators, NUL and control characters."""
+        try:
+            target = inside(self.path, name)
+        except UnsafeFileName as exc:
+            raise PrintError(f"cannot write label to {self.path}: {exc}") from None
+        safe = target.name
         tmp = ""
         try:
             self.path.mkdir(parents=True, exist_ok=True)
@@ -131,7 +136,7 @@ class DirPrinter:
                 out.write(without_mmt(data))
                 out.flush()
                 os.fsync(out.fileno())
-            os.replace(tmp, self.path / safe)
+            os.replace(tmp, target)
         except OSError as exc:
             if tmp:
                 with contextlib.suppress(OSError):

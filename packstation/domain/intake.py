@@ -12,18 +12,32 @@ Per-line work is cheap (no per-line regex compiles, no copies). The
 order, CSV is read in two passes), so an importer working in batches never
 holds the whole file as objects: a 100,000-line file stays far below the
 300 MB budget. The `read_orders*` functions return the full list.
+
+Hostile or broken files are refused with one line, before anything is stored, in
+bounded memory (`IntakeLimits`, each limit a parameter so tests can use small ones):
+a file larger than `max_file_bytes` (64 MiB, about 300,000 lines; 100,000 lines are
+about 20 MB) is refused from its size, before it is read, and never more than that
+is read even from a file that grows or is not a regular file; in JSON, an order (and
+any other top-level value) nested deeper than `max_json_depth` levels (32; an order
+needs 4), and beyond the decoder's own recursion guard (Python's recursion limit,
+about 1,000 levels) the decoder stops at once; in CSV, a physical line longer than
+`max_csv_line_bytes` (1 MiB) is refused before it is decoded, and a field longer than
+the csv module's `field_size_limit` (131,072 characters by default). What a file
+can cost is thus its size (read once), its text (JSON: up to 4 bytes per character),
+and one line or one order at a time.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-import io
 import json
+import os
 import pathlib
 import re
 from collections import deque
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -33,6 +47,7 @@ from packstation.domain.orders import Address, Customer, LineData, OrderData
 __all__ = [
     "CSV_COLUMNS",
     "CSV_REQUIRED_COLUMNS",
+    "IntakeLimits",
     "OrderFileError",
     "normalise_locale",
     "read_orders",
@@ -41,6 +56,7 @@ __all__ = [
     "iter_orders",
     "iter_orders_csv",
     "iter_orders_json",
+    "read_limited",
 ]
 
 #: Columns the CSV reader understands; any other column is ignored.
@@ -97,6 +113,23 @@ _DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=Decimal)
 _JSON_WS = re.compile(r"[ \t\n\r]*")
 
 
+@dataclass(frozen=True, slots=True)
+class IntakeLimits:
+    """What an order file may cost; past a limit the file is refused with one line.
+
+    `max_file_bytes` is `[intake] max_file_mb` in the station config."""
+
+    #: Largest file read (bytes); 100,000 lines are about 20 MB as JSON or CSV.
+    max_file_bytes: int = 64 * 2**20
+    #: Deepest nesting of one order (or any other top-level value), in JSON levels.
+    max_json_depth: int = 32
+    #: Longest physical CSV line (bytes, without its line end).
+    max_csv_line_bytes: int = 2**20
+
+
+DEFAULT_LIMITS = IntakeLimits()
+
+
 class OrderFileError(Exception):
     """The file cannot be read as orders at all (not: an order is invalid).
 
@@ -126,35 +159,73 @@ class _FieldError(Exception):
 # --------------------------------------------------------------------------- entry points
 
 
-def read_orders(path: pathlib.Path) -> list[OrderData]:
+def read_orders(path: pathlib.Path, limits: IntakeLimits = DEFAULT_LIMITS) -> list[OrderData]:
     """Read a whole order file; format by suffix (.json/.csv), else by its first character."""
-    return list(iter_orders(path))
+    return list(iter_orders(path, limits))
 
 
-def read_orders_json(data: bytes, name: str = "<json>") -> list[OrderData]:
+def read_orders_json(
+    data: bytes, name: str = "<json>", limits: IntakeLimits = DEFAULT_LIMITS
+) -> list[OrderData]:
     """Read ``{"orders": [...]}`` or a bare list of orders."""
-    return list(iter_orders_json(data, name))
+    return list(iter_orders_json(data, name, limits))
 
 
-def read_orders_csv(data: bytes, name: str = "<csv>") -> list[OrderData]:
+def read_orders_csv(
+    data: bytes, name: str = "<csv>", limits: IntakeLimits = DEFAULT_LIMITS
+) -> list[OrderData]:
     """Read one row per order line; rows sharing an order_id form one order (first-seen order)."""
-    return list(iter_orders_csv(data, name))
+    return list(iter_orders_csv(data, name, limits))
 
 
-def iter_orders(path: pathlib.Path) -> Iterator[OrderData]:
+def iter_orders(path: pathlib.Path, limits: IntakeLimits = DEFAULT_LIMITS) -> Iterator[OrderData]:
     """Like `read_orders`, but one order at a time so an importer can work in batches.
 
     A file error may be raised after some orders were yielded: import inside
     one transaction, or use `read_orders`, if a bad file must store nothing.
     """
     file = str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise OrderFileError(file, "", f"cannot read the file: {e.strerror or e}") from e
+    data = read_limited(
+        path,
+        limits.max_file_bytes,
+        lambda detail: OrderFileError(file, "", detail),
+        "an order file",
+    )
     if is_json_file(path, data):
-        return iter_orders_json(data, file)
-    return iter_orders_csv(data, file)
+        return iter_orders_json(data, file, limits)
+    return iter_orders_csv(data, file, limits)
+
+
+def _size(n: int) -> str:
+    if n >= 2**30:
+        return f"{n / 2**30:.1f} GiB"
+    if n >= 2**20:
+        return f"{n / 2**20:.1f} MiB"
+    return f"{n} bytes"
+
+
+def read_limited(
+    path: pathlib.Path, max_bytes: int, fail: Callable[[str], Exception], what: str = "a file"
+) -> bytes:
+    """The file's bytes, at most `max_bytes`: a larger file is refused from its size before it
+    is read, and no more than ``max_bytes + 1`` bytes are ever read (a file that grows, a
+    pipe or a device). Shared by every importer of exported files."""
+    try:
+        with path.open("rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size <= max_bytes:
+                data = fh.read(size + 1)  # one buffer of the file's size
+                if len(data) > size:  # it grew, or a pipe or device that has no size
+                    data += fh.read(max_bytes + 1 - len(data))
+                    size = len(data)
+    except OSError as e:
+        raise fail(f"cannot read the file: {e.strerror or e}") from e
+    if size > max_bytes:
+        raise fail(
+            f"the file is {_size(size)} ({size} bytes), larger than the {_size(max_bytes)} "
+            f"{what} may have"
+        )
+    return data
 
 
 def is_json_file(path: pathlib.Path, data: bytes) -> bool:
@@ -169,20 +240,24 @@ def is_json_file(path: pathlib.Path, data: bytes) -> bool:
     return data[end : end + 1] in (b"{", b"[")
 
 
-def iter_orders_json(data: bytes, name: str = "<json>") -> Iterator[OrderData]:
+def iter_orders_json(
+    data: bytes, name: str = "<json>", limits: IntakeLimits = DEFAULT_LIMITS
+) -> Iterator[OrderData]:
     """Parse the orders list element by element: the full JSON tree never exists at once."""
     text = _decode(data, name)
+    del data  # the text is all that is needed from here on (the caller may drop its bytes)
     pos = _skip_ws(text, 0)
     if pos == len(text):
         raise OrderFileError(name, "", "the file is empty")
+    depth = limits.max_json_depth
     try:
         first = text[pos]
         if first == "[":
-            pos = yield from _json_orders_array(text, pos, name)
+            pos = yield from _json_orders_array(text, pos, name, depth)
         elif first == "{":
-            pos = yield from _json_top_object(text, pos, name)
+            pos = yield from _json_top_object(text, pos, name, depth)
         else:
-            value, _ = _DECODER.raw_decode(text, pos)
+            value, _ = _decode_value(text, pos, name, "top level", depth)
             raise OrderFileError(name, "top level", f"expected {_TOP_LEVEL}, got {_show(value)}")
         pos = _skip_ws(text, pos)
         if pos != len(text):
@@ -191,11 +266,13 @@ def iter_orders_json(data: bytes, name: str = "<json>") -> Iterator[OrderData]:
         raise OrderFileError(name, f"line {e.lineno} column {e.colno}", e.msg) from None
     except ValueError as e:  # e.g. an integer literal of thousands of digits
         raise OrderFileError(name, "", f"unreadable JSON: {e}") from None
-    except RecursionError:
-        raise OrderFileError(name, "", "JSON is nested too deeply") from None
+    except RecursionError:  # not inside a value (`_decode_value` names where)
+        raise OrderFileError(name, "", _too_deep(depth)) from None
 
 
-def iter_orders_csv(data: bytes, name: str = "<csv>") -> Iterator[OrderData]:
+def iter_orders_csv(
+    data: bytes, name: str = "<csv>", limits: IntakeLimits = DEFAULT_LIMITS
+) -> Iterator[OrderData]:
     """Yield each order as soon as its last row has been read, in first-seen order.
 
     Two passes: the first checks the structure (header, cell counts, ids,
@@ -209,7 +286,8 @@ def iter_orders_csv(data: bytes, name: str = "<csv>") -> Iterator[OrderData]:
         raise OrderFileError(name, "", "the file is empty")
     delimiter = _sniff_delimiter(data)
 
-    rows = _csv_records(data, name, delimiter)
+    max_line = limits.max_csv_line_bytes
+    rows = _csv_records(data, name, delimiter, max_line)
     header = next(rows, None)
     if header is None:
         raise OrderFileError(name, "", "no header row")
@@ -230,7 +308,7 @@ def iter_orders_csv(data: bytes, name: str = "<csv>") -> Iterator[OrderData]:
 
     pending: dict[str, OrderData] = {}
     queue: deque[str] = deque()  # ids of pending orders, first-seen first
-    rows = _csv_records(data, name, delimiter)
+    rows = _csv_records(data, name, delimiter, max_line)
     next(rows)  # the header, checked above
     for line, row in rows:
         order_id = row[id_col].strip()
@@ -282,9 +360,11 @@ def _utf8_error(name: str, data: bytes, offset: int) -> OrderFileError:
     )
 
 
-def _csv_records(data: bytes, name: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+def _csv_records(
+    data: bytes, name: str, delimiter: str, max_line: int
+) -> Iterator[tuple[int, list[str]]]:
     """Non-blank CSV records with the physical line each starts on."""
-    reader = csv.reader(_decoded_lines(data, name), delimiter=delimiter, strict=True)
+    reader = csv.reader(_decoded_lines(data, name, max_line), delimiter=delimiter, strict=True)
     last = 0  # physical line where the previous record ended
     try:
         for row in reader:
@@ -295,17 +375,34 @@ def _csv_records(data: bytes, name: str, delimiter: str) -> Iterator[tuple[int, 
         raise OrderFileError(name, f"line {last + 1}", f"malformed CSV: {e}") from None
 
 
-def _decoded_lines(data: bytes, name: str) -> Iterator[str]:
-    """Decode line by line: no second full copy of the file, and errors know their line."""
-    offset = 0
-    for lineno, raw in enumerate(io.BytesIO(data), 1):
+def _decoded_lines(data: bytes, name: str, max_line: int) -> Iterator[str]:
+    """Decode line by line: no second full copy of the file, and errors know their line.
+
+    A line longer than `max_line` bytes is refused before it is copied or decoded."""
+    offset, size = 0, len(data)
+    lineno = 0
+    while offset < size:
+        lineno += 1
+        end = data.find(b"\n", offset, offset + max_line + 2)
+        if end < 0:
+            end = size
+        else:
+            end += 1
+        length = end - offset - (data[end - 1 : end] == b"\n") - (data[end - 2 : end] == b"\r\n")
+        if length > max_line:
+            raise OrderFileError(
+                name,
+                f"line {lineno}",
+                f"the line is longer than {max_line} bytes (the limit for one CSV line)",
+            )
+        raw = data[offset:end]
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError as e:
             raise _utf8_error(name, data, offset + e.start) from None
         if lineno == 1:
             line = line.removeprefix("\ufeff")
-        offset += len(raw)
+        offset = end
         yield line
 
 
@@ -377,7 +474,42 @@ def _skip_ws(text: str, pos: int) -> int:
     return match.end() if match else pos
 
 
-def _json_top_object(text: str, pos: int, name: str) -> Generator[OrderData, None, int]:
+def _too_deep(limit: int) -> str:
+    return f"JSON nested deeper than {limit} levels (an order needs 4)"
+
+
+def _depth_over(value: Any, limit: int) -> bool:
+    """Whether lists and objects nest more than `limit` levels (the value itself is 1)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if level > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((v, level + 1) for v in item.values() if isinstance(v, dict | list))
+        elif isinstance(item, list):
+            stack.extend((v, level + 1) for v in item if isinstance(v, dict | list))
+    return False
+
+
+def _decode_value(text: str, pos: int, name: str, where: str, limit: int) -> tuple[Any, int]:
+    """One JSON value at `pos` and the position after it, nested at most `limit` levels.
+
+    Deeper than the decoder's recursion guard (about 1,000 levels) it stops at once with a
+    RecursionError; below that, a value whose brackets could nest deeper than `limit`
+    (more of them than `limit`: rare, large orders) is measured."""
+    try:
+        value, end = _DECODER.raw_decode(text, pos)
+    except RecursionError:
+        raise OrderFileError(name, where, _too_deep(limit)) from None
+    if isinstance(value, dict | list) and (
+        text.count("[", pos, end) + text.count("{", pos, end) > limit and _depth_over(value, limit)
+    ):
+        raise OrderFileError(name, where, _too_deep(limit))
+    return value, end
+
+
+def _json_top_object(text: str, pos: int, name: str, depth: int) -> Generator[OrderData, None, int]:
     """Walk the top-level object's keys, streaming "orders" and skipping the rest."""
     pos = _skip_ws(text, pos + 1)
     found = False
@@ -394,15 +526,15 @@ def _json_top_object(text: str, pos: int, name: str) -> Generator[OrderData, Non
             if not text.startswith(":", pos):
                 raise json.JSONDecodeError("Expecting ':' delimiter", text, pos)
             pos = _skip_ws(text, pos + 1)
-            if key != "orders":
-                _, pos = _DECODER.raw_decode(text, pos)  # unknown top-level field: ignored
+            if key != "orders":  # unknown top-level field: ignored
+                _, pos = _decode_value(text, pos, name, _show(key), depth)
             elif found:
                 raise OrderFileError(name, "orders", 'the "orders" key appears twice')
             elif text.startswith("[", pos):
                 found = True
-                pos = yield from _json_orders_array(text, pos, name)
+                pos = yield from _json_orders_array(text, pos, name, depth)
             else:
-                value, pos = _DECODER.raw_decode(text, pos)
+                value, pos = _decode_value(text, pos, name, "orders", depth)
                 raise OrderFileError(name, "orders", f"expected a list, got {_show(value)}")
             pos = _skip_ws(text, pos)
             if text.startswith(",", pos):
@@ -417,7 +549,9 @@ def _json_top_object(text: str, pos: int, name: str) -> Generator[OrderData, Non
     return pos
 
 
-def _json_orders_array(text: str, pos: int, name: str) -> Generator[OrderData, None, int]:
+def _json_orders_array(
+    text: str, pos: int, name: str, depth: int
+) -> Generator[OrderData, None, int]:
     """Decode, convert and yield one order at a time from the list starting at `pos`."""
     pos = _skip_ws(text, pos + 1)
     if text.startswith("]", pos):
@@ -425,7 +559,7 @@ def _json_orders_array(text: str, pos: int, name: str) -> Generator[OrderData, N
     first_seen: dict[str, int] = {}
     i = 0
     while True:
-        item, pos = _DECODER.raw_decode(text, pos)
+        item, pos = _decode_value(text, pos, name, f"orders[{i}]", depth)
         try:
             order = _json_order(item, f"orders[{i}]")
         except _FieldError as e:

@@ -32,6 +32,8 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any, TypeVar
 
+from packstation.domain.intake import DEFAULT_LIMITS, read_limited
+
 __all__ = [
     "Fail",
     "FieldError",
@@ -142,12 +144,11 @@ def naming_field(
 # --------------------------------------------------------------------------- bytes and text
 
 
-def read_bytes(path: pathlib.Path, fail: Fail) -> bytes:
-    """The file's bytes; an unreadable file is a file error."""
-    try:
-        return path.read_bytes()
-    except OSError as e:
-        raise fail("", f"cannot read the file: {e.strerror or e}") from e
+def read_bytes(path: pathlib.Path, fail: Fail, max_bytes: int | None = None) -> bytes:
+    """The file's bytes; an unreadable file, or one larger than `max_bytes` (by default the
+    order files' limit, `intake.IntakeLimits.max_file_bytes`), is a file error."""
+    limit = DEFAULT_LIMITS.max_file_bytes if max_bytes is None else max_bytes
+    return read_limited(path, limit, lambda detail: fail("", detail))
 
 
 def decode(data: bytes, fail: Fail) -> str:

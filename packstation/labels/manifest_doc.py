@@ -6,10 +6,10 @@ dots on the 203 dpi grid, so it scans from a laser print and from a label printe
 
 from __future__ import annotations
 
-import csv
 import io
 from pathlib import Path
 
+from packstation.domain import spreadsheet
 from packstation.domain.manifest import ManifestView
 from packstation.labels.canvas import A4, Canvas, PdfBook, draw_symbol
 from packstation.labels.symbols import code128, dots, fit_module, module_for
@@ -21,7 +21,7 @@ MODULE_MM = 0.5
 
 def manifest_csv(manifest: ManifestView) -> str:
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = spreadsheet.writer(buf)  # formulas defused, CR/LF quoted (OWASP)
     writer.writerow(
         [
             "manifest_id",

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import case, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from packstation.clock import utcnow
-from packstation.domain.pins import verify_pin
+from packstation.domain.pins import PinError, hash_pin, needs_rehash, verify_pin
+from packstation.models.base import UTCDateTime
 from packstation.models.packing import Event
 from packstation.models.people import Operator, Role
 
@@ -115,6 +116,18 @@ def check_pin(
     time, without running the hash. A right PIN resets the count. ``roles``, when given, is
     checked first: a packer's badge at a lead's prompt is refused without counting.
 
+    Stations and processes racing on one badge: an attempt is taken *before* the PIN is
+    hashed, by one conditional UPDATE (``failed_pins + 1``, only while the badge is not
+    locked; the attempt that reaches ``limit`` locks the badge in the same statement). On
+    PostgreSQL the row lock of that UPDATE and on SQLite the write lock serialise it, so
+    however many checks run at once, at most ``limit`` PINs are ever compared before the
+    badge is locked: the others find it locked and are refused unhashed. A right PIN then
+    gives its attempt back (the count goes to 0, and a lock its own attempt set is lifted);
+    a process that dies between taking and answering leaves its attempt counted.
+
+    After a right PIN, a hash made with weaker scrypt parameters than today's
+    (`pins.needs_rehash`) is replaced by one with the current parameters.
+
     Where the count is committed: in its own short transaction, on a second connection
     of the same engine, committed before this returns. The check protects an action (an
     override, a queue action, a kiosk exit) that is refused when the PIN is wrong, and
@@ -125,7 +138,7 @@ def check_pin(
     caller). Every caller checks the PIN first, before it writes. Should a SQLite caller
     already hold the write lock, the count is written in the caller's session instead and
     commits with the caller's unit of work (which, for a refused action, writes only the
-    denial). The happy path with a clean count writes nothing.
+    denial).
     """
     query = select(Operator).where(Operator.active)
     if isinstance(who, int):
@@ -140,45 +153,74 @@ def check_pin(
         return PinCheck(PinStatus.NOT_ALLOWED, op)
     if is_locked(op.locked_until, now):
         return PinCheck(PinStatus.LOCKED, op, 0, op.locked_until)
-    not_locked = or_(Operator.locked_until.is_(None), Operator.locked_until <= now)
     row = Operator.id == op.id
-    if verify_pin(pin, op.pin_hash):
-        if op.failed_pins or op.locked_until is not None:
-            with _count_transaction(session) as tx:
-                tx.execute(
-                    update(Operator).where(row, not_locked).values(failed_pins=0, locked_until=None)
-                )
-            session.expire(op, ["failed_pins", "locked_until"])
-        return PinCheck(PinStatus.OK, op, limit)
+    not_locked = or_(Operator.locked_until.is_(None), Operator.locked_until <= now)
+    until = now + lock_for
+    stored = op.pin_hash
     try:
         with _count_transaction(session) as tx:
-            # One statement adds one, so two stations failing at once both count.
-            counted = tx.execute(
-                update(Operator)
-                .where(row, not_locked)
-                .values(failed_pins=Operator.failed_pins + 1)
-                .execution_options(synchronize_session=False)
-            )
-            if counted.rowcount == 0:  # type: ignore[attr-defined]  # locked meanwhile
-                until = tx.scalar(select(Operator.locked_until).where(row))
-                return PinCheck(PinStatus.LOCKED, op, 0, until)
-            failed = int(tx.scalar(select(Operator.failed_pins).where(row)) or 0)
+            taken = tx.execute(_take_attempt(row, not_locked, limit, until)).first()
+            if taken is None:  # locked by another station since we read the row
+                locked = tx.scalar(select(Operator.locked_until).where(row))
+                return PinCheck(PinStatus.LOCKED, op, 0, locked)
+        # The count after this attempt; 0 when it was the last one and locked the badge.
+        attempt = int(taken[0]) or limit
+        if verify_pin(pin, stored):
+            fresh = _rehashed(pin, stored)
+            with _count_transaction(session) as tx:
+                own_lock = Operator.locked_until == literal(until, UTCDateTime())
+                tx.execute(
+                    update(Operator)
+                    .where(row, or_(not_locked, own_lock))
+                    .values(failed_pins=0, locked_until=None)
+                    .execution_options(synchronize_session=False)
+                )
+                if fresh is not None:
+                    tx.execute(
+                        update(Operator)
+                        .where(row, Operator.pin_hash == stored)
+                        .values(pin_hash=fresh)
+                        .execution_options(synchronize_session=False)
+                    )
+            if fresh is not None:
+                session.expire(op, ["pin_hash"])
+            return PinCheck(PinStatus.OK, op, limit)
+        with _count_transaction(session) as tx:
             base = {"badge": op.badge, "name": op.name, "purpose": purpose}
-            _event(tx, "pin.failed", now, op.id, station_id, {**base, "attempt": failed})
-            if failed < limit:
-                return PinCheck(PinStatus.WRONG, op, limit - failed)
-            until = now + lock_for
-            tx.execute(
-                update(Operator)
-                .where(row)
-                .values(failed_pins=0, locked_until=until)
-                .execution_options(synchronize_session=False)
-            )
-            payload = {**base, "attempts": failed, "until": until.isoformat()}
+            _event(tx, "pin.failed", now, op.id, station_id, {**base, "attempt": attempt})
+            if attempt < limit:
+                return PinCheck(PinStatus.WRONG, op, limit - attempt)
+            payload = {**base, "attempts": attempt, "until": until.isoformat()}
             _event(tx, "badge.locked", now, op.id, station_id, payload)
             return PinCheck(PinStatus.LOCKED, op, 0, until)
     finally:
         session.expire(op, ["failed_pins", "locked_until"])
+
+
+def _take_attempt(row: Any, not_locked: Any, limit: int, until: datetime) -> Any:
+    """One statement: count this attempt unless the badge is locked; the `limit`-th locks
+    it (and resets the count). Returns the new count (0 when it locked)."""
+    last = Operator.failed_pins + 1 >= limit
+    return (
+        update(Operator)
+        .where(row, not_locked)
+        .values(
+            failed_pins=case((last, 0), else_=Operator.failed_pins + 1),
+            locked_until=case((last, literal(until, UTCDateTime())), else_=Operator.locked_until),
+        )
+        .returning(Operator.failed_pins)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _rehashed(pin: str, stored: str | None) -> str | None:
+    """A new hash with today's scrypt parameters when `stored` was made with weaker ones."""
+    if not needs_rehash(stored):
+        return None
+    try:
+        return hash_pin(pin)
+    except PinError:  # a PIN an older version accepted and this one would not
+        return None
 
 
 @contextmanager

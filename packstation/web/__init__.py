@@ -1,4 +1,5 @@
-"""The browser page for `packstation serve` (a textual-serve template that needs no internet)."""
+"""`packstation serve`'s web side: the pages (textual-serve templates that need no internet)
+and the door in front of them (`server`, `guard`, `sessions`, `auth`; docs/security.md)."""
 
 from pathlib import Path
 

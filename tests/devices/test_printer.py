@@ -112,8 +112,36 @@ def test_directory_is_created_and_written_atomically(tmp_path: Path) -> None:
     printer.send(LABEL, "P-1001.zpl")
     printer.send(b"second", "P-1001.zpl")  # replaced whole, never half-written
     printer.send(LABEL, "../escape.zpl")  # a name cannot leave the directory
-    assert sorted(p.name for p in target.iterdir()) == ["P-1001.zpl", "escape.zpl"]
+    assert sorted(p.name for p in target.iterdir()) == ["P-1001.zpl", "_escape.zpl"]
     assert (target / "P-1001.zpl").read_bytes() == b"second"
+
+
+@pytest.mark.parametrize(
+    ("name", "written"),
+    [
+        ("../../etc/x.zpl", "_.._etc_x.zpl"),
+        ("a/b.zpl", "a_b.zpl"),
+        ("/etc/passwd", "_etc_passwd"),
+        ("..\\..\\win.ini", "_.._win.ini"),
+        ("x\x00y.zpl", "x_y.zpl"),
+        ("\x1b[2J\r\n.zpl", "_[2J__.zpl"),
+        (".hidden.zpl", "hidden.zpl"),
+        ("ЗАКАЗ-1.zpl", "ЗАКАЗ-1.zpl"),
+    ],
+)
+def test_hostile_label_names_stay_in_the_directory(tmp_path: Path, name: str, written: str) -> None:
+    # Label and document file names are made from parcel and order ids: order data.
+    target = tmp_path / "spool"
+    open_printer(f"dir://{target}").send(LABEL, name)
+    assert [p.name for p in target.iterdir()] == [written]
+    assert sorted(p.name for p in tmp_path.rglob("*")) == sorted(["spool", written])
+
+
+@pytest.mark.parametrize("name", ["", "..", ".", "...", " . ", "x" * 300 + ".zpl"])
+def test_names_that_cannot_be_a_file_are_a_print_error(tmp_path: Path, name: str) -> None:
+    with pytest.raises(PrintError, match=r"cannot write label to .*(no file name|longer than)"):
+        DirPrinter(tmp_path / "spool").send(LABEL, name)
+    assert not (tmp_path / "spool").exists() or not any((tmp_path / "spool").iterdir())
 
 
 def test_unwritable_directory_is_a_print_error(tmp_path: Path) -> None:

@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from packstation.config import ConfigError, PinLimits, load_config, pin_limits
+from packstation.domain.pins import ScryptParams, hash_params, hash_pin, stored_params, verify_pin
 from packstation.models import Event, Order
 from packstation.models.db import Database
 from packstation.models.operators_repo import (
@@ -198,3 +199,37 @@ def test_security_section_of_the_config(tmp_path: Path, fixtures_dir: Path) -> N
         load_config(conf)
     with pytest.raises(ConfigError, match="security.pin_lock_s"):
         pin_limits({"security": {"pin_lock_s": "15m"}})
+
+
+def test_the_last_allowed_attempt_with_the_right_pin_is_accepted(station_db: Database) -> None:
+    # The last attempt locks the badge before hashing (so racing stations find it locked);
+    # when its PIN is right, that lock is lifted again.
+    assert _wrong(station_db, PIN_ATTEMPTS - 1) == [PinStatus.WRONG] * (PIN_ATTEMPTS - 1)
+    with station_db.unit_of_work() as s:
+        assert check_pin(s, LEAD, LEAD_PIN, now=T0).ok
+    lead = _lead(station_db)
+    assert lead.locked_until is None and lead.failed_pins == 0
+    with station_db.unit_of_work() as s:
+        assert check_pin(s, LEAD, LEAD_PIN, now=T0, limit=1).ok  # every attempt is the last
+    assert _lead(station_db).locked_until is None
+    assert _kinds(station_db, "badge.locked") == []
+
+
+def test_a_weaker_hash_is_replaced_after_the_right_pin(station_db: Database) -> None:
+    weak = ScryptParams(n=2**9)
+    assert not weak.at_least(hash_params())
+    with station_db.unit_of_work() as s:
+        s.execute(
+            update(Operator)
+            .where(Operator.badge == LEAD)
+            .values(pin_hash=hash_pin(LEAD_PIN, params=weak))
+        )
+    assert _wrong(station_db, 1) == [PinStatus.WRONG]
+    assert stored_params(_lead(station_db).pin_hash) == weak  # a wrong PIN changes nothing
+    with station_db.unit_of_work() as s:
+        assert check_pin(s, LEAD, LEAD_PIN, now=T0).ok
+    stored = _lead(station_db).pin_hash
+    assert stored_params(stored) == hash_params() and verify_pin(LEAD_PIN, stored)
+    with station_db.unit_of_work() as s:
+        assert check_pin(s, LEAD, LEAD_PIN, now=T0).ok
+    assert _lead(station_db).pin_hash == stored  # current parameters: kept as it is

@@ -102,7 +102,9 @@ def test_email_goes_to_smtp_sms_only_to_the_webhook(
 ) -> None:
     queue(db, "mail", channel="email", locale="ru")
     queue(db, "sms", channel="sms", recipient="+79161234567")
-    smtp = SmtpTransport(mailbox.host, mailbox.port, "noreply@shop.example", timeout=5)
+    smtp = SmtpTransport(
+        mailbox.host, mailbox.port, "noreply@shop.example", timeout=5, security="none"
+    )
     report = dispatch_once(db, [WebhookTransport(webhook.url), smtp], T0)
     assert report == DispatchReport(sent=2)
     assert sorted(webhook.keys) == ["mail", "sms"]
@@ -139,7 +141,9 @@ def test_crash_between_send_and_mark_resends_with_the_same_key(
 ) -> None:
     queue(db, "defect:ORD-1005:2:damaged")
     hook = WebhookTransport(webhook.url)
-    smtp = SmtpTransport(mailbox.host, mailbox.port, "noreply@shop.example", timeout=5)
+    smtp = SmtpTransport(
+        mailbox.host, mailbox.port, "noreply@shop.example", timeout=5, security="none"
+    )
     with pytest.raises(Crash):
         dispatch_once(db, [hook, CrashAfterSend(smtp)], T0)
     assert row(db, "defect:ORD-1005:2:damaged").status == "sending"

@@ -76,7 +76,9 @@ def test_webhook_refused_connection_is_retryable() -> None:
 
 
 def test_smtp_sends_plain_and_html_with_a_key_derived_message_id(mailbox: Mailbox) -> None:
-    smtp = SmtpTransport(mailbox.host, mailbox.port, "noreply@shop.example", timeout=5)
+    smtp = SmtpTransport(
+        mailbox.host, mailbox.port, "noreply@shop.example", timeout=5, security="none"
+    )
     send(smtp, outgoing("defect:ORD-1001:1", name="<script>x</script>"))
     send(smtp, outgoing("defect:ORD-1001:1", name="<script>x</script>"))  # a resend
     smtp.close()
@@ -100,11 +102,15 @@ def test_smtp_sends_plain_and_html_with_a_key_derived_message_id(mailbox: Mailbo
 
 def test_smtp_refused_recipient_is_permanent_and_server_down_is_not(mailbox: Mailbox) -> None:
     mailbox.refuse.add("anna@example.ru")
-    smtp = SmtpTransport(mailbox.host, mailbox.port, "noreply@shop.example", timeout=5)
+    smtp = SmtpTransport(
+        mailbox.host, mailbox.port, "noreply@shop.example", timeout=5, security="none"
+    )
     with pytest.raises(DeliveryError, match="550") as caught:
         send(smtp, outgoing())
     assert caught.value.permanent
-    down = SmtpTransport("127.0.0.1", free_port(), "noreply@shop.example", timeout=2)
+    down = SmtpTransport(
+        "127.0.0.1", free_port(), "noreply@shop.example", timeout=2, security="none"
+    )
     with pytest.raises(DeliveryError) as caught:
         send(down, outgoing())
     assert not caught.value.permanent

@@ -1,5 +1,5 @@
-"""`packstation serve` without a browser: arguments, the host policy, the command each tab
-runs, and a page that names nothing outside this server."""
+"""`packstation serve` without a browser: arguments, the host and TLS policy, the command
+each tab runs, and pages that name nothing outside this server."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import textual_serve.server
 
+import packstation.web.server
 from packstation.cli.main import main
 from packstation.cli.serve_cmd import is_loopback, queue_command, station_command
 from packstation.cli.station_cmd import build_devices
@@ -25,7 +26,7 @@ STATIC = Path(textual_serve.server.__file__).resolve().parent / "static"
 
 
 class FakeServer:
-    """Stands in for textual_serve.server.Server: records what it was given."""
+    """Stands in for packstation.web.server.WebServer: records what it was given."""
 
     made: list[FakeServer] = []
     error: OSError | None = None
@@ -44,7 +45,7 @@ class FakeServer:
 
 @pytest.fixture
 def fake_server(monkeypatch: pytest.MonkeyPatch) -> type[FakeServer]:
-    monkeypatch.setattr(textual_serve.server, "Server", FakeServer)
+    monkeypatch.setattr(packstation.web.server, "WebServer", FakeServer)
     monkeypatch.setattr(FakeServer, "made", [])
     monkeypatch.setattr(FakeServer, "error", None)
     monkeypatch.setenv("PACKSTATION_DB", "restored-after-the-test")
@@ -64,11 +65,24 @@ def test_help_lists_the_options(capsys: pytest.CaptureFixture[str]) -> None:
         "--refresh",
         "--shift-start",
         "--station",
+        "--public-name",
+        "--cert",
+        "--key",
+        "--insecure",
     ):
         assert option in out
 
 
-@pytest.mark.parametrize("args", [["--port", "0"], ["--port", "http"], ["--refresh", "0"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--port", "0"],
+        ["--port", "http"],
+        ["--refresh", "0"],
+        ["--public-name", "http://pack-lead.lan"],
+        ["--public-name", "pack-lead.lan:8000"],
+    ],
+)
 def test_bad_values_are_usage_errors(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
         main(["serve", *args])
@@ -115,13 +129,138 @@ def test_each_tab_runs_the_queue_with_the_db_in_the_environment(
     assert "warning" not in capsys.readouterr().err
 
 
-def test_another_host_is_served_with_a_warning(
+def test_another_host_without_tls_is_refused_in_one_line(
     fake_server: type[FakeServer], sqlite_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["serve", "--db", sqlite_url, "--host", "0.0.0.0"]) == 0
-    assert fake_server.made[0].kwargs["host"] == "0.0.0.0"
+    assert main(["serve", "--db", sqlite_url, "--host", "192.168.1.20"]) == 2
+    assert not fake_server.made
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        "packstation serve: error: refusing to serve on 192.168.1.20 without TLS: badges, "
+        "PINs and the session would cross the network in plain text; give --cert and --key "
+        "(or --insecure on purpose)"
+    )
+
+
+def test_insecure_serves_another_host_with_a_warning(
+    fake_server: type[FakeServer], sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["serve", "--db", sqlite_url, "--host", "0.0.0.0", "--insecure"]
+    assert main([*args, "--public-name", "pack-lead.lan"]) == 0
+    (server,) = fake_server.made
+    assert server.kwargs["host"] == "0.0.0.0" and server.kwargs["ssl_context"] is None
+    guard = server.kwargs["guard"]
+    assert guard.host_ok("pack-lead.lan:8000") and not guard.host_ok("0.0.0.0:8000")
     err = capsys.readouterr().err
-    assert err.startswith("packstation: warning: serving on 0.0.0.0")
+    assert err.startswith("packstation: warning: serving on 0.0.0.0 without TLS (--insecure)")
+
+
+def test_a_wildcard_host_needs_the_name_browsers_use(
+    fake_server: type[FakeServer], sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["serve", "--db", sqlite_url, "--host", "0.0.0.0", "--insecure"]) == 2
+    assert not fake_server.made
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("packstation serve: error: serving on 0.0.0.0:8000 needs --public-name")
+    assert "\n" not in err
+
+
+def test_loopback_is_served_with_its_names_and_the_idle_time_of_the_config(
+    fake_server: type[FakeServer], sqlite_url: str, tmp_path: Path
+) -> None:
+    config = tmp_path / "station.toml"
+    config.write_text(
+        "[station]\nidle_logout_s = 300\n[security]\npin_attempts = 3\n"
+        '[web]\nnames = ["pack-lead.lan"]\n'
+    )
+    assert main(["--config", str(config), "serve", "--db", sqlite_url, "--port", "8123"]) == 0
+    kwargs = fake_server.made[0].kwargs
+    assert kwargs["guard"].names == {"127.0.0.1", "localhost", "::1", "pack-lead.lan"}
+    assert kwargs["guard"].port == 8123 and not kwargs["guard"].tls
+    assert kwargs["idle_s"] == 300 and kwargs["pin_limits"].attempts == 3
+    assert kwargs["station"] is None and kwargs["locale"] == "ru"
+
+
+def test_a_station_that_never_logs_out_still_ends_browser_sessions(
+    fake_server: type[FakeServer], sqlite_url: str, tmp_path: Path
+) -> None:
+    config = tmp_path / "station.toml"
+    config.write_text("[station]\nidle_logout_s = 0\n")
+    assert main(["--config", str(config), "serve", "--db", sqlite_url]) == 0
+    assert fake_server.made[0].kwargs["idle_s"] == 900
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> tuple[Path, Path]:
+    from tests.web.harness import self_signed
+
+    return self_signed(tmp_path)
+
+
+def test_tls_from_the_command_line(
+    fake_server: type[FakeServer],
+    sqlite_url: str,
+    certificate: tuple[Path, Path],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    cert, key = certificate
+    args = ["serve", "--db", sqlite_url, "--host", "192.168.1.20", "--port", "8443"]
+    assert main([*args, "--cert", str(cert), "--key", str(key)]) == 0
+    kwargs = fake_server.made[0].kwargs
+    assert kwargs["ssl_context"] is not None and kwargs["guard"].tls
+    assert kwargs["guard"].origin_ok("https://192.168.1.20:8443")
+    assert capsys.readouterr().err == ""  # TLS: no warning
+
+
+def test_tls_from_the_config(
+    fake_server: type[FakeServer], sqlite_url: str, certificate: tuple[Path, Path]
+) -> None:
+    cert, key = certificate
+    config = cert.parent / "station.toml"
+    config.write_text(f'[web]\ncert = "{cert.name}"\nkey = "{key}"\n')
+    args = ["--config", str(config), "serve", "--db", sqlite_url, "--host", "192.168.1.20"]
+    assert main(args) == 0
+    assert fake_server.made[0].kwargs["ssl_context"] is not None
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--cert", "web.crt"], 2, "packstation serve: error: --cert and --key go together"),
+        (
+            ["--cert", "missing.crt", "--key", "missing.key"],
+            1,
+            "packstation: cannot read TLS file missing.crt: no such file",
+        ),
+    ],
+)
+def test_tls_mistakes_are_one_line(
+    fake_server: type[FakeServer],
+    sqlite_url: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    args: list[str],
+    code: int,
+    message: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["serve", "--db", sqlite_url, *args]) == code
+    assert not fake_server.made
+    assert capsys.readouterr().err.strip() == message
+
+
+def test_a_key_that_does_not_fit_is_one_line(
+    fake_server: type[FakeServer],
+    sqlite_url: str,
+    certificate: tuple[Path, Path],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    cert, _ = certificate
+    assert main(["serve", "--db", sqlite_url, "--cert", str(cert), "--key", str(cert)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"packstation: cannot load TLS certificate {cert} with key {cert}:")
+    assert "\n" not in err
 
 
 def test_a_busy_port_is_one_line(
@@ -145,11 +284,14 @@ def test_queue_command_quotes_its_arguments() -> None:
     ]
 
 
-def test_the_page_needs_nothing_from_outside() -> None:
-    page = (TEMPLATES_DIR / "app_index.html").read_text(encoding="utf-8")
+@pytest.mark.parametrize("template", ["app_index.html", "login.html"])
+def test_the_pages_need_nothing_from_outside(template: str) -> None:
+    page = (TEMPLATES_DIR / template).read_text(encoding="utf-8")
     assert not re.search(r"https?://|//fonts\.|googleapis|cdn", page, re.IGNORECASE)
     local = re.findall(r"(?:href|src|url\()=?\"?(static/[^\"')]+)", page)
-    assert {"static/js/textual.js", "static/css/xterm.css"} <= set(local)
+    assert "static/fonts/RobotoMono-VariableFont_wght.ttf" in local
+    if template == "app_index.html":
+        assert {"static/js/textual.js", "static/css/xterm.css"} <= set(local)
     for path in local:  # every file the page asks for is one textual-serve ships
         assert (STATIC / path.removeprefix("static/")).is_file(), path
 
@@ -209,12 +351,14 @@ def test_a_wrong_web_scale_is_one_line(
     assert err == f"packstation: config {config}: web.scale must be true or false"
 
 
-def test_a_station_on_another_host_is_served_with_a_warning(
+def test_a_station_on_another_host_is_bound_to_that_station(
     fake_server: type[FakeServer], sqlite_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["serve", "--db", sqlite_url, "--station", "PS-9", "--host", "0.0.0.0"]) == 0
+    args = ["serve", "--db", sqlite_url, "--station", "PS-9", "--host", "192.168.1.20"]
+    assert main([*args, "--insecure"]) == 0
+    assert fake_server.made[0].kwargs["station"] == "PS-9"
     err = capsys.readouterr().err
-    assert err.startswith("packstation: warning: serving on 0.0.0.0") and "station PS-9" in err
+    assert err.startswith("packstation: warning: serving on 192.168.1.20 without TLS")
 
 
 def test_station_command_without_a_config() -> None:
