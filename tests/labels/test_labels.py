@@ -175,3 +175,36 @@ def test_tariff_cards_are_the_lead_override_codes(rules: PackRules, tmp_path: Pa
     assert write_sheet(items, tmp_path / "tariffs.pdf", "tariffs", now=NOW) == 1
     for dpi in DPIS:
         assert read_pdf(tmp_path / "tariffs.pdf", dpi) == [{code128(i.data) for i in items}]
+
+
+def test_pdf_specials_and_markup_in_order_fields_print_literally() -> None:
+    """A buyer's name with PDF string syntax, markup or control characters is only text."""
+    import pypdfium2
+
+    from packstation.labels.documents import DocLine, DocumentData, doc_code, documents_pdf
+
+    hostile = r"Evil) Tj /Launch (x\) <b>[bold]</b> ^XZ ~JR"
+    doc = DocumentData(
+        order_id="ORD-1003",
+        issued=NOW.date(),
+        buyer=hostile,
+        address_lines=("пр. Абая, 10 %%EOF", "050000 Алматы"),
+        country="KZ",
+        lines=(DocLine("HDPH-BT-01", "Head\x1bphones", 1, Decimal(240), None, "851830"),),
+        declared_value=Decimal("5490.00"),
+    )
+    pdf = documents_pdf(doc, ("INVOICE",))
+    text = pypdfium2.PdfDocument(pdf)[0].get_textpage().get_text_range()
+    assert hostile in text and "%%EOF" in text and "\x1b" not in text
+    # The same PDF structure (object keys, names) as for a plain buyer: nothing was added.
+    plain = documents_pdf(replace(doc, buyer="Plain Name"), ("INVOICE",))
+
+    def structure(data: bytes) -> set[bytes]:
+        outside = re.sub(rb"stream\r?\n.*?endstream", b"", data, flags=re.S)
+        return set(re.findall(rb"/[A-Za-z]+", outside))
+
+    assert structure(pdf) == structure(plain)
+    assert b"/Launch" not in pdf and b"/JavaScript" not in pdf
+    # The barcode still carries only the document code.
+    for dpi in DPIS:
+        assert read_pdf(pdf, dpi) == [{code128(doc_code("INVOICE", "ORD-1003"))}]
