@@ -1,4 +1,4 @@
-"""`packstation operators add|list|unlock`."""
+"""`packstation operators add|list|unlock|set-pin`."""
 
 from __future__ import annotations
 
@@ -35,6 +35,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     unlock.add_argument("badge", metavar="BADGE")
     add_db_option(unlock)
     unlock.set_defaults(func=run_unlock)
+    setpin = osub.add_parser(
+        "set-pin",
+        help="give a badge a new PIN (e.g. a packer who signs in to a browser station)",
+        description="Replaces BADGE's PIN and clears its wrong-PIN count and lock; audited as "
+        "pin.set with the OS user who ran it.",
+    )
+    setpin.add_argument("badge", metavar="BADGE")
+    setpin.add_argument("--pin-stdin", action="store_true", help="read the PIN from stdin")
+    add_db_option(setpin)
+    setpin.set_defaults(func=run_set_pin, pin=True)
 
 
 def read_pin(args: argparse.Namespace) -> str | None:
@@ -115,6 +125,28 @@ def run_unlock(args: argparse.Namespace) -> int:
                 say(f"{who} was not locked; wrong-PIN count cleared")
             else:
                 say(f"{who} is not locked; nothing to do")
+    except OperatorError as exc:
+        raise CliError(str(exc)) from exc
+    finally:
+        db.dispose()
+    return 0
+
+
+def run_set_pin(args: argparse.Namespace) -> int:
+    from packstation.clock import utcnow
+    from packstation.models.operators_repo import OperatorError, set_pin
+
+    pin = read_pin(args)
+    assert pin is not None  # set-pin always asks (prompt or stdin)
+    try:
+        pin_hash = hash_pin(pin)
+    except PinError as exc:
+        raise CliError(str(exc)) from exc
+    db = database_of(args)
+    try:
+        with db.unit_of_work() as session:
+            op = set_pin(session, args.badge, pin_hash, now=utcnow(), by=_os_user())
+            say(f"PIN set for {op.name} (badge {op.badge})")
     except OperatorError as exc:
         raise CliError(str(exc)) from exc
     finally:

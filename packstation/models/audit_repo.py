@@ -22,7 +22,7 @@ from packstation.models.packing import Event
 from packstation.models.people import Operator
 
 #: Kinds the audit lists. A kind no code writes yet (lead.reassign) simply matches nothing.
-LOGIN_KINDS = ("session.login", "session.logout")
+LOGIN_KINDS = ("session.login", "session.logout", "web.login", "web.refused")
 OVERRIDE_KINDS = (
     "override.weight",
     "override.check",
@@ -31,7 +31,7 @@ OVERRIDE_KINDS = (
     "order.released",
 )
 LEAD_KINDS = ("lead.release", "lead.hold", "lead.priority", "lead.reassign", "lead.denied")
-BADGE_KINDS = ("pin.failed", "badge.locked", "badge.unlocked", "kiosk.exit")
+BADGE_KINDS = ("pin.failed", "badge.locked", "badge.unlocked", "kiosk.exit", "pin.set")
 AUDIT_KINDS = (*OVERRIDE_KINDS, *LEAD_KINDS, *LOGIN_KINDS, *BADGE_KINDS)
 
 #: Rows per query: the audit is read page by page (keyset on at, id), never all at once.
@@ -175,7 +175,7 @@ def _entry(event: _Row, people: Mapping[int, Person]) -> AuditEntry:
 
     if kind.startswith("lead."):
         packer, lead = who(p.get("packer_id")), who(event.operator_id, p.get("badge"))
-    elif kind in ("pin.failed", "badge.locked", "badge.unlocked", "kiosk.exit"):
+    elif kind in BADGE_KINDS:
         packer, lead = None, who(event.operator_id, p.get("badge"))
     else:
         packer = who(event.operator_id)
@@ -237,6 +237,12 @@ def _reason(kind: str, p: Mapping[str, Any]) -> str:
         return f"{moved}: {text('reason')}" if text("reason") else moved
     if kind == "session.logout":
         return text("reason")
+    if kind in ("web.login", "web.refused"):
+        opened = f"station {text('station')}" if text("station") else "the queue"
+        return f"browser sign-in to {opened}" + (f": {text('why')}" if text("why") else "")
+    if kind == "pin.set":
+        by = f" by {text('by')}" if text("by") else ""
+        return ("PIN replaced" if p.get("replaced") else "PIN set") + by
     if kind == "pin.failed":
         return f"{text('purpose') or 'pin'}: wrong PIN #{text('attempt')}"
     if kind == "badge.locked":

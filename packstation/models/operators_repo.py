@@ -320,6 +320,34 @@ def unlock_badge(session: Session, badge: str, *, now: datetime, by: str = "") -
     return PinCheck(PinStatus.LOCKED if was else PinStatus.WRONG, op, None, was)
 
 
+def set_pin(
+    session: Session, badge: str, pin_hash: str, *, now: datetime, by: str = ""
+) -> Operator:
+    """An admin gives a badge a (new) PIN: the count and any lock are cleared with it
+    (`pin.set`, audited with the OS user; the PIN itself is never recorded)."""
+    op = session.scalar(select(Operator).where(Operator.badge == badge.strip()).with_for_update())
+    if op is None:
+        raise OperatorError(f"no operator with badge {badge.strip()!r}")
+    had_pin = op.pin_hash is not None
+    op.pin_hash, op.failed_pins, op.locked_until = pin_hash, 0, None
+    session.flush()
+    payload = {"badge": op.badge, "name": op.name, "replaced": had_pin, "by": by}
+    _event(session, "pin.set", now, op.id, None, payload)
+    return op
+
+
+def record_event(
+    session: Session,
+    kind: str,
+    at: datetime,
+    operator_id: int | None,
+    station_id: str | None,
+    payload: dict[str, Any],
+) -> None:
+    """An audited event about an operator (sign-ins elsewhere than a station's workflow)."""
+    _event(session, kind, at, operator_id, station_id, payload)
+
+
 def _event(
     session: Session,
     kind: str,

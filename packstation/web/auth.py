@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from packstation.clock import Clock
 from packstation.config import PinLimits
 from packstation.models.db import Database
-from packstation.models.operators_repo import LEAD_ROLES, PinStatus, check_pin, find_by_badge
+from packstation.models.operators_repo import (
+    LEAD_ROLES,
+    PinStatus,
+    check_pin,
+    find_by_badge,
+    record_event,
+)
 from packstation.models.people import Role
 
 #: Who may open the queue (`serve` without --station).
@@ -82,6 +88,10 @@ def sign_in(
         if not check.ok or op is None:
             return SignIn(Refusal.WRONG)
         allowed = STATION_ROLES if station is not None else QUEUE_ROLES
+        payload = {"badge": op.badge, "name": op.name, "role": op.role, "station": station}
         if op.role not in allowed:
+            why = {**payload, "why": f"role {op.role} may not open the queue"}
+            record_event(session, "web.refused", clock(), op.id, station, why)
             return SignIn(Refusal.ROLE, op.id, op.badge, op.name, op.role)
+        record_event(session, "web.login", clock(), op.id, station, payload)
         return SignIn(None, op.id, op.badge, op.name, op.role)

@@ -232,3 +232,35 @@ def test_config_after_run_names_the_file_it_cannot_read(
     assert code == 1 and str(missing) in err and "unrecognized" not in err
     code, _, err = run(capsys, "db", "current", "--config", str(missing))
     assert code == 1 and str(missing) in err
+
+
+def test_set_pin_gives_a_packer_a_pin_clears_a_lock_and_is_audited(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, sqlite_url: str
+) -> None:
+    from packstation.models.audit_repo import audit_entries
+
+    assert run(capsys, "db", "upgrade", "--db", sqlite_url)[0] == 0
+    add = ["operators", "add", "--badge", "P-1", "--name", "Оля", "--role", "packer"]
+    assert run(capsys, *add, "--db", sqlite_url)[0] == 0
+    db = open_database(sqlite_url)
+    with db.unit_of_work() as s:
+        op = s.scalar(select(Operator).where(Operator.badge == "P-1"))
+        assert op is not None and op.pin_hash is None
+        op.failed_pins, op.locked_until = 4, datetime(2099, 1, 1, tzinfo=UTC)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("2580\n"))
+    code, out, _ = run(capsys, "operators", "set-pin", "P-1", "--pin-stdin", "--db", sqlite_url)
+    assert code == 0 and "2580" not in out
+    with db.sessions() as s:
+        op = s.scalar(select(Operator).where(Operator.badge == "P-1"))
+        assert op is not None and verify_pin("2580", op.pin_hash)
+        assert op.failed_pins == 0 and op.locked_until is None
+        [entry] = [e for e in audit_entries(s) if e.kind == "pin.set"]
+        assert entry.lead is not None and entry.lead.badge == "P-1"
+        assert "2580" not in str(entry.payload)
+    db.dispose()
+    monkeypatch.setattr(sys, "stdin", io.StringIO("12\n"))
+    code, _, err = run(capsys, "operators", "set-pin", "P-1", "--pin-stdin", "--db", sqlite_url)
+    assert code == 1 and "4 to 12 digits" in err
+    monkeypatch.setattr(sys, "stdin", io.StringIO("1234\n"))
+    code, _, err = run(capsys, "operators", "set-pin", "NOPE", "--pin-stdin", "--db", sqlite_url)
+    assert code == 1 and "no operator" in err

@@ -274,6 +274,16 @@ def test_sign_in_on_both_databases(station_db: Database, where: str) -> None:
     assert failed_pins(station_db, LEAD) == 2
     assert attempt(LEAD, "0002") is Refusal.LOCKED
     assert attempt(LEAD, LEAD_PIN) is Refusal.LOCKED
+    # Browser sign-ins are audited with the kiosk exits, PIN failures and lockouts.
+    from packstation.models.audit_repo import audit_entries
+
+    with station_db.sessions() as s:
+        entries = [e for e in audit_entries(s) if e.kind.startswith("web.")]
+    seen = [(e.kind, e.packer.badge if e.packer else "") for e in entries]
+    assert sorted(seen) == sorted(
+        [("web.login", LEAD), ("web.login" if station else "web.refused", PACKER)]
+    )
+    assert all(("station " + station if station else "the queue") in e.reason for e in entries)
 
 
 async def test_wrong_pins_lock_the_badge_at_the_page(
