@@ -601,6 +601,18 @@ TABLE: dict[str, dict[str, str]] = {
         "Not a lead, or wrong PIN: staying", "Не старший или неверный PIN: остаёмся"
     ),
     "ui.kiosk.cancel": _e("Esc cancels", "Esc — отмена"),
+    "ui.kiosk.crashed": _e(
+        "STATION ERROR: call a lead", "ОШИБКА СТАНЦИИ: позовите старшего смены"
+    ),
+    "ui.kiosk.crashed_detail": _e(
+        "Everything shown green before this screen is saved. The error is in the log."
+        " A lead restarts the station: scan the lead's badge, then type the PIN and Enter.",
+        "Всё, что было зелёным до этого экрана, сохранено. Ошибка записана в журнал."
+        " Старший перезапускает станцию: пропуск старшего, затем PIN и Enter.",
+    ),
+    "ui.kiosk.restart_badge": _e(
+        "RESTART: scan a lead's badge", "ПЕРЕЗАПУСК: сканируйте пропуск старшего"
+    ),
     "ui.kiosk.badge_locked": _e(
         "Badge locked after too many wrong PINs until {until}: staying",
         "Пропуск заблокирован из-за неверных PIN-кодов до {until}: остаёмся",

@@ -138,8 +138,15 @@ def run_station(args: argparse.Namespace) -> int:
         leases=cfg.leases,
         pin_limits=cfg.pin_limits,
     )
-    StationApp(setup).run()
-    return 0
+    app = StationApp(setup)
+    app.run()
+    if app.crashed:  # a kiosk: a red screen waits for a lead, then the service restarts us
+        from packstation.screens.kiosk_crash import CrashApp
+
+        crash = CrashApp(setup)
+        crash.run()
+        return crash.return_code or 0
+    return app.return_code or 0
 
 
 def sample_files() -> list[Path]:

@@ -98,7 +98,20 @@ class StationApp(App[None]):
         Binding("f12", "kiosk_exit", "exit", priority=True, show=False),
     ]
     #: Actions that would leave the app or open a tool: refused in kiosk mode.
-    KIOSK_BLOCKED = frozenset({"quit", "help_quit", "command_palette", "suspend_process"})
+    KIOSK_BLOCKED = frozenset(
+        {
+            "quit",
+            "help_quit",
+            "command_palette",
+            "suspend_process",
+            "screenshot",
+            "toggle_dark",
+            "change_theme",
+            "show_help_panel",
+            "hide_help_panel",
+            "maximize",
+        }
+    )
 
     def __init__(self, setup: StationSetup) -> None:
         super().__init__()
@@ -119,6 +132,9 @@ class StationApp(App[None]):
         self._render_pending = False
         #: Kiosk exit dialog: None, "badge" or "pin" (then `_exit_badge` holds the badge).
         self.exit_stage: str | None = None
+        #: Kiosk only: an unhandled error closed the app (`packstation run` shows the red
+        #: screen that waits for a lead).
+        self.crashed = False
         self._exit_badge = ""
         #: Serial devices open once this process has the station id (the runner's first
         #: answer that is not "already open"): a second process must not read the scanner
@@ -187,6 +203,23 @@ class StationApp(App[None]):
         from packstation.screens.queue_modal import LeadActionScreen
 
         return isinstance(self.screen, ReturnsScreen | QueueScreen | LeadActionScreen)
+
+    # --- kiosk: a crash never shows a traceback ----------------------------------------
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Outside a kiosk, Textual's own handling (exit with the traceback). In a kiosk the
+        error goes to the log and the app closes with `CRASH_EXIT`, no traceback: its message
+        loop may be gone, so `packstation run` puts up a fresh red screen that waits for a
+        lead (`screens/kiosk_crash.py`)."""
+        if not self.setup.kiosk:
+            super()._handle_exception(error)
+            return
+        from packstation.screens.kiosk_crash import CRASH_EXIT
+
+        log.error("unhandled error in the kiosk station", exc_info=error)
+        self.crashed = True
+        self._return_code = CRASH_EXIT
+        self._close_messages_no_wait()
 
     def action_kiosk_exit(self) -> None:
         if not self.setup.kiosk:
