@@ -601,9 +601,7 @@ TABLE: dict[str, dict[str, str]] = {
         "Not a lead, or wrong PIN: staying", "Не старший или неверный PIN: остаёмся"
     ),
     "ui.kiosk.cancel": _e("Esc cancels", "Esc — отмена"),
-    "ui.kiosk.crashed": _e(
-        "STATION ERROR: call a lead", "ОШИБКА СТАНЦИИ: позовите старшего смены"
-    ),
+    "ui.kiosk.crashed": _e("STATION ERROR: call a lead", "ОШИБКА СТАНЦИИ: позовите старшего смены"),
     "ui.kiosk.crashed_detail": _e(
         "Everything shown green before this screen is saved. The error is in the log."
         " A lead restarts the station: scan the lead's badge, then type the PIN and Enter.",
