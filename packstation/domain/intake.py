@@ -31,15 +31,18 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
+import io
 import json
 import os
 import pathlib
 import re
 from collections import deque
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 from typing import Any
 
 from packstation.domain.orders import Address, Customer, LineData, OrderData
@@ -275,10 +278,10 @@ def iter_orders_csv(
 ) -> Iterator[OrderData]:
     """Yield each order as soon as its last row has been read, in first-seen order.
 
-    Two passes: the first checks the structure (header, cell counts, ids,
-    quoting, UTF-8) and counts each order's rows, so structural errors come
-    before any order, and the second holds only orders still waiting for rows
-    (one at a time when, as usual, an order's rows are contiguous).
+    Two passes: the first checks the structure (line lengths, UTF-8, quoting,
+    header, cell counts, ids) and counts each order's rows, so structural errors
+    come before any order, and the second holds only orders still waiting for
+    rows (one at a time when, as usual, an order's rows are contiguous).
     Order-level columns are taken from an order's first row; later rows'
     order-level cells are ignored.
     """
@@ -286,8 +289,7 @@ def iter_orders_csv(
         raise OrderFileError(name, "", "the file is empty")
     delimiter = _sniff_delimiter(data)
 
-    max_line = limits.max_csv_line_bytes
-    rows = _csv_records(data, name, delimiter, max_line)
+    rows = _csv_records(data, name, delimiter, limits.max_csv_line_bytes)
     header = next(rows, None)
     if header is None:
         raise OrderFileError(name, "", "no header row")
@@ -296,6 +298,7 @@ def iter_orders_csv(
     ncols = len(header_row)
     id_col = ix["order_id"]
     remaining: dict[str, int] = {}
+    count = remaining.get
     for line, row in rows:
         if len(row) != ncols:
             raise OrderFileError(
@@ -304,25 +307,54 @@ def iter_orders_csv(
         order_id = row[id_col].strip()
         if not order_id:
             raise OrderFileError(name, f"line {line}, column order_id", "order id is empty")
-        remaining[order_id] = remaining.get(order_id, 0) + 1
+        remaining[order_id] = count(order_id, 0) + 1
+    yield from _csv_orders(data, name, delimiter, ix, ncols, remaining)
 
+
+def _csv_orders(
+    data: bytes,
+    name: str,
+    delimiter: str,
+    ix: dict[str, int],
+    ncols: int,
+    remaining: dict[str, int],
+) -> Iterator[OrderData]:
+    """The second pass, over a file the first found well-formed: rows into orders.
+
+    The hot loop of a large import (see benchmarks/import_process.py): the csv module
+    reads straight from the bytes, and each row's cells are fetched in one call."""
+    id_col = ix["order_id"]
+    pad = not all(column in ix for column in _CSV_ORDER_COLUMNS + _CSV_LINE_COLUMNS)
+    order_cells = itemgetter(*(ix.get(column, ncols) for column in _CSV_ORDER_COLUMNS))
+    line_cells = itemgetter(*(ix.get(column, ncols) for column in _CSV_LINE_COLUMNS))
     pending: dict[str, OrderData] = {}
     queue: deque[str] = deque()  # ids of pending orders, first-seen first
-    rows = _csv_records(data, name, delimiter, max_line)
-    next(rows)  # the header, checked above
-    for line, row in rows:
+    reader = csv.reader(_text(data), delimiter=delimiter, strict=True)
+    last = 0  # physical line where the previous record ended
+    header = True
+    for row in reader:
+        line, last = last + 1, reader.line_num
+        if not (row and (row[0].strip() or "".join(row).strip())):
+            continue  # a blank line or a row of empty cells
+        if header:
+            header = False
+            continue
+        if pad:
+            row.append("")  # what a column the header lacks reads as
         order_id = row[id_col].strip()
         try:
             order = pending.get(order_id)
             if order is None:
-                order = pending[order_id] = _csv_order(row, ix, order_id, line)
+                order = pending[order_id] = _csv_order(order_cells(row), order_id, line)
                 queue.append(order_id)
-            order.lines.append(_csv_line(row, ix))
+            order.lines.append(_csv_line(line_cells(row)))
         except _FieldError as e:
             raise OrderFileError(name, f"line {line}, column {e.where}", e.detail) from None
-        remaining[order_id] -= 1
-        while queue and not remaining[queue[0]]:
-            yield pending.pop(queue.popleft())
+        left = remaining[order_id] - 1
+        remaining[order_id] = left
+        if not left:  # only an order's own last row can let the queue move
+            while queue and not remaining[queue[0]]:
+                yield pending.pop(queue.popleft())
 
 
 # --------------------------------------------------------------------------- shared helpers
@@ -330,6 +362,8 @@ def iter_orders_csv(
 
 def normalise_locale(value: str) -> str:
     """'RU', 'ru-RU', 'en_GB' -> 'ru'/'en'; anything else -> 'ru' (notifications exist in ru/en)."""
+    if value in _LOCALES:
+        return value
     lang = value.strip().lower().replace("_", "-").partition("-")[0]
     return lang if lang in _LOCALES else _DEFAULT_LOCALE
 
@@ -360,50 +394,81 @@ def _utf8_error(name: str, data: bytes, offset: int) -> OrderFileError:
     )
 
 
+def _text(data: bytes) -> io.TextIOWrapper:
+    """The file as text lines ending in "\\n", decoded as they are read (no second full copy)."""
+    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="\n")
+
+
 def _csv_records(
     data: bytes, name: str, delimiter: str, max_line: int
 ) -> Iterator[tuple[int, list[str]]]:
-    """Non-blank CSV records with the physical line each starts on."""
-    reader = csv.reader(_decoded_lines(data, name, max_line), delimiter=delimiter, strict=True)
-    last = 0  # physical line where the previous record ended
-    try:
-        for row in reader:
-            start, last = last + 1, reader.line_num
-            if any(cell.strip() for cell in row):  # else a blank line or a row of empty cells
-                yield start, row
-    except csv.Error as e:  # raised while reading the record that starts after `last`
-        raise OrderFileError(name, f"line {last + 1}", f"malformed CSV: {e}") from None
+    """Non-blank CSV records with the physical line each starts on, then the file's first error.
 
-
-def _decoded_lines(data: bytes, name: str, max_line: int) -> Iterator[str]:
-    """Decode line by line: no second full copy of the file, and errors know their line.
-
-    A line longer than `max_line` bytes is refused before it is copied or decoded."""
-    offset, size = 0, len(data)
-    lineno = 0
-    while offset < size:
-        lineno += 1
-        end = data.find(b"\n", offset, offset + max_line + 2)
-        if end < 0:
-            end = size
-        else:
-            end += 1
-        length = end - offset - (data[end - 1 : end] == b"\n") - (data[end - 2 : end] == b"\r\n")
-        if length > max_line:
-            raise OrderFileError(
+    Errors come in file order, as if the file were read line by line: a line longer
+    than `max_line` bytes (found before anything is decoded) or invalid UTF-8 ends the
+    text just before its line, so a malformed record above it is still reported first."""
+    end, error = len(data), None
+    long_line = _first_long_line(data, max_line)
+    if long_line is not None:
+        lineno = data.count(b"\n", 0, long_line) + 1
+        end, error = (
+            long_line,
+            OrderFileError(
                 name,
                 f"line {lineno}",
                 f"the line is longer than {max_line} bytes (the limit for one CSV line)",
-            )
-        raw = data[offset:end]
+            ),
+        )
+    done = 0  # records already yielded: a second reading after a UTF-8 error skips them
+    while True:
+        text = _text(data if end == len(data) else data[:end])
+        reader = csv.reader(text, delimiter=delimiter, strict=True)
+        last = 0  # physical line where the previous record ended
+        seen = 0
         try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as e:
-            raise _utf8_error(name, data, offset + e.start) from None
-        if lineno == 1:
-            line = line.removeprefix("\ufeff")
-        offset = end
-        yield line
+            for row in reader:
+                start, last = last + 1, reader.line_num
+                if row and (row[0].strip() or "".join(row).strip()):  # else a blank row
+                    seen += 1
+                    if seen > done:
+                        done = seen
+                        yield start, row
+        except UnicodeDecodeError:  # decoded ahead of the reader: read again up to its line
+            offset = _utf8_offset(data, end)
+            end, error = data.rfind(b"\n", 0, offset) + 1, _utf8_error(name, data, offset)
+            continue
+        except csv.Error as e:  # raised while reading the record that starts after `last`
+            # A quoted record cut where the text ends early: the error that ended it counts.
+            if error is None or "unexpected end of data" not in str(e):
+                raise OrderFileError(name, f"line {last + 1}", f"malformed CSV: {e}") from None
+        break
+    if error is not None:
+        raise error
+
+
+def _first_long_line(data: bytes, max_line: int) -> int | None:
+    """Offset of the first line longer than `max_line` bytes (without its "\\n" or "\\r\\n"),
+    found without copying or decoding: one search per `max_line` bytes of the file."""
+    size, start = len(data), 0
+    while size - start > max_line:  # else the rest cannot hold a long line
+        window = start + max_line + 2  # a line of max_line bytes and "\r\n" ends before this
+        newline = data.find(b"\n", start, window)
+        if newline < 0:
+            return start
+        if newline - start - (data[newline - 1 : newline] == b"\r") > max_line:
+            return start
+        # Every other line ending inside the window is shorter than the window.
+        start = data.rfind(b"\n", newline, window) + 1
+    return None
+
+
+def _utf8_offset(data: bytes, end: int) -> int:
+    """The offset of the first byte of `data[:end]` that is not UTF-8 (there is one)."""
+    try:
+        data[:end].decode("utf-8")
+    except UnicodeDecodeError as e:
+        return e.start
+    raise AssertionError("the decoder saw invalid UTF-8 that is not there")  # pragma: no cover
 
 
 def _show(value: object) -> str:
@@ -427,6 +492,7 @@ def _cell_repr(value: str) -> str:
     return repr(value if len(value) <= _SHOW_MAX else value[: _SHOW_MAX - 1] + "…")
 
 
+@functools.lru_cache(maxsize=4096)  # a file's orders share a few ship-by times
 def _parse_datetime(text: str) -> datetime | None:
     """ISO-8601 with a timezone, or None; a deadline without a zone is ambiguous."""
     try:
@@ -788,13 +854,9 @@ def _csv_header(row: list[str], line: int, name: str) -> dict[str, int]:
     return ix
 
 
-def _c(row: list[str], ix: dict[str, int], column: str) -> str:
-    i = ix.get(column)
-    return "" if i is None else row[i].strip()
-
-
-def _c_int(row: list[str], ix: dict[str, int], column: str) -> int:
-    text = _c(row, ix, column)
+def _cell_int(text: str, column: str) -> int:
+    if text.isdigit() and text.isascii() and len(text) <= _MAX_DIGITS:
+        return int(text)  # the usual whole number: nothing to check
     if not text:
         return 0
     value = _parse_whole(text)
@@ -803,48 +865,125 @@ def _c_int(row: list[str], ix: dict[str, int], column: str) -> int:
     return value
 
 
-def _c_number(row: list[str], ix: dict[str, int], column: str) -> Decimal | None:
-    text = _c(row, ix, column)
+def _cell_number(text: str, column: str) -> Decimal | None:
     if not text:
         return None
+    if text.isdigit() and text.isascii() and len(text) <= _MAX_DIGITS:
+        return Decimal(text)  # the usual whole number: nothing to check
     value = _parse_decimal(text)
     if value is None:
         raise _FieldError(column, f"expected a number, got {_cell_repr(text)}")
     return value
 
 
-def _c_bool(row: list[str], ix: dict[str, int], column: str) -> bool:
-    text = _c(row, ix, column)
-    value = _CSV_BOOLS.get(text.lower())
+def _cell_bool(text: str, column: str) -> bool:
+    value = _CSV_BOOLS.get(text)
     if value is None:
-        raise _FieldError(column, f"expected true/false, yes/no or 1/0, got {_cell_repr(text)}")
+        value = _CSV_BOOLS.get(text.lower())
+        if value is None:
+            raise _FieldError(column, f"expected true/false, yes/no or 1/0, got {_cell_repr(text)}")
     return value
 
 
-def _csv_line(row: list[str], ix: dict[str, int]) -> LineData:
-    weight = _c_number(row, ix, "unit_weight_g")
-    price = _c_number(row, ix, "unit_price")
-    if price is None:
-        price = _c_number(row, ix, "price")
-    barcodes = _c(row, ix, "barcodes")
+#: The cells `_csv_line` and `_csv_order` take, in their order (a missing column reads as "").
+_CSV_LINE_COLUMNS = (
+    "sku",
+    "name",
+    "barcodes",
+    "qty",
+    "unit_weight_g",
+    "fragile",
+    "liquid",
+    "marked",
+    "hs_code",
+    "unit_price",
+    "price",
+)
+_CSV_ORDER_COLUMNS = (
+    "tote",
+    "priority",
+    "ship_by",
+    "customer_name",
+    "phone",
+    "email",
+    "locale",
+    "country",
+    "region",
+    "city",
+    "postcode",
+    "line1",
+    "line2",
+    "carrier",
+    "declared_value",
+    "currency",
+)
+
+
+def _csv_line(cells: Iterable[str]) -> LineData:
+    """One line from its cells (`_CSV_LINE_COLUMNS`); type errors in the columns' order."""
+    sku, name, codes, qty, weight, fragile, liquid, marked, hs_code, unit_price, price = map(
+        str.strip, cells
+    )
+    unit_weight_g = (
+        Decimal(weight)
+        if weight.isdigit() and weight.isascii() and len(weight) <= _MAX_DIGITS
+        else _cell_number(weight, "unit_weight_g")
+    )
+    price_value = (
+        _cell_number(unit_price, "unit_price") if unit_price else _cell_number(price, "price")
+    )
+    if not codes:
+        barcodes = []
+    elif "|" not in codes:
+        barcodes = [codes]
+    else:
+        barcodes = [code for code in map(str.strip, codes.split("|")) if code]
+    whole = (
+        int(qty)
+        if qty.isdigit() and qty.isascii() and len(qty) <= _MAX_DIGITS
+        else _cell_int(qty, "qty")
+    )
+    flags = _CSV_BOOLS.get(fragile), _CSV_BOOLS.get(liquid), _CSV_BOOLS.get(marked)
+    if None in flags:  # not in the usual spelling: the careful path names the column
+        flags = (
+            _cell_bool(fragile, "fragile"),
+            _cell_bool(liquid, "liquid"),
+            _cell_bool(marked, "marked"),
+        )
     return LineData(
-        sku=_c(row, ix, "sku"),
-        name=_c(row, ix, "name"),
-        barcodes=[code for code in (c.strip() for c in barcodes.split("|")) if code]
-        if barcodes
-        else [],
-        qty=_c_int(row, ix, "qty"),
-        unit_weight_g=weight,
-        fragile=_c_bool(row, ix, "fragile"),
-        liquid=_c_bool(row, ix, "liquid"),
-        marked=_c_bool(row, ix, "marked"),
-        hs_code=_c(row, ix, "hs_code"),
-        unit_price=price,
+        sku=sku,
+        name=name,
+        barcodes=barcodes,
+        qty=whole,
+        unit_weight_g=unit_weight_g,
+        fragile=flags[0] is True,
+        liquid=flags[1] is True,
+        marked=flags[2] is True,
+        hs_code=hs_code,
+        unit_price=price_value,
     )
 
 
-def _csv_order(row: list[str], ix: dict[str, int], order_id: str, line: int) -> OrderData:
-    ship_by_text = _c(row, ix, "ship_by")
+def _csv_order(cells: Iterable[str], order_id: str, line: int) -> OrderData:
+    """An order from its first row's cells (`_CSV_ORDER_COLUMNS`), without lines yet."""
+    (
+        tote,
+        priority,
+        ship_by_text,
+        customer_name,
+        phone,
+        email,
+        locale,
+        country,
+        region,
+        city,
+        postcode,
+        line1,
+        line2,
+        carrier,
+        declared_value,
+        currency,
+    ) = map(str.strip, cells)
     ship_by = _parse_datetime(ship_by_text) if ship_by_text else None
     if ship_by_text and ship_by is None:
         raise _FieldError(
@@ -853,25 +992,22 @@ def _csv_order(row: list[str], ix: dict[str, int], order_id: str, line: int) -> 
         )
     return OrderData(
         id=order_id,
-        tote=_c(row, ix, "tote"),
-        priority=_c_int(row, ix, "priority"),
+        tote=tote,
+        priority=_cell_int(priority, "priority"),
         ship_by=ship_by,
         customer=Customer(
-            name=_c(row, ix, "customer_name"),
-            phone=_c(row, ix, "phone"),
-            email=_c(row, ix, "email"),
-            locale=normalise_locale(_c(row, ix, "locale")),
+            name=customer_name, phone=phone, email=email, locale=normalise_locale(locale)
         ),
         address=Address(
-            country=_c(row, ix, "country").upper(),
-            region=_c(row, ix, "region"),
-            city=_c(row, ix, "city"),
-            postcode=_c(row, ix, "postcode"),
-            line1=_c(row, ix, "line1"),
-            line2=_c(row, ix, "line2"),
+            country=country.upper(),
+            region=region,
+            city=city,
+            postcode=postcode,
+            line1=line1,
+            line2=line2,
         ),
-        carrier=_c(row, ix, "carrier"),
-        declared_value=_c_number(row, ix, "declared_value"),
-        currency=_c(row, ix, "currency").upper(),
+        carrier=carrier,
+        declared_value=_cell_number(declared_value, "declared_value"),
+        currency=currency.upper(),
         source=f"line {line}",
     )

@@ -161,33 +161,35 @@ def _check_order(order: OrderData, add: Add) -> None:
 def _check_lines(
     lines: list[LineData], barcode_problem: Callable[[str], str | None], add: Add
 ) -> None:
+    # Once per line of every imported file: field paths are made only for a problem.
     if not lines:
         add("lines", "at least one line is required")
     first_with_sku: dict[str, int] = {}
     for i, line in enumerate(lines):
-        base = f"lines[{i}]"
         sku = line.sku.strip()
         if not sku:
-            add(f"{base}.sku", "required")
+            add(f"lines[{i}].sku", "required")
         else:
             first = first_with_sku.setdefault(sku, i)
             if first != i:
-                add(f"{base}.sku", f"duplicate of lines[{first}] ({_show(sku)})")
+                add(f"lines[{i}].sku", f"duplicate of lines[{first}] ({_show(sku)})")
         if not line.name.strip():
-            add(f"{base}.name", "required")  # shown to the packer, printed on customs forms
+            add(f"lines[{i}].name", "required")  # shown to the packer, printed on customs forms
         if line.qty <= 0:
-            add(f"{base}.qty", f"must be more than 0, got {line.qty}")
-        if line.unit_weight_g is None:
-            add(f"{base}.unit_weight_g", "required (the parcel weight check needs it)")
-        else:
-            _check_amount(line.unit_weight_g, f"{base}.unit_weight_g", add)
-        if line.unit_price is not None:
-            _check_amount(line.unit_price, f"{base}.unit_price", add)
+            add(f"lines[{i}].qty", f"must be more than 0, got {line.qty}")
+        weight = line.unit_weight_g
+        if weight is None:
+            add(f"lines[{i}].unit_weight_g", "required (the parcel weight check needs it)")
+        elif not (weight.is_finite() and weight >= 0):
+            _check_amount(weight, f"lines[{i}].unit_weight_g", add)
+        price = line.unit_price
+        if price is not None and not (price.is_finite() and price >= 0):
+            _check_amount(price, f"lines[{i}].unit_price", add)
         hs_code = line.hs_code.strip()
         if hs_code and not _HS_CODE.fullmatch(hs_code.translate(_HS_SEPARATORS)):
-            add(f"{base}.hs_code", f"must be 6 to 10 digits, got {_show(hs_code)}")
+            add(f"lines[{i}].hs_code", f"must be 6 to 10 digits, got {_show(hs_code)}")
         for j, code in enumerate(line.barcodes):
             code = code.strip()
             message = barcode_problem(code) if code else "empty barcode"
             if message:
-                add(f"{base}.barcodes[{j}]", message)
+                add(f"lines[{i}].barcodes[{j}]", message)

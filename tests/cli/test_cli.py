@@ -73,6 +73,59 @@ def test_malformed_file_is_one_line_exit_1_and_imports_nothing(
     db.dispose()
 
 
+FIXTURES_CSV = Path(__file__).resolve().parents[2] / "packstation" / "data" / "orders-sample.csv"
+
+
+def _big_csv(orders: int) -> str:
+    """The sample's columns, BOM and CRLF; two lines per order."""
+    header = (FIXTURES_CSV.read_text(encoding="utf-8-sig").splitlines()[0]).split(",")
+    rows = [",".join(header)]
+    for i in range(orders):
+        for k, code in enumerate(("4607001002000", "4607001002017|4607001002024")):
+            cells = {
+                "order_id": f"BIG-{i:05d}",
+                "ship_by": "2026-11-27T12:00:00+03:00",
+                "customer_name": "Мария Кузнецова",
+                "phone": "+79161112233",
+                "country": "RU",
+                "city": "Москва",
+                "postcode": "119019" if i % 50 else "11901",
+                "line1": '"ул. Арбат, д. 1"',
+                "sku": f"SKU-{k}",
+                "name": "Товар",
+                "barcodes": code,
+                "qty": "1",
+                "unit_weight_g": "45",
+                "fragile": "false",
+            }
+            rows.append(",".join(cells.get(column, "") for column in header))
+    return "\ufeff" + "\r\n".join(rows) + "\r\n"
+
+
+def test_a_big_file_is_imported_once_and_an_error_in_its_last_line_imports_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, db_url: str
+) -> None:
+    text = _big_csv(2500)  # 5,000 lines: several chunks are written before the last is read
+    broken = tmp_path / "broken.csv"
+    broken.write_text(text[: text.rindex(",1,45,")] + ",one,45,false,false,false,\r\n")
+    assert run(capsys, "db", "upgrade", "--db", db_url)[0] == 0
+    code, _, err = run(capsys, "orders", "import", str(broken), "--db", db_url)
+    assert code == 1 and err.count("\n") == 1
+    assert "nothing imported: line 5001, column qty: expected a whole number, got 'one'" in err
+    db = open_database(db_url)
+    with db.sessions() as s:
+        assert s.scalars(select(Order)).all() == []
+    db.dispose()
+    good = tmp_path / "orders.csv"
+    good.write_bytes(text.encode())
+    code, out, _ = run(capsys, "orders", "import", str(good), "--db", db_url)
+    summary = "2450 ready, 50 needs correction, 0 unchanged, 0 refused (5000 lines stored)"
+    assert code == 0 and out.endswith(f"orders.csv: {summary}\n")
+    code, out, _ = run(capsys, "orders", "import", str(good), "--db", db_url)
+    summary = "0 ready, 0 needs correction, 2500 unchanged, 0 refused (0 lines stored)"
+    assert code == 0 and out == f"orders.csv: {summary}\n"
+
+
 def test_missing_file_is_exit_1(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, _, err = run(
         capsys, "orders", "import", str(tmp_path / "nope.json"), "--db", str(tmp_path / "x.db")
