@@ -35,7 +35,7 @@ def add_view_options(parser: argparse.ArgumentParser) -> None:
         type=_refresh,
         default=2.0,
         metavar="S",
-        help="seconds between refreshes (default 2)",
+        help="seconds between looks for changes on the floor (default 2)",
     )
     parser.add_argument(
         "--shift-start",
@@ -61,27 +61,42 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run_queue(args: argparse.Namespace) -> int:
-    from packstation.cli.station_cmd import plain_console
+    import gc
+
+    from packstation.cli.station_cmd import fast_screen_updates, plain_console
 
     cfg = config_of(args)
+    # New rows wait at most ~8 ms for the next frame (as at the station).
+    fast_screen_updates()
     plain_console(args.ascii or cfg.ascii)
-    from packstation.models.db import open_database
-    from packstation.screens.queue_app import QueueApp, QueueSetup, shift_start_at
-
-    url = resolve_db_url(args.db, cfg)
-    # Opened (and checked) before the screen starts: a wrong URL is a one-line error.
-    db = open_database(url)
+    # Importing SQLAlchemy and Textual and starting the screen allocate objects that live
+    # as long as the process: the collector would walk them again and again. Off until
+    # the first rows are up; then the app collects once and freezes them (QueueApp).
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        setup = QueueSetup(
-            db=db,
-            locale=args.locale or cfg.locale,
-            refresh_s=args.refresh,
-            shift_start=shift_start_at(args.shift_start),
-            pin_limits=cfg.pin_limits,
-        )
-        QueueApp(setup).run()
-    except KeyboardInterrupt:
-        pass
+        from packstation.models.db import open_database
+        from packstation.screens.queue_app import QueueApp, QueueSetup, shift_start_at
+
+        url = resolve_db_url(args.db, cfg)
+        # Opened (and checked) before the screen starts: a wrong URL is a one-line error.
+        db = open_database(url)
+        try:
+            setup = QueueSetup(
+                db=db,
+                locale=args.locale or cfg.locale,
+                refresh_s=args.refresh,
+                shift_start=shift_start_at(args.shift_start),
+                pin_limits=cfg.pin_limits,
+            )
+            app = QueueApp(setup, settle_memory=True)
+            app.queue_screen.start_feed()  # the first page is read while Textual starts
+            app.run()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            db.dispose()
     finally:
-        db.dispose()
+        if collecting:
+            gc.enable()
     return 0

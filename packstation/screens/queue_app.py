@@ -2,16 +2,22 @@
 
 `QueueScreen` is the reusable part (the station app can push it for a lead);
 `QueueApp` runs it alone (`packstation queue`). The screen never touches the
-database: a `QueueFeed` thread refreshes every `refresh_s` seconds and runs
-the lead actions, and posts the results back as messages. Both tables are
-keyed and updated by diff (`KeyedTable.sync`), so a refresh repaints only the
-cells that changed.
+database: a `QueueFeed` reads the page the lead asks for at once (a filter
+key waits for that one read, its rows are posted as soon as it returns), reads
+the stations and floor stats only when something changed, runs the lead
+actions, and posts the results back as messages. What the clock alone changes
+(ages, offline stations, minutes in status) is drawn again every `refresh_s`
+from the data at hand. Both tables draw only their visible rows and are keyed
+and updated by diff (`KeyedTable.sync`): an update repaints only the rows that
+changed.
 """
 
 from __future__ import annotations
 
+import gc
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
@@ -26,15 +32,24 @@ from textual.widgets import Input
 from packstation.clock import Clock, utcnow
 from packstation.config import PinLimits
 from packstation.i18n import Msg, t
+from packstation.models.queue_repo import STALE_AFTER
 from packstation.screens import queue_format as fmt
-from packstation.screens.queue_feed import ActionName, FeedError, LeadRequest, QueueFeed
+from packstation.screens.queue_feed import (
+    ActionName,
+    FeedData,
+    FeedError,
+    FloorData,
+    LeadRequest,
+    PageData,
+    QueueFeed,
+)
 from packstation.screens.queue_modal import LeadActionScreen
 from packstation.widgets.queue_table import KeyedTable
 from packstation.widgets.text_line import TextLine
 
 if TYPE_CHECKING:
     from packstation.models.db import Database
-    from packstation.models.queue_repo import ActionResult, QueueFilters, QueueSnapshot
+    from packstation.models.queue_repo import ActionResult, QueueFilters, QueuePage, StationRow
 
 
 def shift_start_at(start: time, tz: tzinfo | None = None) -> Callable[[datetime], datetime]:
@@ -49,6 +64,15 @@ def shift_start_at(start: time, tz: tzinfo | None = None) -> Callable[[datetime]
 
     return shift_start
 
+
+def is_stale(station: StationRow, now: datetime) -> bool:
+    """Offline: no heartbeat for longer than STALE_AFTER (as the repository reads it)."""
+    beat = station.heartbeat_at
+    return beat is None or now - beat > STALE_AFTER
+
+
+#: Seconds after start when the queue app settles its memory even without data.
+SETTLE_AFTER_S = 5.0
 
 #: Status filters `f` cycles through (empty: every open order).
 STATUS_CYCLE: tuple[tuple[str, ...], ...] = (
@@ -82,9 +106,9 @@ class QueueSetup:
 
 
 class QueueData(Message):
-    """A refresh (or its failure) from the feed thread."""
+    """A page, the floor, or a failure, from the feed's threads."""
 
-    def __init__(self, data: QueueSnapshot | FeedError) -> None:
+    def __init__(self, data: FeedData) -> None:
         super().__init__()
         self.data = data
 
@@ -96,6 +120,9 @@ class LeadActionDone(Message):
 
 
 class QueueScreen(Screen[None]):
+    class Shown(Message):
+        """The first page and the floor are on screen."""
+
     CSS_PATH = "queue.tcss"
     AUTO_FOCUS = "#orders"
     BINDINGS = [
@@ -120,16 +147,21 @@ class QueueScreen(Screen[None]):
         self.locale = setup.locale
         self.filters: QueueFilters = QueueFilters()
         self.page_offset = 0
-        self.snapshot: QueueSnapshot | None = None
+        #: The page shown (of `filters`/`page_offset` once it arrived) and the floor shown.
+        self.page: PageData | None = None
+        self.floor: FloorData | None = None
         self.order_columns: tuple[str, ...] = fmt.ORDER_COLUMNS
         self.error: FeedError | None = None
-        #: Snapshots rendered so far (tests wait on it).
+        #: Updates rendered once both the page and the floor are on screen (tests wait on it).
         self.renders = 0
         self.actions_done = 0
+        #: What the feed sent before the screen was mounted (see `start_feed`).
+        self._early: list[Message] | None = []
+        self._early_lock = threading.Lock()
         self.feed = QueueFeed(
             setup.db,
-            on_snapshot=lambda data: self.post_message(QueueData(data)),
-            on_action=lambda result: self.post_message(LeadActionDone(result)),
+            on_data=lambda data: self._from_feed(QueueData(data)),
+            on_action=lambda result: self._from_feed(LeadActionDone(result)),
             clock=setup.clock,
             shift_start=setup.shift_start,
             refresh_s=setup.refresh_s,
@@ -162,10 +194,31 @@ class QueueScreen(Screen[None]):
         yield Input(placeholder=self.tr("queue.search_prompt"), id="search")
         yield TextLine(Text(" " + self.tr("queue.keys"), style="dim"), id="keys")
 
+    def start_feed(self) -> None:
+        """Start reading the first page; the CLI calls it before Textual starts, so the query
+        runs while the screen is being built. What arrives before the screen is mounted
+        waits for it."""
+        if not self.feed.started:
+            self.feed.set_view(self.filters, self.page_offset)
+            self.feed.start()
+
+    def _from_feed(self, message: Message) -> None:
+        with self._early_lock:
+            if self._early is not None:
+                self._early.append(message)
+                return
+        self.post_message(message)
+
     def on_mount(self) -> None:
         self._render_filters()
-        self.feed.set_view(self.filters, self.page_offset)
-        self.feed.start()
+        self.start_feed()
+        with self._early_lock:
+            early, self._early = self._early or [], None
+            for message in early:
+                self.post_message(message)
+        # What the clock alone changes (ages, offline stations, minutes in status) is drawn
+        # again from the data at hand; the database is read only when something changed.
+        self.set_interval(self.setup.refresh_s, self._clock_tick)
 
     def on_unmount(self) -> None:
         self.feed.stop()
@@ -173,13 +226,12 @@ class QueueScreen(Screen[None]):
     async def on_resize(self, event: events.Resize) -> None:
         """80 columns get the narrow orders table; a wider terminal or browser all columns."""
         if fmt.order_columns(event.size.width) == self.order_columns:
-            if self.snapshot is not None:
-                self._render_snapshot(self.snapshot)  # the summary fits the new width
+            self._render_floor()  # the summary fits the new width
             return
         await self.recompose()
         self._render_filters()
-        if self.snapshot is not None:
-            self._render_snapshot(self.snapshot)
+        self._render_page()
+        self._render_floor()
 
     @property
     def orders(self) -> KeyedTable:
@@ -204,32 +256,81 @@ class QueueScreen(Screen[None]):
                 "bold red",
             )
             return
-        if data.filters != self.filters or data.page.offset != self.page_offset:
-            return  # answered a view the lead already left; the next one is on its way
+        if isinstance(data, PageData):
+            if data.filters != self.filters or data.page.offset != self.page_offset:
+                return  # answered a view the lead already left; the next one is on its way
+            before, self.page = self.page, data
+            new_view = before is None or (before.filters, before.page.offset) != (
+                data.filters,
+                data.page.offset,
+            )
+            cursor = self.orders.cursor_key()
+            self._render_page()
+            if new_view and self.orders.cursor_key() != cursor:
+                self.orders.move_cursor(row=0)  # another view starts at its top
+            self._render_filters()
+        else:
+            if data.stats is None and self.floor is not None:
+                data = FloorData(data.stations, self.floor.stats, data.now)
+            self.floor = data
+            self._render_floor()
         if self.error is not None:
             self.error = None
             self._show_message("", "")
-        self.snapshot = data
-        self._render_snapshot(data)
-        self.renders += 1
+        if self.page is not None and self.floor is not None:
+            self.renders += 1
+            if self.renders == 1:
+                self.post_message(self.Shown())
 
-    def _render_snapshot(self, snap: QueueSnapshot) -> None:
-        now, loc, tz = snap.stats.now, self.locale, self.setup.tz
-        self.query_one("#floor", TextLine).show_text(fmt.header_text(snap.stats, loc, tz))
-        summary = fmt.summary_text(snap.stats, loc, self.size.width)
-        self.query_one("#summary", TextLine).show_text(summary)
-        self.stations.sync([(s.id, fmt.station_cells(s, now, loc)) for s in snap.stations])
-        columns = self.order_columns
+    def _clock_tick(self) -> None:
+        """Ages and times as of now, from the data at hand: only cells that changed repaint."""
+        now = self.setup.clock()
+        if self.floor is not None:
+            self._render_floor(now)
+        if self.page is not None:
+            self._render_page(now)
+
+    def _render_page(self, now: datetime | None = None) -> None:
+        data = self.page
+        if data is None:
+            return
+        now = now or data.now
+        loc, tz, columns = self.locale, self.setup.tz, self.order_columns
         self.orders.sync(
-            [(r.id, fmt.order_cells(r, now, loc, tz, columns)) for r in snap.page.rows]
+            [(r.id, fmt.order_cells(r, now, loc, tz, columns)) for r in data.page.rows]
         )
-        self._render_filters()
+
+    def _render_floor(self, now: datetime | None = None) -> None:
+        data = self.floor
+        if data is None:
+            return
+        loc = self.locale
+        if now is None:
+            now, stations = data.now, data.stations
+        else:  # stale (offline) is a matter of time alone
+            stations = tuple(
+                s if s.stale == (stale := is_stale(s, now)) else replace(s, stale=stale)
+                for s in data.stations
+            )
+        stats = data.stats
+        if stats is not None:
+            if stats.now != now:
+                stats = replace(stats, now=now)
+            self.query_one("#floor", TextLine).show_text(fmt.header_text(stats, loc, self.setup.tz))
+            summary = fmt.summary_text(stats, loc, self.size.width)
+            self.query_one("#summary", TextLine).show_text(summary)
+        self.stations.sync([(s.id, fmt.station_cells(s, now, loc)) for s in stations])
+
+    def _shown_page(self) -> QueuePage | None:
+        """The page on screen if it is of the view asked for (else that one is on its way)."""
+        data = self.page
+        if data is None or (data.filters, data.page.offset) != (self.filters, self.page_offset):
+            return None
+        return data.page
 
     def _render_filters(self) -> None:
-        snap = self.snapshot
-        page = snap.page if snap is not None and snap.filters == self.filters else None
         self.query_one("#filters", TextLine).show_text(
-            fmt.filter_text(self.filters, page, self.locale)
+            fmt.filter_text(self.filters, self._shown_page(), self.locale)
         )
 
     def _show_message(self, text: str, style: str) -> None:
@@ -261,8 +362,6 @@ class QueueScreen(Screen[None]):
         self.action_close_search()
 
     def action_cycle_filter(self) -> None:
-        from dataclasses import replace
-
         try:
             index = STATUS_CYCLE.index(self.filters.statuses)
         except ValueError:
@@ -271,12 +370,10 @@ class QueueScreen(Screen[None]):
         self._set_view(replace(self.filters, statuses=statuses))
 
     def action_toggle_late(self) -> None:
-        from dataclasses import replace
-
         self._set_view(replace(self.filters, late_only=not self.filters.late_only))
 
     def action_page(self, step: int) -> None:
-        page = self.snapshot.page if self.snapshot is not None else None
+        page = self._shown_page()
         offset = self.page_offset + step * self.setup.page_size
         if offset < 0 or (step > 0 and (page is None or not page.has_more)):
             return
@@ -287,8 +384,8 @@ class QueueScreen(Screen[None]):
     def action_lead(self, action: ActionName) -> None:
         order_id = self.orders.cursor_key()
         row = None
-        if self.snapshot is not None and order_id is not None:
-            row = next((r for r in self.snapshot.page.rows if r.id == order_id), None)
+        if self.page is not None and order_id is not None:
+            row = next((r for r in self.page.page.rows if r.id == order_id), None)
         if order_id is None or row is None:
             self._show_message(self.tr("queue.no_selection"), "bold red")
             return
@@ -331,10 +428,31 @@ class QueueApp(App[None]):
     TITLE = "packstation queue"
     ENABLE_COMMAND_PALETTE = False
 
-    def __init__(self, setup: QueueSetup) -> None:
+    def __init__(self, setup: QueueSetup, *, settle_memory: bool = False) -> None:
         super().__init__()
         self.setup = setup
         self.queue_screen = QueueScreen(setup)
+        #: The process is ours (`packstation queue`): once the first rows are up, what is
+        #: alive then (SQLAlchemy, Textual) is moved out of the garbage collector's way.
+        self.settle_memory = settle_memory
+        self._settled = False
 
     def on_mount(self) -> None:
         self.push_screen(self.queue_screen)
+        if self.settle_memory:
+            self.set_timer(SETTLE_AFTER_S, self._settle)  # also when no rows ever come
+
+    def on_queue_screen_shown(self, message: QueueScreen.Shown) -> None:
+        if self.settle_memory:
+            self.set_timer(0.3, self._settle)  # after the first frame is out
+
+    def _settle(self) -> None:
+        """A full collection once, then the objects alive now are frozen: later collections
+        (and a key's) walk only what the screen allocates from here on. The CLI turned the
+        collector off while it imported and started (`cli/queue_cmd.py`): on again."""
+        if self._settled:
+            return
+        self._settled = True
+        gc.collect()
+        gc.freeze()
+        gc.enable()

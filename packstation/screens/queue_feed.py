@@ -1,9 +1,21 @@
-"""The queue screen's one database thread: refresh every few seconds, run lead actions.
+"""The queue screen's database threads: the lead's page on demand, the floor when it changed.
 
-The UI never touches the database: it sets filters and submits actions here,
-and gets `QueueSnapshot`s / `ActionResult`s back through callbacks (which the
-Textual app turns into posted messages). SQLAlchemy and the repository are
-imported by the thread itself, so the screen is up before they load.
+The UI never touches the database: it sets the view (filters, page) and
+submits lead actions here, and gets the results back through callbacks
+(which the Textual app turns into posted messages). Two threads, each with
+its own connection:
+
+- the page thread reads only the page the lead asked for and hands it over as
+  soon as its query returns: a filter key waits for one page read, never for
+  the floor's aggregates;
+- the floor thread looks every `refresh_s` seconds whether anything changed
+  (`queue_repo.ChangeProbe`: one tiny read) and only then reads the stations,
+  the floor stats and the page again; what time alone changes (late orders,
+  the last hour) is read again every `full_every` seconds. It also runs the
+  lead actions, then refreshes everything.
+
+SQLAlchemy and the repository are imported by the threads, so the screen is up
+before they load.
 """
 
 from __future__ import annotations
@@ -11,6 +23,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,11 +35,22 @@ from packstation.i18n import Msg
 
 if TYPE_CHECKING:
     from packstation.models.db import Database
-    from packstation.models.queue_repo import ActionResult, QueueFilters, QueueSnapshot
+    from packstation.models.queue_repo import (
+        ActionResult,
+        ChangeProbe,
+        FloorStats,
+        QueueFilters,
+        QueuePage,
+        StationRow,
+    )
 
 log = logging.getLogger(__name__)
 
 ActionName = Literal["release", "priority", "hold", "reassign"]
+
+#: Seconds between full refreshes of a floor where nothing was written: late orders,
+#: at-risk orders and the last hour's throughput change with the clock alone.
+FULL_REFRESH_S = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +69,31 @@ class LeadRequest:
 
 @dataclass(frozen=True, slots=True)
 class FeedError:
-    """A refresh that failed: the screen keeps its last data and says why."""
+    """A read that failed: the screen keeps its last data and says why."""
 
     error: str
     at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PageData:
+    """One page of the view the lead asked for, read at `now`."""
+
+    page: QueuePage
+    filters: QueueFilters
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FloorData:
+    """The stations panel and the floor stats (None: not read again this time)."""
+
+    stations: tuple[StationRow, ...]
+    stats: FloorStats | None
+    now: datetime
+
+
+FeedData = PageData | FloorData | FeedError
 
 
 class _Refresh:
@@ -58,89 +103,203 @@ class _Refresh:
 _REFRESH = _Refresh()
 
 
+class _Tick:
+    pass
+
+
+_TICK = _Tick()
+
+
 class QueueFeed:
     def __init__(
         self,
         db: Database | str,
         *,
-        on_snapshot: Callable[[QueueSnapshot | FeedError], object],
+        on_data: Callable[[FeedData], object],
         on_action: Callable[[ActionResult], object],
         clock: Callable[[], datetime],
         shift_start: Callable[[datetime], datetime],
         refresh_s: float = 2.0,
         page_size: int = 200,
         pin_limits: PinLimits | None = None,
+        full_every: float = FULL_REFRESH_S,
     ) -> None:
         self._db_arg = db
         self.pin_limits = pin_limits or PinLimits()
         self._db: Database | None = None
-        self.on_snapshot = on_snapshot
+        self._db_lock = threading.Lock()
+        self.on_data = on_data
         self.on_action = on_action
         self.clock = clock
         self.shift_start = shift_start
         self.refresh_s = refresh_s
+        self.full_every = full_every
         self.page_size = page_size
-        self._lock = threading.Lock()
+        #: The view wanted (filters, offset) and whether the page thread owes a read of it.
+        self._view_cond = threading.Condition()
         self._filters: QueueFilters | None = None
         self._offset = 0
-        self._jobs: queue.Queue[_Refresh | LeadRequest | None] = queue.Queue()
-        self._thread = threading.Thread(target=self._run, name="queue-feed", daemon=True)
-        #: Refreshes done (tests and the benchmark wait on it).
+        self._view_wanted = False
+        self._stopping = False
+        self._first_page = threading.Event()
+        self._page_failed = False
+        self._jobs: queue.Queue[_Refresh | _Tick | LeadRequest | None] = queue.Queue()
+        self._page_thread = threading.Thread(target=self._pages, name="queue-page", daemon=True)
+        self._floor_thread = threading.Thread(target=self._floor, name="queue-feed", daemon=True)
+        #: Page reads and floor refreshes done (tests and benchmarks wait on them).
+        self.page_reads = 0
         self.refreshes = 0
+        #: Change probes that found nothing to read.
+        self.quiet_looks = 0
 
     # --- called from the UI thread ---------------------------------------------------
 
+    @property
+    def started(self) -> bool:
+        return self._page_thread.ident is not None
+
     def start(self) -> None:
-        self._thread.start()
+        self._page_thread.start()
+        self._floor_thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
+        with self._view_cond:
+            self._stopping = True
+            self._view_cond.notify_all()
         self._jobs.put(None)
-        if self._thread.is_alive():
-            self._thread.join(timeout)
+        self._first_page.set()
+        deadline = time.monotonic() + timeout
+        for thread in (self._page_thread, self._floor_thread):
+            if thread.is_alive():
+                thread.join(max(deadline - time.monotonic(), 0.0))
+        alive = self._page_thread.is_alive() or self._floor_thread.is_alive()
+        if self._db is not None and isinstance(self._db_arg, str) and not alive:  # ours
+            self._db.dispose()
 
     def set_view(self, filters: QueueFilters, offset: int = 0) -> None:
-        """New filters or page: refreshed at once, not at the next tick."""
-        with self._lock:
+        """New filters or page: read at once by the page thread (a newer view replaces a
+        read not yet begun)."""
+        with self._view_cond:
             self._filters, self._offset = filters, max(offset, 0)
-        self.refresh_now()
+            self._view_wanted = True
+            self._view_cond.notify_all()
 
     def refresh_now(self) -> None:
+        """Read everything again now (page, stations, stats), changed or not."""
         self._jobs.put(_REFRESH)
 
     def submit(self, request: LeadRequest) -> None:
         self._jobs.put(request)
 
-    # --- the thread ----------------------------------------------------------------------
+    # --- both threads ------------------------------------------------------------------
 
     def _database(self) -> Database:
-        if self._db is None:
-            from packstation.models.db import Database, open_database
+        with self._db_lock:
+            if self._db is None:
+                from packstation.models.db import Database, open_database
 
-            arg = self._db_arg
-            self._db = arg if isinstance(arg, Database) else open_database(arg)
-        return self._db
+                arg = self._db_arg
+                self._db = arg if isinstance(arg, Database) else open_database(arg)
+            return self._db
 
-    def _run(self) -> None:
+    def _failed(self, what: str, exc: Exception, now: datetime) -> None:
+        log.warning("queue %s failed: %s", what, exc)
+        self.on_data(FeedError(_describe(exc), now))
+
+    # --- the page thread ---------------------------------------------------------------
+
+    def _reload_page(self) -> None:
+        with self._view_cond:
+            if self._filters is not None:
+                self._view_wanted = True
+                self._view_cond.notify_all()
+
+    def _pages(self) -> None:
+        while True:
+            with self._view_cond:
+                while not self._view_wanted and not self._stopping:
+                    self._view_cond.wait()
+                if self._stopping:
+                    return
+                filters, offset = self._filters, self._offset
+                self._view_wanted = False
+            if filters is not None:
+                self._read_page(filters, offset)
+            self._first_page.set()
+
+    def _read_page(self, filters: QueueFilters, offset: int) -> None:
+        from packstation.models.queue_repo import queue_page
+
+        now = self.clock()
+        try:
+            with self._database().sessions() as session:
+                page = queue_page(session, filters, now, limit=self.page_size, offset=offset)
+        except Exception as exc:  # the feed must survive a database that went away
+            self._page_failed = True  # the floor thread reads it again on its next tick
+            self._failed("page", exc, now)
+            return
+        self._page_failed = False
+        self.page_reads += 1
+        self.on_data(PageData(page, filters, now))
+
+    # --- the floor thread --------------------------------------------------------------
+
+    def _floor(self) -> None:
+        # The first rows first: the floor's reads wait for the first page (or a second).
+        self._first_page.wait(timeout=1.0)
+        probe: ChangeProbe | None = None
+        last_full: float | None = None
+        failed = False
+        first = True
+        job: _Refresh | _Tick | LeadRequest | None = _REFRESH
         try:
             while True:
-                try:
-                    job = self._jobs.get(timeout=self.refresh_s)
-                except queue.Empty:
-                    job = _REFRESH
+                if not first:
+                    try:
+                        job = self._jobs.get(timeout=self.refresh_s)
+                    except queue.Empty:
+                        job = _TICK
                 if job is None:
                     return
                 if isinstance(job, LeadRequest):
                     self._act(job)
-                    self._refresh()
-                    continue
-                # Several refresh requests queued up (fast filter keys): one query does.
-                stop = self._drain()
-                self._refresh()
-                if stop:
+                    job = _REFRESH
+                if job is _REFRESH and self._drain():
                     return
+                now = time.monotonic()
+                full = (
+                    job is _REFRESH
+                    or failed
+                    or self._page_failed
+                    or last_full is None
+                    or now - last_full >= self.full_every
+                )
+                try:
+                    if probe is None:
+                        from packstation.models.queue_repo import ChangeProbe
+
+                        probe = ChangeProbe(self._database().engine)
+                    # Looked at before reading: a write during the reads shows next time.
+                    changes = probe.look()
+                except Exception as exc:
+                    if probe is not None:
+                        probe.reset()
+                    self._failed("change probe", exc, self.clock())
+                    failed, first = True, False
+                    continue
+                if not full and not changes:
+                    self.quiet_looks += 1
+                    continue
+                orders = full or changes.orders
+                ok = self._refresh(orders=orders, reload_page=orders and not first)
+                first, failed = False, not ok
+                if ok and orders:
+                    last_full = now
+                if not ok:
+                    probe.reset()
         finally:
-            if self._db is not None and isinstance(self._db_arg, str):  # ours to close
-                self._db.dispose()
+            if probe is not None:
+                probe.close()
 
     def _drain(self) -> bool:
         """Drop queued refreshes; run queued actions in order. True if stop was asked."""
@@ -154,29 +313,24 @@ class QueueFeed:
             if isinstance(job, LeadRequest):
                 self._act(job)
 
-    def _refresh(self) -> None:
-        from packstation.models.queue_repo import QueueFilters, load_snapshot
+    def _refresh(self, *, orders: bool, reload_page: bool) -> bool:
+        """Stations (and, with `orders`, the floor stats); the page thread reads the page
+        again when asked. False if the database failed."""
+        from packstation.models.queue_repo import floor_stats, stations_panel
 
-        with self._lock:
-            filters, offset = self._filters or QueueFilters(), self._offset
+        if reload_page:
+            self._reload_page()
         now = self.clock()
         try:
-            db = self._database()
-            with db.sessions() as session:
-                snapshot = load_snapshot(
-                    session,
-                    filters,
-                    now,
-                    self.shift_start(now),
-                    limit=self.page_size,
-                    offset=offset,
-                )
-        except Exception as exc:  # the feed must survive a database that went away
-            log.warning("queue refresh failed: %s", exc)
-            self.on_snapshot(FeedError(_describe(exc), now))
-            return
+            with self._database().sessions() as session:
+                stations = stations_panel(session, now)
+                stats = floor_stats(session, now, self.shift_start(now)) if orders else None
+        except Exception as exc:
+            self._failed("refresh", exc, now)
+            return False
         self.refreshes += 1
-        self.on_snapshot(snapshot)
+        self.on_data(FloorData(stations, stats, now))
+        return True
 
     def _act(self, request: LeadRequest) -> None:
         from packstation.models import queue_repo as repo

@@ -467,3 +467,35 @@ def test_page_walk_matches_one_sorted_query(db_url: str) -> None:
                     assert page.has_more == (offset + limit < len(expected))
     finally:
         db.dispose()
+
+
+def test_change_probe_sees_events_and_heartbeats(floor_db: Database) -> None:
+    """The queue reads the floor again only when the probe saw a write: an event means the
+    orders and stats, a heartbeat alone the stations panel. SQLite's data_version also sees
+    any other commit (there every change means everything)."""
+    from packstation.models.queue_repo import ChangeProbe, Changes
+
+    sqlite = floor_db.engine.dialect.name == "sqlite"
+    everything, nothing = Changes(orders=True, stations=True), Changes(False, False)
+    probe = ChangeProbe(floor_db.engine)
+    try:
+        assert probe.look() == everything  # the first look has nothing to compare with
+        assert probe.look() == nothing and not probe.look()
+        with floor_db.unit_of_work() as s:
+            s.execute(
+                insert(_EVENTS),
+                [{"kind": "order.claimed", "at": NOW, "order_id": "ORD-1001", "payload": {}}],
+            )
+        assert probe.look() == everything
+        assert probe.look() == nothing
+        with floor_db.unit_of_work() as s:
+            s.execute(update(Station).where(Station.id == "PS-02").values(heartbeat_at=NOW))
+        assert probe.look() == (everything if sqlite else Changes(orders=False, stations=True))
+        assert probe.look() == nothing
+        with floor_db.unit_of_work() as s:  # no event: only SQLite's data_version sees it
+            s.execute(update(Order).where(Order.id == "ORD-1001").values(carrier="DHL"))
+        assert probe.look() == (everything if sqlite else nothing)
+        probe.reset()
+        assert probe.look() == everything
+    finally:
+        probe.close()

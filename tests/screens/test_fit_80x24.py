@@ -4,7 +4,8 @@ A terminal at a packing bench is often 80x24 (the Linux console, a small kiosk
 screen). A line longer than its widget is cut ("... брака за"); a table wider
 than the screen hides columns. The check is generic: after each step of a walk
 through every screen, each visible text widget must need no more lines than it
-has at its width, and each table must need no horizontal scrolling.
+has at its width, and each table (a DataTable or the queue's KeyedTable) must
+need no horizontal scrolling.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from packstation.screens.queue_app import QueueApp, QueueScreen
 from packstation.screens.queue_modal import LeadActionScreen
 from packstation.screens.returns import ReturnsScreen
 from packstation.screens.station_app import StationApp
+from packstation.widgets.queue_table import KeyedTable
 from tests.screens.conftest import scan, wait_until
 from tests.screens.test_returns_flow import rscan, ship
 from tests.station.conftest import LEAD, LEAD_PIN, PACKER
@@ -47,7 +49,7 @@ def cut_offs(app: App[None]) -> list[str]:
         if not _on_screen(widget):
             continue
         region = widget.content_region
-        if isinstance(widget, DataTable):
+        if isinstance(widget, DataTable | KeyedTable):
             if widget.virtual_size.width > widget.scrollable_content_region.width:
                 labels = [c.label.plain for c in widget.ordered_columns]
                 found.append(
@@ -108,6 +110,26 @@ def test_the_checker_finds_a_cut_line() -> None:
 
     problems = asyncio.run(run())
     assert [p.split(":")[0] for p in problems] == ["Static#one", "Static#wide", "Static#wide"]
+
+
+def test_the_checker_finds_a_table_too_wide() -> None:
+    class Wide(App[None]):
+        def compose(self):  # type: ignore[no-untyped-def]
+            yield KeyedTable([("a", "A"), ("b", "B")], id="wide")
+
+        def on_mount(self) -> None:
+            self.query_one(KeyedTable).sync([("k", (("k" * 50, ""), ("x" * 50, "")))])
+
+    async def run() -> list[str]:
+        app = Wide()
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            return cut_offs(app)
+
+    import asyncio
+
+    problems = asyncio.run(run())
+    assert [p.split(":")[0] for p in problems] == ["table #wide"]
 
 
 async def _weigh(pilot: Pilot[None], app: StationApp, grams: int) -> None:
