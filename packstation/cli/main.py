@@ -3,64 +3,70 @@
 from __future__ import annotations
 
 import argparse
+import gc
+import importlib
 import logging
 import os
 import sys
 from collections.abc import Sequence
 
 from packstation import __version__
-from packstation.cli import (
-    audit_cmd,
-    barcodes_cmd,
-    codes_cmd,
-    db_cmd,
-    deliveries_cmd,
-    devices_cmd,
-    documents_cmd,
-    manifest_cmd,
-    notify_cmd,
-    operators_cmd,
-    orders_cmd,
-    queue_cmd,
-    report_cmd,
-    returns_cmd,
-    serve_cmd,
-    simulate_cmd,
-    station_cmd,
-)
 from packstation.cli.common import CliError
 from packstation.config import ConfigError
 from packstation.domain.rules import RulesError
 from packstation.errors import DatabaseError, describe_db_error
 
+#: Each command's module, in the order they are registered (`--help` lists them so);
+#: imported only when the parser is built, not when the package is.
+COMMAND_MODULES = (
+    "station_cmd",
+    "db_cmd",
+    "orders_cmd",
+    "operators_cmd",
+    "codes_cmd",
+    "devices_cmd",
+    "simulate_cmd",
+    "barcodes_cmd",
+    "queue_cmd",
+    "serve_cmd",
+    "notify_cmd",
+    "manifest_cmd",
+    "documents_cmd",
+    "deliveries_cmd",
+    "report_cmd",
+    "returns_cmd",
+    "audit_cmd",
+    "evidence_cmd",
+)
+#: Commands parsed with their own module alone: `packstation run` starts without importing
+#: every other command (and all they import: PDF, barcodes, HTTP, ...).
+FAST_COMMANDS = {"run": "station_cmd", "demo": "station_cmd"}
 
-def build_parser() -> argparse.ArgumentParser:
+
+def command_word(argv: Sequence[str]) -> str | None:
+    """The command `argv` names (`--config FILE` may come first), None if an option does."""
+    args = iter(argv)
+    for arg in args:
+        if arg == "--config":
+            next(args, None)
+        elif not arg.startswith("--config="):
+            return None if arg.startswith("-") else arg
+    return None
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; for a command in `FAST_COMMANDS`, with that command alone."""
     parser = argparse.ArgumentParser(
         prog="packstation", description="Packing-station software for fulfilment warehouses."
     )
     parser.add_argument("--version", action="version", version=f"packstation {__version__}")
     parser.add_argument("--config", metavar="FILE", help="station config (TOML)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (
-        station_cmd,
-        db_cmd,
-        orders_cmd,
-        operators_cmd,
-        codes_cmd,
-        devices_cmd,
-        simulate_cmd,
-        barcodes_cmd,
-        queue_cmd,
-        serve_cmd,
-        notify_cmd,
-        manifest_cmd,
-        documents_cmd,
-        deliveries_cmd,
-        report_cmd,
-        returns_cmd,
-        audit_cmd,
-    ):
-        module.register(sub)
+    names: tuple[str, ...] = COMMAND_MODULES
+    if command is not None and command in FAST_COMMANDS:
+        names = (FAST_COMMANDS[command],)
+    for name in names:
+        importlib.import_module(f"packstation.cli.{name}").register(sub)
     _config_after_any_command(parser)
     return parser
 
@@ -93,7 +99,22 @@ def setup_logging() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    command = command_word(sys.argv[1:] if argv is None else argv)
+    if command not in FAST_COMMANDS:
+        return _main(argv, command)
+    # The station: no collections while it imports and loads (a tenth of its start-up);
+    # once up it runs the collector itself, between scans (`StationApp._settle_memory`).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _main(argv, command)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _main(argv: Sequence[str] | None, command: str | None) -> int:
+    parser = build_parser(command)
     args = parser.parse_args(argv)
     setup_logging()
     try:

@@ -10,7 +10,7 @@ from packstation.widgets.bars import HeaderBar, StatusBar, StepBar
 from packstation.widgets.lines_table import LinesTable
 from packstation.widgets.panels import ChecklistPanel, WeightPanel
 from packstation.widgets.result_panel import ResultPanel
-from packstation.widgets.text_line import TextLine
+from packstation.widgets.text_rows import TextRows
 
 
 class PackScreen(Screen[None]):
@@ -22,6 +22,6 @@ class PackScreen(Screen[None]):
             yield LinesTable(id="lines")
             yield WeightPanel(id="weight")
             yield ChecklistPanel(id="checklist")
-        yield TextLine(id="progress")
-        yield TextLine(id="keys")
+        yield TextRows(id="progress")
+        yield TextRows(id="keys")
         yield StatusBar(id="status")

@@ -6,18 +6,22 @@ device drivers run their own threads, and both report through posted messages.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
+import sys
 from contextlib import suppress
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
+from rich.console import RenderableType
 from rich.text import Text
 from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.css.query import NoMatches
+from textual.screen import Screen
 from textual.widgets import ContentSwitcher
 
 from packstation.clock import Clock, utcnow
@@ -32,21 +36,30 @@ from packstation.i18n import Msg, t
 from packstation.screens.login import LoginScreen
 from packstation.screens.messages import DeviceChanged, ScaleUpdate, ScannerLine, WorkflowUpdated
 from packstation.screens.pack import PackScreen
-from packstation.screens.returns import ReturnsScreen
+from packstation.station import trace
 from packstation.station.demo import WRONG_ITEM, next_action
 from packstation.station.input import command_for_text, masked
-from packstation.station.runner import DeviceNote, RunResult, StationRunner
+from packstation.station.runner import IDLE_S, DeviceNote, RunResult, StationRunner
 from packstation.widgets.bars import HeaderBar, StatusBar, StepBar
 from packstation.widgets.lines_table import LinesTable
 from packstation.widgets.panels import ChecklistPanel, WeightPanel
 from packstation.widgets.result_panel import ResultPanel
-from packstation.widgets.text_line import TextLine
+from packstation.widgets.text_rows import TextRows
 from packstation.widgets.wedge import WedgeBuffer
 
 if TYPE_CHECKING:
     from packstation.models.db import Database
+    from packstation.screens.returns import ReturnsScreen
 
 log = logging.getLogger(__name__)
+
+#: The collector's default thresholds (young allocations, then collections of each
+#: generation), applied by the station itself between scans (`StationApp._collect`).
+GC_THRESHOLDS = (700, 10, 10)
+#: Seconds after start-up by which the memory is settled even without the database.
+SETTLE_AFTER_S = 10.0
+#: How long after a result is drawn the collector may run (its frame is out by then).
+GC_DELAY_S = 0.02
 
 
 @dataclass
@@ -130,6 +143,12 @@ class StationApp(App[None]):
         #: Results rendered so far (tests and the latency benchmark wait on it).
         self.results_seen = 0
         self._render_pending = False
+        self._trace_flush_due = False
+        #: What each part of the screen was last drawn for (`_changed`).
+        self._drawn: dict[str, object] = {}
+        #: The automatic collector is off once the station is up (`_settle_memory`).
+        self._gc_paused = False
+        self._gc_was_enabled = True
         #: Kiosk exit dialog: None, "badge" or "pin" (then `_exit_badge` holds the badge).
         self.exit_stage: str | None = None
         #: Kiosk only: an unhandled error closed the app (`packstation run` shows the red
@@ -166,24 +185,63 @@ class StationApp(App[None]):
             self._wire(name, device)
         self.runner.start()
         self.set_interval(1.0, self._tick_clock)
+        # Settled when the worker has loaded the station; at the latest after this (a
+        # database that is away at start-up must not leave the collector off for good).
+        self.set_timer(SETTLE_AFTER_S, self._settle_memory)
         self.render_all()
 
     def _settle_memory(self) -> None:
         """Objects alive once the station is up (SQLAlchemy, biip tables, Textual) live as
         long as the app: move them out of the collector's way, so a full collection never
-        lands in the middle of a scan."""
-        gc.collect()
+        lands in the middle of a scan. Not collected first (`packstation run` starts with
+        the collector off, and a full collection then takes 50 ms, a tenth of the start):
+        what start-up left of cycles stays, once. From here on the collector runs between
+        scans (`_collect`), not whenever a scan's allocations cross its threshold (a scan
+        allocates enough for a young collection or two, and one in ten of those took the
+        middle generation with it: milliseconds inside the scan)."""
+        if self._gc_paused:
+            return
         gc.freeze()
+        self._gc_was_enabled = gc.isenabled()
+        gc.disable()
+        self._gc_paused = True
+
+    def _collect(self) -> None:
+        """What the automatic collector would have done by now (its default thresholds),
+        run after a frame is out or on the clock tick: never inside a scan's work. A full
+        collection (tens of ms: the next scan may come sooner) waits until the station is
+        idle, or until it is ten times overdue."""
+        if not self._gc_paused:
+            return
+        young, middle, old = gc.get_count()
+        if young < GC_THRESHOLDS[0]:
+            return
+        generation = 0
+        if middle + 1 >= GC_THRESHOLDS[1]:
+            generation = 1
+            if old + 1 >= GC_THRESHOLDS[2] and (
+                self.runner.idle_s() > IDLE_S or old + 1 >= 10 * GC_THRESHOLDS[2]
+            ):
+                generation = 2
+        gc.collect(generation)
 
     def _wire(self, name: str, device: Any) -> None:
         post = self.post_message
         device.on_status = lambda status, n=name: post(DeviceChanged(n, status))
         if name == "scanner":
-            device.on_code = lambda text: post(ScannerLine(text))
+
+            def on_code(text: str) -> None:
+                trace.mark("read")
+                post(ScannerLine(text))
+
+            device.on_code = on_code
         elif name == "scale":
             device.on_reading = lambda reading: post(ScaleUpdate(reading))
 
     def on_unmount(self) -> None:
+        if self._gc_paused and self._gc_was_enabled:  # the process goes on (tests)
+            gc.enable()
+        self._gc_paused = False
         self.runner.stop()
         for device in self.setup.devices.values():
             device.stop()
@@ -199,10 +257,23 @@ class StationApp(App[None]):
 
     def _away_from_packing(self) -> bool:
         """The returns desk or the lead's queue view is on top of the pack screen."""
+        if isinstance(self.screen, PackScreen | LoginScreen):
+            return False  # (without importing the queue screens: the first scan would)
         from packstation.screens.queue_app import QueueScreen
         from packstation.screens.queue_modal import LeadActionScreen
 
-        return isinstance(self.screen, ReturnsScreen | QueueScreen | LeadActionScreen)
+        return self._returns() is not None or isinstance(
+            self.screen, QueueScreen | LeadActionScreen
+        )
+
+    def _returns(self) -> ReturnsScreen | None:
+        """The returns desk, if it is the screen shown (its module loads with F11, not at
+        start-up: no instance can exist before)."""
+        module = sys.modules.get("packstation.screens.returns")
+        screen = self.screen
+        if module is not None and isinstance(screen, module.ReturnsScreen):
+            return cast("ReturnsScreen", screen)
+        return None
 
     # --- kiosk: a crash never shows a traceback ----------------------------------------
 
@@ -285,11 +356,7 @@ class StationApp(App[None]):
         await super().on_event(event)
 
     def on_key(self, event: events.Key) -> None:
-        if (
-            self._away_from_packing()
-            and not isinstance(self.screen, ReturnsScreen)
-            and not self.exit_stage
-        ):
+        if self._away_from_packing() and self._returns() is None and not self.exit_stage:
             return  # the queue view's own keys and fields (search, the lead's PIN)
         if self.exit_stage and event.key == "escape":
             self.exit_stage = None
@@ -305,6 +372,7 @@ class StationApp(App[None]):
             self._render_typing()
 
     def on_scanner_line(self, message: ScannerLine) -> None:
+        trace.mark("ui_line")
         log.debug("ui: scanner line %r", message.text)
         self.submit_text(message.text)
 
@@ -313,8 +381,9 @@ class StationApp(App[None]):
         if self.exit_stage:
             self._kiosk_text(text)
             return
-        if isinstance(self.screen, ReturnsScreen):
-            self.screen.submit_text(text)
+        returns = self._returns()
+        if returns is not None:
+            returns.submit_text(text)
             return
         if self._away_from_packing():
             # A scan at the queue view (or its lead dialog): back to packing, and it counts.
@@ -326,6 +395,7 @@ class StationApp(App[None]):
             for _ in range(len(stack) - above):
                 self.pop_screen()
         self.runner.submit(command_for_text(self.state, text))
+        trace.mark("submitted")
 
     def action_queue(self) -> None:
         """F1: the floor's queue for a lead or admin at this station (F1 or q returns)."""
@@ -360,6 +430,7 @@ class StationApp(App[None]):
     def action_returns(self) -> None:
         """F11: the returns screen (lead, admin, returns desk; not in the middle of an order)."""
         from packstation.domain.returns import may_open_returns
+        from packstation.screens.returns import ReturnsScreen
 
         screen, operator = self.screen, self.state.operator
         if isinstance(screen, ReturnsScreen):
@@ -440,6 +511,7 @@ class StationApp(App[None]):
         self._render_devices()
 
     async def on_workflow_updated(self, message: WorkflowUpdated) -> None:
+        trace.mark("ui_result")
         result: RunResult = message.result
         self.results_seen += 1
         if not self._devices_started and not self.runner.busy:
@@ -460,7 +532,7 @@ class StationApp(App[None]):
         elif result.outcome and result.outcome.message.key == "station.print_failed":
             self.device_status["printer"] = DeviceStatus(DeviceState.ERROR, "")
         logged_in = self.state.operator is not None
-        if not logged_in and isinstance(self.screen, ReturnsScreen):
+        if not logged_in and self._returns() is not None:
             await self.pop_screen()  # logged out (idle): the returns desk closes with the session
         if logged_in and isinstance(self.screen, LoginScreen):
             await self.switch_screen(PackScreen())
@@ -474,13 +546,31 @@ class StationApp(App[None]):
     def _render_now(self) -> None:
         self._render_pending = False
         self.render_all()
+        trace.mark("rendered")
+        if self._gc_paused:  # a plain loop timer: no Textual timer task on the scan's path
+            asyncio.get_running_loop().call_later(GC_DELAY_S, self._collect)
 
     def _tick_clock(self) -> None:
+        self._collect()
         if isinstance(self.screen, PackScreen) and self.state.order:
             with suppress(NoMatches):  # a screen still composing after a switch
                 self._render_header()
 
     # --- rendering -----------------------------------------------------------------------
+
+    if trace.ENABLED:  # the latency benchmark's profile: when each frame was handed on
+
+        def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
+            super()._display(screen, renderable)
+            if renderable is not None:
+                trace.mark("frame")
+                if not self._trace_flush_due:  # written a moment later, not by this frame
+                    self._trace_flush_due = True
+                    asyncio.get_running_loop().call_later(0.2, self._flush_trace)
+
+        def _flush_trace(self) -> None:
+            self._trace_flush_due = False
+            trace.flush()
 
     def tr(self, key: str, **params: object) -> str:
         return t(Msg(key, params), self.locale)
@@ -488,8 +578,10 @@ class StationApp(App[None]):
     def render_all(self) -> None:
         """Draw the whole state; skipped while a freshly switched screen is still composing
         (its own render follows once the switch completes)."""
-        with suppress(NoMatches):
+        try:
             self._render_all()
+        except NoMatches:
+            self._drawn.clear()  # what was noted as drawn may not have been
 
     def _render_all(self) -> None:
         screen = self.screen
@@ -502,16 +594,32 @@ class StationApp(App[None]):
                 self._keys_line(),
             )
         elif isinstance(screen, PackScreen):
-            self._render_header()
-            screen.query_one(StepBar).render_state(self.state, self.locale)
+            state = self.state
+            # The bars a scan rarely changes are drawn again only when what they show
+            # changed (the header's clock has its own tick).
+            if self._changed("header", state.operator, state.order):
+                self._render_header()
+            if self._changed("steps", state.stage, state.step, state.order is not None):
+                screen.query_one(StepBar).render_state(state, self.locale)
             self._render_body()
             self._render_progress()
-            screen.query_one("#keys", TextLine).show_text(Text(self._keys_line(), style="dim"))
+            role = state.operator.role if state.operator else ""
+            if self._changed("keys", role):
+                screen.query_one("#keys", TextRows).show_text(Text(self._keys_line(), style="dim"))
         else:
             return
         self._render_result()
         self._render_devices()
         log.debug("ui: rendered")
+
+    def _changed(self, part: str, *key: object) -> bool:
+        """Whether `part` of the current screen shows something other than `key` (noted
+        as shown). A new screen, or the same one shown again, draws everything."""
+        stamp = (self.screen, key)
+        if self._drawn.get(part) == stamp:
+            return False
+        self._drawn[part] = stamp
+        return True
 
     def _keys_line(self) -> str:
         if self.setup.simulators:  # the demo's own keys replace the exception keys' legend
@@ -579,18 +687,23 @@ class StationApp(App[None]):
             filled = int(10 * done / total) if total else 10
             text.append(self.tr("ui.units", done=done, total=total) + "  ")
             text.append("▓" * filled + "░" * (10 - filled), style="green")
-        screen.query_one("#progress", TextLine).show_text(text)
+        screen.query_one("#progress", TextRows).show_text(text)
 
     def _render_typing(self) -> None:
         if isinstance(self.screen, PackScreen):
             self._render_progress()
-        elif isinstance(self.screen, ReturnsScreen):
-            self.screen.show_typing(self.wedge.text)
+        elif (returns := self._returns()) is not None:
+            returns.show_typing(self.wedge.text)
 
     def _render_devices(self) -> None:
+        if not self._changed(
+            "devices", tuple(self.device_status.items()), self.db_ok, self.reading
+        ):
+            return
         try:
             bar = self.screen.query_one(StatusBar)
         except Exception:
+            del self._drawn["devices"]
             return
         weight = ""
         if self.reading is not None:

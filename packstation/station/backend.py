@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -19,14 +19,16 @@ from packstation.domain.workflow import Command, Decision, PackState, Record, de
 from packstation.domain.workflow.records import LabelPrinted, OrderReleased
 from packstation.errors import describe_db_error
 from packstation.i18n import Msg
-from packstation.labels.content import LabelData
-from packstation.labels.documents import DocumentData
 from packstation.models import Event, Order
 from packstation.models.db import Database, open_database
-from packstation.station import leases
+from packstation.station import leases, trace
 from packstation.station.context import DbContext
 from packstation.station.instance_lock import InstanceLock, StationBusy, instance_lock
 from packstation.station.store import ClaimConflict, OrderLost, StationStore
+
+if TYPE_CHECKING:  # label and document code loads when a label or document is printed
+    from packstation.labels.content import LabelData
+    from packstation.labels.documents import DocumentData
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +87,7 @@ class StationBackend:
 
     def recover(self) -> list[Record]:
         self.hold_station()  # before any of the station's rows are touched
+        self.store.forget()
         with self.db.unit_of_work() as session:
             self.store.ensure_station(session, self.station_name)
             # Device states of a previous run are stale: each device reports afresh.
@@ -122,20 +125,30 @@ class StationBackend:
             self.db.checkpoint()
 
     def decide_and_commit(self, state: PackState, command: Command) -> Decision:
-        with self.db.sessions.begin() as session:
-            ctx = DbContext(session, self.station_id, self.rules, self.clock)
-            ctx.pin_limits = self.pin_limits
-            decision = decide(state, command, ctx)
-            if decision.records and state.order is not None:
-                self.store.check_holds(session, state.order.id)
-            if decision.records:
-                operator_id = state.operator.id if state.operator else None
-                self.store.commit_records(session, decision.records, operator_id)
+        try:
+            with self.db.sessions.begin() as session:
+                ctx = DbContext(session, self.station_id, self.rules, self.clock)
+                ctx.pin_limits = self.pin_limits
+                decision = decide(state, command, ctx)
+                trace.mark("decided")
+                if decision.records and state.order is not None:
+                    self.store.check_holds(session, state.order.id)
+                if decision.records:
+                    operator_id = state.operator.id if state.operator else None
+                    self.store.commit_records(session, decision.records, operator_id)
+                trace.mark("written")
+        except BaseException:
+            self.store.rolled_back()
+            raise
+        trace.mark("committed")  # COMMIT: on SQLite with synchronous=FULL, the WAL's fsync
+        self.store.committed()
         return decision
 
     def label_data(
         self, record: LabelPrinted, items: int, ship_from: tuple[str, ...] = ()
     ) -> LabelData | None:
+        from packstation.labels.content import LabelData
+
         with self.db.sessions() as session:
             order = session.get(Order, record.order_id)
             if order is None:

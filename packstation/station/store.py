@@ -83,6 +83,18 @@ _NEW_PACK_SESSION = (
 )
 
 
+#: Who holds an order (`check_holds`, every scan); locked until the commit on PostgreSQL.
+_HOLDER = select(Order.station_id, Order.status).where(Order.id == bindparam("order"))
+_HOLDER_LOCKED = _HOLDER.with_for_update()
+#: This station's newest pack session of an order.
+_PACK_SESSION = (
+    select(PackSession.id)
+    .where(PackSession.station_id == _ME, PackSession.order_id == bindparam("order"))
+    .order_by(PackSession.id.desc())
+    .limit(1)
+)
+
+
 @functools.cache
 def _touch_statement(keys: tuple[str, ...]) -> Update:
     """The station-row update for one set of extra columns (a handful exist)."""
@@ -112,6 +124,29 @@ class StationStore:
     def __init__(self, station_id: str, lease_s: float = leases.LEASE_S) -> None:
         self.station_id = station_id
         self.lease_s = lease_s
+        #: Pack session of each order this station holds, as committed: looked up once
+        #: per order instead of once per scan. Learnt in a transaction, kept only once it
+        #: commits (`committed`); forgotten when the order leaves or on recovery.
+        self._sessions: dict[str, int | None] = {}
+        self._learnt: dict[str, int | None] = {}
+        self._left: set[str] = set()
+
+    def committed(self) -> None:
+        """The transaction of the last `commit_records` committed: keep what it learnt."""
+        self._sessions.update(self._learnt)
+        for order_id in self._left:
+            self._sessions.pop(order_id, None)
+        self.rolled_back()
+
+    def rolled_back(self) -> None:
+        """It did not: what it learnt may not exist."""
+        self._learnt.clear()
+        self._left.clear()
+
+    def forget(self) -> None:
+        """Recovery (or an order lost to another station): look everything up again."""
+        self._sessions.clear()
+        self.rolled_back()
 
     # --- the station row ---------------------------------------------------------------
 
@@ -139,10 +174,11 @@ class StationStore:
         The row stays locked (PostgreSQL) until the commit, so `release_expired`
         skips it rather than releasing it under the station's feet.
         """
-        if not leases.holds(session, self.station_id, order_id, lock=True):
-            row = session.execute(
-                select(Order.station_id, Order.status).where(Order.id == order_id)
-            ).first()
+        conn = session.connection()
+        query = _HOLDER_LOCKED if conn.dialect.name == "postgresql" else _HOLDER
+        row = conn.execute(query, {"order": order_id}).first()
+        if row is None or row[0] != self.station_id or row[1] != "packing":
+            self.forget()
             raise OrderLost(order_id, row[0] if row else None, row[1] if row else None)
 
     # --- records -----------------------------------------------------------------------
@@ -157,11 +193,15 @@ class StationStore:
                 operator_id = record.operator.id
             if isinstance(record, OrderClaimed):
                 pack_sessions[record.order.id] = self._claim(session, record, operator_id)
+                self._learnt[record.order.id] = pack_sessions[record.order.id]
+                self._left.discard(record.order.id)
             else:
                 self._apply(session, record, operator_id)
             order_id = order_id_of(record)
             if order_id is not None and order_id not in pack_sessions:
                 pack_sessions[order_id] = self._open_session(session, order_id)
+            if isinstance(record, OrderPacked | OrderReleased | OrderHeld):
+                self._left.add(record.order_id)  # its session ends with it
             session.connection().execute(
                 _INSERT_EVENT,
                 {
@@ -176,12 +216,13 @@ class StationStore:
             )
 
     def _open_session(self, session: Session, order_id: str) -> int | None:
-        return session.scalar(
-            select(PackSession.id)
-            .where(PackSession.station_id == self.station_id, PackSession.order_id == order_id)
-            .order_by(PackSession.id.desc())
-            .limit(1)
+        if order_id in self._sessions:
+            return self._sessions[order_id]
+        found: int | None = session.connection().scalar(
+            _PACK_SESSION, {"me": self.station_id, "order": order_id}
         )
+        self._learnt[order_id] = found
+        return found
 
     def _free_order(
         self,

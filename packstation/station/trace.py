@@ -4,7 +4,7 @@ With ``PACKSTATION_TRACE=<file>`` in the environment, `mark` notes a stage
 name and `time.perf_counter_ns()` (CLOCK_MONOTONIC on Linux: the same clock
 in every process, so the benchmark can line the marks up with the moment it
 wrote a scan and the moment the frame reached it); `flush` appends what was
-noted to the file. The app flushes right after a frame is written, so the
+noted to the file. The app flushes a moment after a frame is written, so the
 file write never delays the frame it describes. Without the variable both
 cost one global lookup.
 """

@@ -11,7 +11,7 @@ from packstation.domain.text import printable
 from packstation.domain.workflow import PackState, Step
 from packstation.domain.workflow.state import ORDER_STEPS
 from packstation.i18n import Msg, t
-from packstation.widgets.text_line import TextLine
+from packstation.widgets.text_rows import TextRows
 
 
 def countdown(ship_by: datetime | None, now: datetime, locale: str) -> Text:
@@ -31,7 +31,7 @@ def countdown(ship_by: datetime | None, now: datetime, locale: str) -> Text:
     return Text(text, style="bold yellow" if minutes < 120 else "")
 
 
-class HeaderBar(TextLine):
+class HeaderBar(TextRows):
     DEFAULT_CSS = "HeaderBar { height: 1; background: $panel; }"
 
     def render_state(self, station: str, state: PackState, now: datetime, locale: str) -> None:
@@ -47,7 +47,7 @@ class HeaderBar(TextLine):
         self.show_text(text)
 
 
-class StepBar(TextLine):
+class StepBar(TextRows):
     DEFAULT_CSS = "StepBar { height: 1; }"
 
     def render_state(self, state: PackState, locale: str) -> None:
@@ -85,7 +85,7 @@ _DOT = {
 }
 
 
-class StatusBar(TextLine):
+class StatusBar(TextRows):
     """Device and database state: a packer sees at once why a scan did nothing."""
 
     DEFAULT_CSS = "StatusBar { height: 1; background: $panel; }"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from rich.text import Text
 
 from packstation.domain.text import printable
-from packstation.widgets.text_line import TextLine
+from packstation.widgets.text_rows import TextRows
 
 
-class ResultPanel(TextLine):
+class ResultPanel(TextRows):
     """Everything shown is a `Text`, never markup: a scanned `[red]x[/]` stays literal."""
 
     DEFAULT_CSS = """

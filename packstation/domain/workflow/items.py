@@ -29,14 +29,43 @@ def bad_check_digit(code: ScannedCode) -> Result:
     return bad("scan.bad_check_digit_detail", params)
 
 
+#: Per order: each barcode and GTIN -> the positions of its lines. Built once per order
+#: (a scan of a 2,000-line order looked at every line), keyed by identity and holding the
+#: order itself, so a recycled id can never return another order's index.
+_INDEXES: dict[int, tuple[OrderView, dict[str, tuple[int, ...]], dict[str, tuple[int, ...]]]] = {}
+_INDEX_LIMIT = 8
+
+
+def _index(
+    order: OrderView,
+) -> tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]]]:
+    hit = _INDEXES.get(id(order))
+    if hit is not None and hit[0] is order:
+        return hit[1], hit[2]
+    codes: dict[str, list[int]] = {}
+    gtins: dict[str, list[int]] = {}
+    for i, line in enumerate(order.lines):
+        for code in dict.fromkeys(line.barcodes):
+            codes.setdefault(code, []).append(i)
+        for gtin in dict.fromkeys(line.gtins):
+            gtins.setdefault(gtin, []).append(i)
+    by_code = {k: tuple(v) for k, v in codes.items()}
+    by_gtin = {k: tuple(v) for k, v in gtins.items()}
+    if len(_INDEXES) >= _INDEX_LIMIT:
+        _INDEXES.clear()
+    _INDEXES[id(order)] = (order, by_code, by_gtin)
+    return by_code, by_gtin
+
+
 def matching_lines(order: OrderView, code: ScannedCode) -> list[LineView]:
+    """The order's lines with this code (as printed, or by its GTIN), in line order."""
     if code.kind is CodeKind.INVALID:
         return []
-    return [
-        line
-        for line in order.lines
-        if code.text in line.barcodes or (code.gtin is not None and code.gtin in line.gtins)
-    ]
+    by_code, by_gtin = _index(order)
+    found = by_code.get(code.text, ())
+    if code.gtin is not None and code.gtin in by_gtin:
+        found = tuple(sorted({*found, *by_gtin[code.gtin]}))
+    return [order.lines[i] for i in found]
 
 
 def scan_item(state: PackState, order: OrderView, code: ScannedCode, env: Env) -> Result:

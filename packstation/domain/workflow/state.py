@@ -386,8 +386,7 @@ class PackState:
 
     @property
     def units_required(self) -> int:
-        shorted = _tally_shorts(self.defects)
-        return sum(max(line.qty - shorted.get(line.line_id, 0), 0) for line in self.lines)
+        return _units_required(self.lines, self.defects)
 
     @property
     def markings(self) -> frozenset[str]:
@@ -502,3 +501,20 @@ def _tally_shorts(defects: tuple[DefectEntry, ...]) -> Counter[int]:
         return counts
 
     return _memo(defects, count)
+
+
+#: Units an order ships, by (lines, defects): shown after every scan, it changes only with a
+#: defect; summing a 2,000-line order each time cost more than drawing the screen.
+_REQUIRED: dict[tuple[int, int], tuple[object, object, int]] = {}
+
+
+def _units_required(lines: tuple[LineView, ...], defects: tuple[DefectEntry, ...]) -> int:
+    hit = _REQUIRED.get((id(lines), id(defects)))
+    if hit is not None and hit[0] is lines and hit[1] is defects:
+        return hit[2]
+    shorted = _tally_shorts(defects)
+    total = sum(max(line.qty - shorted.get(line.line_id, 0), 0) for line in lines)
+    if len(_REQUIRED) >= _TALLY_LIMIT:
+        _REQUIRED.clear()
+    _REQUIRED[(id(lines), id(defects))] = (lines, defects, total)
+    return total
