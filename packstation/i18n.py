@@ -621,6 +621,11 @@ TABLE: dict[str, dict[str, str]] = {
         "Пропуск {name} заблокирован из-за неверных PIN-кодов до {until}",
     ),
     "station.ready": _e("Station ready", "Станция готова"),
+    # Start-up: "ready" only once the scanner is open and the store answers (issue 16).
+    "station.starting": _e("Starting: waiting for {what}", "Запуск: ждём {what}"),
+    "station.waiting.scanner": _e("the scanner", "сканер"),
+    "station.waiting.database": _e("the database", "базу данных"),
+    "hint.wait_ready": _e("Do not scan yet", "Пока не сканируйте"),
     "station.resumed": _e(
         "Back where you left off",
         "Продолжаем с того места, где остановились",

@@ -99,6 +99,9 @@ def setup_logging() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from packstation.station import trace
+
+    trace.mark("start.main")
     command = command_word(sys.argv[1:] if argv is None else argv)
     if command not in FAST_COMMANDS:
         return _main(argv, command)

@@ -159,6 +159,8 @@ class StationApp(App[None]):
         #: answer that is not "already open"): a second process must not read the scanner
         #: or poll the scale of the one that has it.
         self._devices_started = False
+        #: The serial scanner has been open once: start-up is no longer waiting for it.
+        self._scanner_opened = False
         self.runner = StationRunner(
             setup.db,
             setup.station_id,
@@ -180,6 +182,7 @@ class StationApp(App[None]):
     # --- start / stop --------------------------------------------------------------
 
     async def on_mount(self) -> None:
+        trace.mark("start.mount")
         await self.push_screen(LoginScreen())
         for name, device in self.setup.devices.items():
             self._wire(name, device)
@@ -508,7 +511,12 @@ class StationApp(App[None]):
         self.runner.submit(DeviceNote(message.device, status.state.value, status.detail))
         if message.device == "scale" and not message.status.ok:
             self.reading = None
-        self._render_devices()
+        if message.device == "scanner" and status.ok and not self._scanner_opened:
+            self._scanner_opened = True
+            trace.mark("start.scanner_open")
+            self.render_all()  # "starting" becomes "ready" (or back) with the scanner
+        else:
+            self._render_devices()
 
     async def on_workflow_updated(self, message: WorkflowUpdated) -> None:
         trace.mark("ui_result")
@@ -516,6 +524,7 @@ class StationApp(App[None]):
         self.results_seen += 1
         if not self._devices_started and not self.runner.busy:
             self._devices_started = True
+            trace.mark("start.devices")
             for device in self.setup.devices.values():
                 device.start()
         if result.recovered:  # the worker has loaded everything it needs
@@ -590,7 +599,7 @@ class StationApp(App[None]):
                 self.tr(
                     "ui.station_title", station=self.setup.station_id, name=self.setup.station_name
                 ),
-                self.tr("hint.scan_badge"),
+                self._login_prompt(),
                 self._keys_line(),
             )
         elif isinstance(screen, PackScreen):
@@ -621,6 +630,25 @@ class StationApp(App[None]):
         self._drawn[part] = stamp
         return True
 
+    def waiting_for(self) -> list[str]:
+        """What the station waits for before a scan is taken: the serial scanner open (a
+        scan before that is lost: nothing reads the port) and the store's first answer.
+        Empty once "ready" may be shown."""
+        waiting = []
+        if "scanner" in self.setup.devices and not self._scanner_opened:
+            waiting.append("scanner")  # (unplugged later: the device bar says so)
+        if not self.runner.recovered and not self.runner.busy:
+            waiting.append("database")
+        return waiting
+
+    def _starting_text(self, waiting: list[str]) -> str:
+        what = ", ".join(self.tr(f"station.waiting.{part}") for part in waiting)
+        return self.tr("station.starting", what=what)
+
+    def _login_prompt(self) -> str:
+        waiting = self.waiting_for()
+        return self._starting_text(waiting) if waiting else self.tr("hint.scan_badge")
+
     def _keys_line(self) -> str:
         if self.setup.simulators:  # the demo's own keys replace the exception keys' legend
             return self.tr("ui.demo_keys") + "  F2/F3/F4"
@@ -640,6 +668,12 @@ class StationApp(App[None]):
         except Exception:
             return
         shown = self.state.alert or self.outcome
+        waiting = self.waiting_for()
+        if waiting and (shown is None or shown.message.key in ("station.ready", "station.resumed")):
+            # Not "ready" before a scan is taken; an error (database down, station open
+            # elsewhere) says more than "starting" and stays.
+            panel.show(None, self._starting_text(waiting), None, self.tr("hint.wait_ready"))
+            return
         hint = t(shown.next_hint, self.locale) if shown else self.tr("hint.scan_badge")
         if shown is None:
             panel.show(None, self.tr("station.ready"), None, hint)

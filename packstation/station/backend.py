@@ -7,7 +7,7 @@ module (and SQLAlchemy with it) is still being imported in the background.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +15,15 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from packstation.config import PinLimits
 from packstation.domain.rules import PackRules
-from packstation.domain.workflow import Command, Decision, PackState, Record, decide, replay
+from packstation.domain.workflow import (
+    Command,
+    Decision,
+    PackState,
+    Record,
+    apply,
+    decide,
+    replay,
+)
 from packstation.domain.workflow.records import LabelPrinted, OrderReleased
 from packstation.errors import describe_db_error
 from packstation.i18n import Msg
@@ -143,6 +151,35 @@ class StationBackend:
         trace.mark("committed")  # COMMIT: on SQLite with synchronous=FULL, the WAL's fsync
         self.store.committed()
         return decision
+
+    def decide_and_commit_batch(
+        self, state: PackState, commands: Sequence[Command]
+    ) -> list[Decision]:
+        """Several scans that were waiting together (a scanner's stored batch) decided one
+        after another and committed in one transaction: one fsync for the lot instead of
+        one per scan. All or nothing: on any error nothing of the batch is recorded."""
+        decisions: list[Decision] = []
+        try:
+            with self.db.sessions.begin() as session:
+                ctx = DbContext(session, self.station_id, self.rules, self.clock)
+                ctx.pin_limits = self.pin_limits
+                held: set[str] = set()
+                for command in commands:
+                    decision = decide(state, command, ctx)
+                    order = state.order
+                    if decision.records and order is not None and order.id not in held:
+                        self.store.check_holds(session, order.id)  # once per order and batch
+                        held.add(order.id)
+                    if decision.records:
+                        operator_id = state.operator.id if state.operator else None
+                        self.store.commit_records(session, decision.records, operator_id)
+                    decisions.append(decision)
+                    state = apply(state, decision)
+        except BaseException:
+            self.store.rolled_back()
+            raise
+        self.store.committed()
+        return decisions
 
     def label_data(
         self, record: LabelPrinted, items: int, ship_from: tuple[str, ...] = ()

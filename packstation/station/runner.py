@@ -30,6 +30,7 @@ from packstation.domain.rules import PackRules
 from packstation.domain.workflow import (
     Action,
     Command,
+    Decision,
     Key,
     Outcome,
     PackState,
@@ -57,6 +58,8 @@ IDLE_S = 2.0
 #: Quiet seconds after start-up before the worker loads biip's GS1 tables (0.1 s of CPU):
 #: not during start-up, and not on the first GS1 or marking code scanned.
 WARM_UP_AFTER_S = 1.0
+#: Most scans committed in one transaction when several are waiting (a stored batch).
+BATCH_MAX = 100
 #: CMD:NEXT tries the next candidate when another station won the race.
 NEXT_RETRIES = 5
 
@@ -118,6 +121,8 @@ class StationRunner:
         self.backend: StationBackend | None = None
         self.state = PackState()
         self._queue: queue.Queue[Command | DeviceNote | None] = queue.Queue()
+        #: One command `_more_scans` took out of the queue that is not a scan: next in line.
+        self._held: Command | DeviceNote | None = None
         self._thread = threading.Thread(target=self._run, name=f"station-{station_id}", daemon=True)
         self.db_ok = True
         self.recovered = False
@@ -153,6 +158,8 @@ class StationRunner:
     def _run(self) -> None:
         from packstation.station.backend import StationBackend
 
+        trace.mark("start.backend_loaded")
+
         self.backend = backend = StationBackend(
             self.db,
             self.station_id,
@@ -170,6 +177,7 @@ class StationRunner:
 
     def _work(self) -> None:
         self._recover()
+        trace.mark("start.recovered")
         beat_s = self.leases.heartbeat_s
         beat_due = time.monotonic() + beat_s
         warm_due: float | None = time.monotonic() + WARM_UP_AFTER_S
@@ -183,7 +191,7 @@ class StationRunner:
                 warm_due = None
             wait = beat_due if warm_due is None else min(beat_due, warm_due)
             try:
-                command = self._queue.get(timeout=max(0.0, wait - time.monotonic()))
+                command = self._next(timeout=max(0.0, wait - time.monotonic()))
             except queue.Empty:
                 continue
             if warm_due is not None:  # not while someone is scanning: once it is quiet
@@ -193,11 +201,58 @@ class StationRunner:
             if isinstance(command, DeviceNote):
                 self._note_device(command)
                 continue
+            batch = self._more_scans(command)
             try:
-                self._handle(command)
+                if len(batch) > 1:
+                    self._handle_batch(batch)
+                else:
+                    self._handle(command)
             except Exception:  # the worker must survive anything one command does
                 log.exception("station worker: command %r failed", command)
                 self._report_error(command, Msg("station.internal_error"))
+
+    def _next(self, timeout: float) -> Command | DeviceNote | None:
+        if self._held is not None:  # taken out of the queue by `_more_scans`, not handled
+            command, self._held = self._held, None
+            return command
+        return self._queue.get(timeout=timeout)
+
+    def _more_scans(self, command: Command) -> list[Command]:
+        """`command` and the scans queued right behind it (a scanner's stored batch comes in
+        one write): committed together, one fsync for all (`_handle_batch`)."""
+        batch = [command]
+        if not isinstance(command, Scan):
+            return batch
+        while len(batch) < BATCH_MAX and self._held is None:
+            try:
+                queued = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(queued, Scan):
+                batch.append(queued)
+            else:
+                self._held = queued  # handled next, in its turn
+        return batch
+
+    def _handle_batch(self, commands: list[Command]) -> None:
+        """Scans decided in order and committed in one transaction. If that fails (the
+        database, a lost order), nothing of it was recorded: each scan goes again on its
+        own, with the single path's retries and messages."""
+        assert self.backend is not None
+        self._last_command = time.monotonic()
+        if self.busy or not self.recovered or not self.db_ok:
+            for command in commands:
+                self._handle(command)
+            return
+        try:
+            decisions = self.backend.decide_and_commit_batch(self.state, commands)
+        except Exception as exc:
+            log.warning("batch of %d scans not committed (%s): one by one", len(commands), exc)
+            for command in commands:
+                self._handle(command)
+            return
+        for command, decision in zip(commands, decisions, strict=True):
+            self._after_commit(command, decision)
 
     def _db_failed(self, exc: Exception, what: str) -> bool:
         """Log a database failure of `what`; False if `exc` is not a database error."""
@@ -308,6 +363,10 @@ class StationRunner:
                 self._report_error(command, message)
                 return
             break
+        self._after_commit(command, decision)
+
+    def _after_commit(self, command: Command, decision: Decision) -> None:
+        """The decision is committed: apply it, print what it printed, show the result."""
         self.db_ok = True
         log.debug("runner: committed")
         self.state = apply(self.state, decision)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from packstation.domain.rules import PackRules
@@ -190,3 +191,66 @@ def test_unreachable_database_at_start_is_reported_not_fatal(
         assert not runner.db_ok
     finally:
         runner.stop()
+
+
+def _queue_at_once(station: SyncRunner, texts: list[str]) -> None:
+    """Put the scans in the worker's queue in one step, as a scanner's stored batch lands."""
+    from packstation.domain.codes import parse_code
+    from packstation.domain.workflow import Scan
+
+    q = station.runner._queue
+    with q.mutex:
+        q.queue.extend(Scan(parse_code(text)) for text in texts)
+        q.unfinished_tasks += len(texts)
+        q.not_empty.notify()
+
+
+def test_a_burst_of_scans_is_one_commit_in_order(station: SyncRunner, station_db: Database) -> None:
+    from sqlalchemy import event
+
+    station.scan(PACKER)
+    station.scan("ORD-1001")
+    commits: list[int] = []
+    event.listen(station_db.engine, "commit", lambda conn: commits.append(1))
+    burst = ["4601234567893", "4607654321015", "0000000000000", "4601234567893", "046000001234"]
+    n = len(station.results)
+    _queue_at_once(station, burst)
+    last = station.wait(n + len(burst))
+    results = station.results[n:]
+    assert [r.outcome.ok for r in results if r.outcome] == [True, True, False, True, True]
+    assert last.state.units_packed == 4 and last.state.step is Step.BOX  # all four in
+    assert len(commits) == 1  # one transaction, one fsync, for the five scans
+    with station_db.sessions() as s:
+        rows = s.execute(
+            select(Event.kind, Event.payload)
+            .where(Event.order_id == "ORD-1001", Event.kind.like("scan.%"))
+            .order_by(Event.id)
+        ).all()
+    assert [p["code"] for _, p in rows] == burst
+    assert [k for k, _ in rows].count("scan.accepted") == 4
+
+
+def test_a_burst_that_cannot_commit_goes_one_by_one(
+    station: SyncRunner, station_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    station.scan(PACKER)
+    station.scan("ORD-1001")
+
+    def fails(*args: object) -> None:
+        raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(station.runner.backend, "decide_and_commit_batch", fails)
+    burst = ["4601234567893", "4607654321015"]
+    n = len(station.results)
+    _queue_at_once(station, burst)
+    last = station.wait(n + len(burst))
+    assert last.state.units_packed == 2
+    with station_db.sessions() as s:
+        codes = s.scalars(
+            select(Event.payload)
+            .where(Event.order_id == "ORD-1001", Event.kind == "scan.accepted")
+            .order_by(Event.id)
+        ).all()
+    assert [p["code"] for p in codes] == burst

@@ -1,0 +1,207 @@
+"""Start to the first badge taken: `packstation run` against a bare app, in the same run.
+
+What a packer waits for when the station PC boots or the station restarts: from the
+process's start until a scanned badge shows on screen as accepted. The badge is written to
+the scanner pty every 10 ms from the process start (pyserial drops what arrived before it
+opened the port, so the first one taken is what counts), as a packer scanning as soon as
+anything is on screen would.
+
+The floor, in the same run: a bare Textual app reading the same pty with pyserial
+(`scan_latency.FLOOR_APP`: no packstation code) until it shows the code. The station
+runs on SQLite and, with $PACKSTATION_TEST_PG or --pg, on PostgreSQL (a private schema
+dropped afterwards), each process started anew per run, runs interleaved.
+
+Targets (issue 16): the station's median <= 2x the floor's median and <= 0.8 s, on both.
+
+    python benchmarks/start_ready.py [--runs 3] [--pg URL] [--no-pg] [--no-compile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from scan_latency import (
+    BADGE,
+    FLOOR_APP,
+    STATION_FPS,
+    Terminal,
+    read_trace,
+    seed_database,
+    station_args,
+)
+from sqlalchemy import create_engine, make_url, text
+
+import packstation
+from packstation.devices.simulators import ScannerSimulator
+from packstation.models.db import open_database
+
+#: Start-up marks the station notes with $PACKSTATION_TRACE (in the order they happen).
+STAGES = (
+    ("start.main", "interpreter up, packstation.cli imported"),
+    ("start.mount", "station screen mounted (UI imports done)"),
+    ("frame", "first frame written"),
+    ("start.backend_loaded", "worker: store code imported"),
+    ("start.recovered", "worker: database open, station recovered"),
+    ("start.devices", "UI: devices started"),
+    ("start.scanner_open", "scanner port open ('ready' frame next)"),
+)
+
+
+def station_start(
+    url: str, scanner: ScannerSimulator, station: str, trace_file: Path
+) -> tuple[float, dict[str, float]]:
+    """Process start to the frame where a badge is shown accepted; the start-up marks."""
+    term = Terminal(station_args(url, scanner, station), {"PACKSTATION_TRACE": str(trace_file)})
+    try:
+        found: list[float] = []
+
+        def wait() -> None:
+            found.append(term.wait_for(b"Bench (packer)", 0, timeout=20))
+
+        waiter = threading.Thread(target=wait)
+        waiter.start()
+        while waiter.is_alive():
+            scanner.send(BADGE)
+            waiter.join(0.01)
+        if not found:
+            raise TimeoutError(f"{station} never accepted the badge")
+        time.sleep(0.4)  # the station writes its trace a moment after a frame
+        marks: dict[str, float] = {}
+        for stage, at in read_trace(trace_file):
+            marks.setdefault(stage, at - term.started)
+        return found[0] - term.started, marks
+    finally:
+        term.stop()
+
+
+def floor_start(scanner: ScannerSimulator) -> float:
+    """Process start to the frame showing the first code the bare app read."""
+    term = Terminal([sys.executable, "-c", FLOOR_APP, scanner.port], {"TEXTUAL_FPS": STATION_FPS})
+    try:
+        found: list[float] = []
+
+        def wait() -> None:
+            found.append(term.wait_for(BADGE.encode(), 0, timeout=20))
+
+        waiter = threading.Thread(target=wait)
+        waiter.start()
+        while waiter.is_alive():
+            scanner.send(BADGE)
+            waiter.join(0.01)
+        if not found:
+            raise TimeoutError("the bare app never showed the code")
+        return found[0] - term.started
+    finally:
+        term.stop()
+
+
+@contextmanager
+def pg_schema(server: str) -> Iterator[str]:
+    """A migrated, seeded private schema on `server`; its URL (search_path set)."""
+    schema = f"start_ready_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    url = (
+        make_url(server)
+        .update_query_dict({"options": f"-csearch_path={schema}"})
+        .render_as_string(hide_password=False)
+    )
+    try:
+        open_database(url, auto_upgrade=True).dispose()
+        seed_database(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+def line(name: str, values: list[float], floor: float | None = None) -> str:
+    text_ = (
+        f"{name:<34} min {min(values):.2f}  median {statistics.median(values):.2f}  "
+        f"max {max(values):.2f} s"
+    )
+    if floor:
+        text_ += f"   median/floor {statistics.median(values) / floor:.2f}x"
+    return text_
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--pg", default=os.environ.get("PACKSTATION_TEST_PG"))
+    ap.add_argument("--no-pg", action="store_true")
+    ap.add_argument("--no-compile", action="store_true")
+    args = ap.parse_args()
+    package = Path(packstation.__file__).parent
+    if not args.no_compile:  # an installed station has its bytecode
+        compileall.compile_dir(package, quiet=1)
+    tmp = Path(tempfile.mkdtemp(prefix="ps-start-"))
+    sqlite_url = f"sqlite:///{tmp / 'start.db'}"
+    seed_database(sqlite_url)
+    print(
+        f"{args.runs} runs each, interleaved; badge written every 10 ms from process start; "
+        f"load average {os.getloadavg()[0]:.2f} (2 cores)"
+    )
+    scanner = ScannerSimulator()
+    figures: dict[str, list[float]] = {"floor": [], "sqlite": [], "postgresql": []}
+    profiles: dict[str, list[dict[str, float]]] = {"sqlite": [], "postgresql": []}
+
+    def station(url: str, name: str, k: int) -> float:
+        ready, marks = station_start(url, scanner, f"START-{name}{k}", tmp / f"{name}{k}.trace")
+        profiles[name].append(marks)
+        return ready
+
+    try:
+        with pg_schema(args.pg) if args.pg and not args.no_pg else _none() as pg_url:
+            cases: list[tuple[str, Callable[[int], float]]] = [
+                ("floor", lambda k: floor_start(scanner)),
+                ("sqlite", lambda k: station(sqlite_url, "sqlite", k)),
+            ]
+            if pg_url:
+                url = pg_url
+                cases.append(("postgresql", lambda k: station(url, "postgresql", k)))
+            for k in range(args.runs):
+                for name, run in cases:
+                    figures[name].append(run(k))
+    finally:
+        scanner.shutdown()
+    floor = statistics.median(figures["floor"])
+    print(line("floor (bare Textual+pyserial)", figures["floor"]))
+    for name in ("sqlite", "postgresql"):
+        values = figures[name]
+        if not values:
+            print(f"{name}: not measured (no --pg)")
+            continue
+        print(line(f"station on {name} (packstation run)", values, floor))
+        median = statistics.median(values)
+        print(f"  {'met' if median <= 2 * floor else 'NOT met'}: median <= 2x the floor's")
+        print(f"  {'met' if median <= 0.8 else 'NOT met'}: median <= 0.8 s")
+        print("  where the time goes (median s after process start):")
+        for stage, what in STAGES:
+            at = [marks[stage] for marks in profiles[name] if stage in marks]
+            if at:
+                print(f"    {statistics.median(at):5.2f}  {what}")
+        print(f"    {median:5.2f}  badge shown accepted")
+    print(f"load average at end {os.getloadavg()[0]:.2f}")
+
+
+@contextmanager
+def _none() -> Iterator[None]:
+    yield None
+
+
+if __name__ == "__main__":
+    main()
