@@ -54,8 +54,19 @@ def command_word(argv: Sequence[str]) -> str | None:
     return None
 
 
+def module_of(command: str | None) -> str | None:
+    """The module that registers `command` (`orders` -> orders_cmd), None if none does."""
+    if command is None:
+        return None
+    if command in FAST_COMMANDS:
+        return FAST_COMMANDS[command]
+    name = f"{command}_cmd"
+    return name if name in COMMAND_MODULES else None
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The parser; for a command in `FAST_COMMANDS`, with that command alone."""
+    """The parser; for a known command, with that command alone (its module's imports
+    only: every command starts as fast as its own work allows)."""
     parser = argparse.ArgumentParser(
         prog="packstation", description="Packing-station software for fulfilment warehouses."
     )
@@ -63,8 +74,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--config", metavar="FILE", help="station config (TOML)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     names: tuple[str, ...] = COMMAND_MODULES
-    if command is not None and command in FAST_COMMANDS:
-        names = (FAST_COMMANDS[command],)
+    module = module_of(command)
+    if module is not None:  # one command: its module alone (`orders import` needs no PDF)
+        names = (module,)
     for name in names:
         importlib.import_module(f"packstation.cli.{name}").register(sub)
     _config_after_any_command(parser)
