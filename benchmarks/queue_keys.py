@@ -320,7 +320,7 @@ class View:
 
 
 def read_view(db: Any, filters: Any, offset: int) -> View:
-    from packstation.models.queue_repo import queue_page
+    from packstation.models.queue_page import queue_page
     from packstation.screens import queue_format as fmt
 
     with db.sessions() as session:
@@ -431,7 +431,7 @@ class RunResult:
 def run_once(
     db: Any, url: str, size: tuple[int, int], rng: random.Random, n_keys: int, idle_s: float
 ) -> RunResult:
-    from packstation.models.queue_repo import QueueFilters
+    from packstation.models.queue_page import QueueFilters
 
     start = read_view(db, QueueFilters(), 0)
     term = Terminal(queue_args(url), size, {})

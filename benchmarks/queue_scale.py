@@ -295,7 +295,8 @@ def measure(url: str, runs: int, now_iso: str, explain: bool) -> dict[str, Any]:
     from sqlalchemy import text
 
     from packstation.models.db import open_database
-    from packstation.models.queue_repo import QueueFilters, load_snapshot
+    from packstation.models.queue_page import QueueFilters
+    from packstation.models.queue_repo import load_snapshot
 
     now = datetime.fromisoformat(now_iso)
     shift = now - timedelta(hours=8)
@@ -376,7 +377,8 @@ def _plans(session: Any, now: datetime, shift: datetime) -> dict[str, list[str]]
     """The database's plan for each statement of one refresh."""
     from sqlalchemy import event
 
-    from packstation.models.queue_repo import QueueFilters, load_snapshot
+    from packstation.models.queue_page import QueueFilters
+    from packstation.models.queue_repo import load_snapshot
 
     statements: list[tuple[str, Any]] = []
     engine = session.get_bind()

@@ -66,6 +66,8 @@ class StationConfig:
     kiosk: bool = False
     #: ASCII borders and marks, for the Linux console's fonts (`screens/console.py`).
     ascii: bool = False
+    #: The result's headline in block letters, readable from two metres (`[station] big`).
+    big: bool = False
     idle_logout_s: int = 900
     database_url: str | None = None
     pin_limits: PinLimits = field(default_factory=PinLimits)
@@ -98,6 +100,7 @@ def load_config(path: Path | None) -> StationConfig:
         locale=str(station.get("locale", "ru")),
         kiosk=bool(station.get("kiosk", False)),
         ascii=bool(station.get("ascii", False)),
+        big=bool(station.get("big", False)),
         idle_logout_s=int(station.get("idle_logout_s", 900)),
         database_url=url if isinstance(url, str) else None,
         pin_limits=pin_limits(raw, path),

@@ -113,6 +113,16 @@ TABLE: dict[str, dict[str, str]] = {
         "{order} is back in the queue: cancel approved by {name}",
         "{order} возвращён в очередь: отмену подтвердил(а) {name}",
     ),
+    # --- packing evidence (packstation/domain/evidence.py) ---------------------------------
+    "claim.no_camera": _e(
+        "{order} not taken: no video from the camera ({camera}). Fix it or call a lead",
+        "{order} не взят: нет видео с камеры ({camera}). Проверьте камеру или позовите старшего",
+    ),
+    "camera.state.recording": _e("recording", "идёт запись"),
+    "camera.state.stalled": _e("stream stalled", "поток остановился"),
+    "camera.state.no_camera": _e("camera unplugged", "камера не подключена"),
+    "camera.state.not_running": _e("recorder not running", "запись не запущена"),
+    "camera.state.unknown": _e("not checked yet", "ещё не проверена"),
     # --- commands and dialogs -------------------------------------------------------------
     "command.unknown": _e("Unknown command {command}", "Неизвестная команда {command}"),
     "alert.dismissed": _e("OK", "Понятно"),
@@ -206,6 +216,61 @@ TABLE: dict[str, dict[str, str]] = {
     "box.sealed": _e(
         "Box {n} sealed: {actual} g (expected {expected} g). Scan the next items",
         "Коробка {n} закрыта: {actual} г (ожидалось {expected} г). Сканируйте следующие товары",
+    ),
+    # --- box suggestion (packstation/domain/workflow/boxing.py) --------------------------
+    "box.suggested": _e("Box {box} fits ({name})", "Подойдёт {box} ({name})"),
+    "box.no_suggestion.no_dims": _e(
+        "No box suggestion (no item sizes)", "Коробку не подсказать (нет размеров)"
+    ),
+    "box.no_suggestion.no_sizes": _e(
+        "No box suggestion (no box sizes)", "Без подсказки: у коробок нет размеров"
+    ),
+    "box.no_suggestion.none_fits": _e(
+        "No box takes all: CMD:NEWBOX", "Всё в одну не войдёт: CMD:NEWBOX"
+    ),
+    "box.no_suggestion.too_many": _e(
+        "No box suggestion (too many items)", "Коробку не подсказать (много товаров)"
+    ),
+    "box.no_suggestion.empty": _e("Nothing in the box yet", "В коробке пока ничего нет"),
+    "hint.box_advice": _e("{advice}. {scan}", "{advice}. {scan}"),
+    "hint.box_suggested": _e(
+        "{advice}: scan it, or another box", "{advice}: сканируйте её или другую"
+    ),
+    "hint.box_suggested_n": _e(
+        "{advice}: scan it for box {n}", "{advice}: сканируйте её для коробки {n}"
+    ),
+    "box.too_small": _e(
+        "{box} IS TOO SMALL: {why}. {suggested}",
+        "{box} МАЛА: {why}. {suggested}",
+    ),
+    "box.why.longest": _e("an item is longer than the box", "товар длиннее коробки"),
+    "box.why.volume": _e("the items do not fit by volume", "товары не входят по объёму"),
+    "box.use": _e("Use {box}", "Возьмите {box}"),
+    "box.use_none": _e("Split: CMD:NEWBOX", "Разделите: CMD:NEWBOX"),
+    "hint.box_override": _e(
+        "Scan a bigger box, or CMD:LEAD for a lead override",
+        "Сканируйте коробку больше или CMD:LEAD — решение старшего смены",
+    ),
+    "box.chosen_larger": _e(
+        "Box: {name} (tare {tare} g). {suggested} is enough: scan it to change",
+        "Коробка: {name} (тара {tare} г). {suggested} хватит, сканируйте её",
+    ),
+    "box.override_started": _e(
+        "Lead approval for box {box}", "Подтверждение старшего смены для коробки {box}"
+    ),
+    "override.box_ok": _e("Box {box} approved by {name}", "Коробку {box} разрешил(а) {name}"),
+    "hint.lead_reason_box": _e(
+        "Reason: {catalog_size} catalogue sizes wrong, {fits_anyway} fits anyway, {other} other "
+        "(type {other}, a space and a few words)",
+        "Причина: {catalog_size} неверные размеры в каталоге, {fits_anyway} всё равно входит, "
+        "{other} другое (введите {other}, пробел и пару слов)",
+    ),
+    "override.reason.catalog_size": _e(
+        "catalogue item sizes are wrong", "в каталоге неверные размеры товара"
+    ),
+    "override.reason.fits_anyway": _e(
+        "the items fit anyway (soft, folded, diagonal)",
+        "товары всё равно входят (мягкие, сложены, по диагонали)",
     ),
     "weight.accepted": _e(
         "Weight OK: {actual} g (expected {expected} g)",
@@ -432,9 +497,8 @@ TABLE: dict[str, dict[str, str]] = {
         "{sku}: по этой строке отгружать уже нечего",
     ),
     "defect.held": _e(
-        "{order} is on hold ({defect}, {sku}). "
-        "Put everything back in the tote and take it to the lead",
-        "{order} задержан ({defect}, {sku}). Сложите всё обратно в тару и отнесите старшему смены",
+        "{order} on hold ({defect}, {sku}): all back in the tote, to the lead",
+        "{order} задержан ({defect}, {sku}): всё в тару и к старшему",
     ),
     "defect.short": _e(
         "{sku} ships one short ({defect}); the customer will be told",
@@ -464,9 +528,7 @@ TABLE: dict[str, dict[str, str]] = {
         "Put it aside. Scan the next item of {order}, or CMD:DEFECT.",
         "Отложите его. Сканируйте следующий товар заказа {order} или CMD:DEFECT.",
     ),
-    "hint.scan_box": _e(
-        "All items in. Scan the box: {boxes}", "Все товары собраны. Сканируйте коробку: {boxes}"
-    ),
+    "hint.scan_box": _e("Scan the box: {boxes}", "Сканируйте: {boxes}"),
     "hint.weigh": _e(
         "Put the parcel on the scale (expected {expected} g)",
         "Поставьте посылку на весы (ожидается {expected} г)",
@@ -483,10 +545,7 @@ TABLE: dict[str, dict[str, str]] = {
         "Put in the {document} and scan its barcode (DOC:{document}:{order})",
         "Вложите {document} и сканируйте его штрихкод (DOC:{document}:{order})",
     ),
-    "hint.scan_box_n": _e(
-        "Box {n} ({units} units): scan its box: {boxes}",
-        "Коробка {n} ({units} шт.): сканируйте коробку: {boxes}",
-    ),
+    "hint.scan_box_n": _e("Box {n}: {boxes}", "Коробка {n}: {boxes}"),
     "hint.newbox": _e(
         "Scan the remaining items, or CMD:NEWBOX to close this box with its {units} units",
         "Сканируйте остальные товары или CMD:NEWBOX — закрыть эту коробку ({units} шт.)",
@@ -561,6 +620,16 @@ TABLE: dict[str, dict[str, str]] = {
         "F1 queue F2 defect F3 undo F4 cancel F5 reprint F9 lead F10 logout F11 returns",
         "F1 очередь F2 брак F3 отмена F4 отказ F5 этик. F9 старший F10 выход F11 возвр.",
     ),
+    # The result's headline in big mode, by signal class (domain/signals.py): block letters,
+    # so short (at most ~16 letters).
+    "ui.signal.good": _e("OK", "ОК"),
+    "ui.signal.complete": _e("PACKED", "УПАКОВАН"),
+    "ui.signal.wrong_item": _e("WRONG ITEM", "НЕ ТОТ ТОВАР"),
+    "ui.signal.over_scan": _e("TOO MANY", "ЛИШНИЙ ТОВАР"),
+    "ui.signal.weight": _e("WEIGHT WRONG", "ВЕС НЕ ТОТ"),
+    "ui.signal.needs_lead": _e("CALL A LEAD", "ЗОВИТЕ СТАРШЕГО"),
+    "ui.signal.failure": _e("FAILURE", "СБОЙ"),
+    "ui.signal.refused": _e("STOP", "СТОП"),
     "ui.keys_returns": _e(
         "F2 defect  F3 undo  F4 cancel  F5 reprint  F10 logout  F11 returns",
         "F2 брак  F3 отмена  F4 отказ  F5 этикетка  F10 выход  F11 возвраты",
@@ -589,6 +658,12 @@ TABLE: dict[str, dict[str, str]] = {
     "ui.device.printer": _e("printer", "принтер"),
     "ui.device.db": _e("database", "база"),
     "ui.db_down": _e("DATABASE UNAVAILABLE", "БАЗА НЕДОСТУПНА"),
+    "ui.device.camera": _e("camera", "камера"),
+    # Short words after "camera" on the device bar (80 columns).
+    "ui.camera.stalled": _e("stalled", "стоп"),
+    "ui.camera.no_camera": _e("unplugged", "нет"),
+    "ui.camera.not_running": _e("off", "не пишет"),
+    "ui.camera.unknown": _e("?", "?"),
     "ui.kiosk.locked": _e(
         "Station locked. To leave: F12, then a lead's badge and PIN",
         "Станция заблокирована. Чтобы выйти: F12, затем пропуск и PIN старшего смены",
@@ -625,7 +700,7 @@ TABLE: dict[str, dict[str, str]] = {
     "station.starting": _e("Starting: waiting for {what}", "Запуск: ждём {what}"),
     "station.waiting.scanner": _e("the scanner", "сканер"),
     "station.waiting.database": _e("the database", "базу данных"),
-    "hint.wait_ready": _e("Do not scan yet", "Пока не сканируйте"),
+    "station.wait_ready": _e("Do not scan yet", "Пока не сканируйте"),
     "station.resumed": _e(
         "Back where you left off",
         "Продолжаем с того места, где остановились",

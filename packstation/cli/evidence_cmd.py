@@ -162,7 +162,8 @@ def run_export(args: argparse.Namespace) -> int:
         f"{clip.path}: {clip.duration_s:.1f} s, starts {clip.early_s:.1f} s before the claim "
         f"(keyframe), {len(clip.cues)} subtitle cue(s)"
     )
-    say(f"  sha256 {clip.sha256}")
+    stored = "stored with the order's events" if result.hash_stored else "as stored before"
+    say(f"  sha256 {clip.sha256} ({stored})")
     for path, digest in result.photos:
         say(f"{path}: sha256 {digest}")
     for note in clip.notes:

@@ -4,9 +4,27 @@ from __future__ import annotations
 
 import argparse
 from datetime import time
+from typing import TYPE_CHECKING
 
-from packstation.cli.common import add_db_option, config_of
-from packstation.config import resolve_db_url
+from packstation.cli.common import CliError, add_db_option, config_of
+from packstation.config import StationConfig, resolve_db_url
+
+if TYPE_CHECKING:
+    from packstation.evidence.settings import EvidenceSettings
+
+
+def evidence_settings(cfg: StationConfig) -> EvidenceSettings | None:
+    """`[evidence]` (or `[camera]`) in the config: the queue shows the video's disk use."""
+    if "evidence" not in cfg.raw and "camera" not in cfg.raw:
+        return None
+    from packstation.evidence.settings import EvidenceConfigError, EvidenceSettings
+
+    try:
+        return EvidenceSettings.from_config(
+            cfg.raw, cfg.station_id, cfg.source.parent if cfg.source else None
+        )
+    except EvidenceConfigError as exc:
+        raise CliError(f"config: {exc}") from exc
 
 
 def _shift_time(value: str) -> time:
@@ -88,6 +106,7 @@ def run_queue(args: argparse.Namespace) -> int:
                 refresh_s=args.refresh,
                 shift_start=shift_start_at(args.shift_start),
                 pin_limits=cfg.pin_limits,
+                evidence=evidence_settings(cfg),
             )
             app = QueueApp(setup, settle_memory=True)
             app.queue_screen.start_feed()  # the first page is read while Textual starts

@@ -59,7 +59,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="orders and lines packed per packer and station, time per order, defects",
         description="Per station and packer: orders packed, lines and units, average minutes "
         "per order (claim to close), defects by kind (count and per 100 orders), overrides "
-        "(weight overrides, checks skipped with a lead and lead actions); then the floor total.",
+        "(weight, carrier and box overrides, checks skipped with a lead and lead actions); then "
+        "the floor total. Then boxes used vs suggested: parcels the station suggested a box "
+        "for, packed in it, in a larger or (with a lead) a smaller one; litres saved (the "
+        "packer's first box was larger than the one used) and litres over the suggestion.",
     )
     shift.add_argument("--station", metavar="ID", help="one station only")
     shift.add_argument("--since", type=_when, help="start (default: today 00:00 local time)")
@@ -189,6 +192,8 @@ def _shift_csv(report: ShiftReport) -> tuple[list[str], list[list[str]]]:
     for kind in report.kinds:
         header += [f"defects_{kind}", f"defects_{kind}_per_100"]
     header += ["defects_total", "defects_per_100", "overrides"]
+    header += ["box_suggested", "box_as_suggested", "box_larger", "box_smaller"]
+    header += ["volume_saved_l", "volume_over_l"]
     rows = []
     for r in [*report.rows, report.total]:
         cells = [
@@ -203,6 +208,9 @@ def _shift_csv(report: ShiftReport) -> tuple[list[str], list[list[str]]]:
         for kind in report.kinds:
             cells += [str(r.defects.get(kind, 0)), _csv_num(r.defect_rate(kind), 2)]
         cells += [str(r.defects_total), _csv_num(r.defect_rate(), 2), str(r.overrides)]
+        b = r.boxes
+        cells += [str(b.suggested), str(b.as_suggested), str(b.larger), str(b.smaller)]
+        cells += [_csv_num(r.volume_saved_l, 3), _csv_num(r.volume_over_l, 3)]
         rows.append(cells)
     return header, rows
 
@@ -255,4 +263,36 @@ def run_shift(args: argparse.Namespace) -> int:
     ]
     for line in _table(header, table, left=(0, 1, 9)):
         say(line)
+    _box_table(report)
     return 0
+
+
+def _box_table(report: ShiftReport) -> None:
+    """Boxes used vs suggested, per packer and for the shift (when any box was suggested:
+    items and boxes with sizes)."""
+    if not report.total.boxes.suggested:
+        return
+    say("")
+    header = ("STATION", "PACKER", "SUGGESTED", "AS SUGGESTED", "LARGER", "SMALLER",
+              "SAVED L", "OVER L")  # fmt: skip
+    table = [
+        (
+            printable(r.station_id or "-", limit=16),
+            printable(r.packer, limit=24),
+            str(r.boxes.suggested),
+            f"{r.boxes.as_suggested} ({_pct(_share(r.boxes.as_suggested, r.boxes.suggested))})",
+            str(r.boxes.larger),
+            str(r.boxes.smaller),
+            _num(r.volume_saved_l),
+            _num(r.volume_over_l),
+        )
+        for r in [*report.rows, report.total]
+        if r.boxes.suggested
+    ]
+    say("Boxes used vs suggested")
+    for line in _table(header, table, left=(0, 1)):
+        say(line)
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None

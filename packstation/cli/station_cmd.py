@@ -8,7 +8,7 @@ import tempfile
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packstation.cli.common import CliError, add_db_option, config_of, say
 from packstation.config import StationConfig, load_config, resolve_db_url, ship_from
@@ -18,6 +18,9 @@ from packstation.devices.serial_scale import SerialScale
 from packstation.devices.serial_scanner import SerialScanner, is_keyboard
 from packstation.domain.rules import PackRules
 from packstation.station.demo import DEMO_LEAD, DEMO_LEAD_PIN, DEMO_PACKER
+
+if TYPE_CHECKING:
+    from packstation.evidence.station import StationEvidence
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -88,6 +91,22 @@ def build_devices(cfg: StationConfig, args: argparse.Namespace) -> dict[str, Any
     return devices
 
 
+def station_evidence(cfg: StationConfig, station_id: str) -> StationEvidence | None:
+    """The camera's watch and the defect photos, when `[camera] url` is set."""
+    if not _section(cfg, "camera").get("url"):
+        return None
+    from packstation.evidence.settings import EvidenceConfigError, EvidenceSettings
+    from packstation.evidence.station import StationEvidence
+
+    try:
+        settings = EvidenceSettings.from_config(
+            cfg.raw, station_id, cfg.source.parent if cfg.source else None
+        )
+    except EvidenceConfigError as exc:
+        raise CliError(f"config: {exc}") from exc
+    return StationEvidence(settings)
+
+
 def fast_screen_updates() -> None:
     """Repaint up to 120 times a second (Textual's default is 60): a scan's result then
     waits at most ~8 ms for the next frame. Read by Textual at import, so set first."""
@@ -109,6 +128,7 @@ def run_station(args: argparse.Namespace) -> int:
     fast_screen_updates()
     plain_console(args.ascii or cfg.ascii)
     from packstation.screens.station_app import StationApp, StationSetup
+    from packstation.sounds.settings import sound_settings
 
     rules = PackRules.from_config(cfg.raw)
     printer_cfg = _section(cfg, "printer")
@@ -122,14 +142,20 @@ def run_station(args: argparse.Namespace) -> int:
         documents_printer = open_printer(str(docs_target)) if docs_target else None
     except PrintError as exc:
         raise CliError(f"[documents] printer {docs_target}: {exc}") from exc
+    station_id = args.station or cfg.station_id
+    devices = build_devices(cfg, args)
+    evidence = station_evidence(cfg, station_id)
+    if evidence is not None:
+        devices["camera"] = evidence.watch
     setup = StationSetup(
         # Opened by the station's worker thread: the screen is up before SQLAlchemy loads.
         db=resolve_db_url(args.db, cfg),
-        station_id=args.station or cfg.station_id,
+        station_id=station_id,
         station_name=cfg.station_name,
         rules=rules,
         locale=args.locale or cfg.locale,
-        devices=build_devices(cfg, args),
+        devices=devices,
+        evidence=evidence,
         printer=printer,
         documents_printer=documents_printer,
         label_format=args.label_format or str(printer_cfg.get("format", "zpl")),
@@ -137,6 +163,8 @@ def run_station(args: argparse.Namespace) -> int:
         ship_from=ship_from(cfg.raw),
         leases=cfg.leases,
         pin_limits=cfg.pin_limits,
+        sounds=sound_settings(cfg.raw, cfg.source),
+        big=cfg.big,
     )
     app = StationApp(setup)
     app.run()
@@ -203,6 +231,7 @@ def run_demo(args: argparse.Namespace) -> int:
     from packstation.devices.simulators import ScaleSimulator, ScannerSimulator
     from packstation.models.db import open_database
     from packstation.screens.station_app import StationApp, StationSetup
+    from packstation.sounds.settings import sound_settings
 
     config = load_config(Path(str(resources.files("packstation.data") / "station-sample.toml")))
     rules = PackRules.from_config(config.raw)
@@ -223,6 +252,7 @@ def run_demo(args: argparse.Namespace) -> int:
         documents_printer=open_printer(f"dir://{where / 'documents'}"),
         ship_from=ship_from(config.raw),
         simulators={"scanner": scanner_sim, "scale": scale_sim},
+        sounds=sound_settings(config.raw),
     )
     try:
         StationApp(setup).run()

@@ -68,6 +68,8 @@ class LineData:
     marked: bool = False
     hs_code: str = ""
     unit_price: Decimal | None = None
+    #: Length, width and height in whole millimetres (optional: for the box suggestion).
+    dims_mm: tuple[int, int, int] | None = None
 
 
 @dataclass(slots=True)

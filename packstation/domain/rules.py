@@ -46,6 +46,8 @@ class Box:
     name: str
     tare_g: Decimal
     inner_mm: tuple[int, ...] = ()
+    #: Heaviest parcel the box takes (items and tare); None: no limit configured.
+    max_weight_g: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +294,11 @@ def _boxes(value: Any) -> tuple[Box, ...]:
                 name=str(box.get("name", code)),
                 tare_g=_decimal(box.get("tare_g"), f"{key}.tare_g"),
                 inner_mm=inner,
+                max_weight_g=(
+                    None
+                    if box.get("max_weight_g") is None
+                    else _decimal(box["max_weight_g"], f"{key}.max_weight_g", Decimal(1))
+                ),
             )
         )
     return tuple(boxes)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from packstation.evidence.clips import Clip, cut_clip
+from packstation.evidence.events import record_clip
 from packstation.evidence.files import EvidenceError, sha256_file, write_atomic
 from packstation.evidence.photos import order_photos
 from packstation.evidence.settings import EvidenceSettings
@@ -32,6 +33,9 @@ class Export:
     sidecar: Path
     photos: tuple[tuple[Path, str], ...]
     timeline: OrderTimeline
+    #: The clip's SHA-256 was stored as an `evidence.clip` event now (False: the same clip
+    #: was stored before).
+    hash_stored: bool = False
 
 
 def default_output(order_id: str) -> Path:
@@ -101,7 +105,17 @@ def export_order(
         "subtitle_times": f"UTC{clip_offset(timeline.start, tz)}",
     }
     write_atomic(sidecar, json.dumps(body, ensure_ascii=False, indent=2).encode("utf-8"))
-    return Export(clip, sidecar, tuple((t, d) for t, d, _ in photos), timeline)
+    # Its hash with the order's events: a clip handed over later can be checked against it.
+    with db.unit_of_work() as session:
+        stored = record_clip(
+            session,
+            order_id=order_id,
+            station_id=timeline.station_id,
+            clip=clip,
+            now=now,
+            via="export",
+        )
+    return Export(clip, sidecar, tuple((t, d) for t, d, _ in photos), timeline, stored)
 
 
 def clip_time(at: datetime) -> str:

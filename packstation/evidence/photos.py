@@ -1,6 +1,6 @@
 """Defect photos: the recorder's latest still, kept for one order under a name.
 
-The station (at CMD:DEFECT, to be wired) calls `take_photo`; it copies `latest.jpg`,
+The station (after a defect is committed, `station.py`) calls `take_photo`; it copies `latest.jpg`,
 which the recorder replaces at most once a second, so taking a photo never waits for the
 camera. A still older than `max_age_s` is refused: a frozen camera must not produce
 "evidence" of a moment it did not see. A photo is never overwritten: a second one of

@@ -204,6 +204,13 @@ def describe(
     if kind == PACKED:
         parcels = p.get("parcel_ids") or [p.get("parcel_id")]
         return f"order packed: {len(parcels)} parcel(s)"
+    if kind == "evidence.missing":
+        return f"NO VIDEO at the claim: camera {p.get('camera', '?')}"
+    if kind == "evidence.photo":
+        name = str(p.get("file", "")).rpartition("/")[2]
+        return f"photo {printable(name, limit=60)} sha256 {str(p.get('sha256', ''))[:16]}"
+    if kind == "evidence.photo_missing":
+        return f"no photo: {printable(str(p.get('error', '')), limit=80)}"
     if kind in ("session.login", "session.logout"):
         who = (names or {}).get(operator_id or -1) or f"operator #{operator_id}"
         return f"{who} {'logged in' if kind == 'session.login' else 'logged out'}"

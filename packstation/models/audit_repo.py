@@ -27,6 +27,7 @@ OVERRIDE_KINDS = (
     "override.weight",
     "override.check",
     "override.carrier",
+    "override.box",
     "override.denied",
     "order.released",
 )
@@ -224,6 +225,11 @@ def _reason(kind: str, p: Mapping[str, Any]) -> str:
         note = text("note")
         chosen = f"{text('carrier')}/{text('tariff')}"
         return f"{text('reason')}{': ' + note if note else ''} (carrier {chosen})"
+    if kind == "override.box":
+        note = text("note")
+        named = f", suggested {text('suggested')}" if text("suggested") else ""
+        why = f"box {text('code')} too small by {text('why') or 'size'}{named}"
+        return f"{text('reason')}{': ' + note if note else ''} ({why})"
     if kind == "override.denied":
         return f"{text('purpose')}: {text('reason')}"
     if kind == "order.released":

@@ -1,7 +1,7 @@
 """Taking an order off its station: one function for every way an order leaves one.
 
 A station packs, releases or holds its own order (station/store.py), a lead
-releases, holds or reassigns it from the queue (queue_repo.py), and an order
+releases, holds or reassigns it from the queue (lead_actions.py), and an order
 whose station stopped beating is released automatically (station/leases.py).
 Each must leave the same rows behind, so they all come here.
 """

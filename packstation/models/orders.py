@@ -85,6 +85,10 @@ class OrderLine(Base):
     liquid: Mapped[bool] = mapped_column(default=False)
     marked: Mapped[bool] = mapped_column(default=False)
     hs_code: Mapped[str] = mapped_column(String(16), default="")
+    #: Item size in whole millimetres (all three or none; for the box suggestion).
+    length_mm: Mapped[int | None] = mapped_column(default=None)
+    width_mm: Mapped[int | None] = mapped_column(default=None)
+    height_mm: Mapped[int | None] = mapped_column(default=None)
 
     order: Mapped[Order] = relationship(back_populates="lines")
     barcodes: Mapped[list[Barcode]] = relationship(

@@ -19,117 +19,38 @@ a file is imported whole or not at all. Per chunk of orders:
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Table, func, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from packstation.clock import utcnow
 from packstation.domain.codes import gtin14
 from packstation.domain.orders import EDITABLE_STATUSES, OrderData, OrderStatus, Problem
+from packstation.models.order_import_writer import (
+    BARCODE_COLUMNS,
+    BARCODES,
+    EVENT_COLUMNS,
+    EVENTS,
+    LINE_COLUMNS,
+    LINES,
+    NOTIFICATION_COLUMNS,
+    NOTIFICATIONS,
+    ORDER_COLUMNS,
+    ORDERS,
+    ImportWriter,
+)
 from packstation.models.orders import Order, OrderLine
 from packstation.models.outbox_repo import customer_channel
 
 CHUNK = 1000
-#: SQLite's page cache (KiB) while an import runs: with the default 2 MiB, inserts into the
-#: indexes of a database that already holds many orders keep missing pages.
-_SQLITE_CACHE_KIB = 64 * 1024
-
-_ORDERS = Order.metadata.tables["orders"]
-_LINES = Order.metadata.tables["order_lines"]
-_BARCODES = Order.metadata.tables["barcodes"]
-_EVENTS = Order.metadata.tables["events"]
-_NOTIFICATIONS = Order.metadata.tables["notifications"]
-
-#: The columns each import row gives, in its tuple's order. Every other column must default
-#: to NULL (checked below): rows written straight to the driver get no ORM defaults.
-_ORDER_COLUMNS = (
-    "id",
-    "tote",
-    "status",
-    "priority",
-    "ship_by",
-    "customer_name",
-    "phone",
-    "email",
-    "locale",
-    "country",
-    "region",
-    "city",
-    "postcode",
-    "line1",
-    "line2",
-    "carrier",
-    "declared_value",
-    "currency",
-    "problems",
-    "content_hash",
-    "status_changed_at",
-    "created_at",
-    "updated_at",
-    "extra",
-)
-_LINE_COLUMNS = (
-    "id",
-    "order_id",
-    "position",
-    "sku",
-    "name",
-    "qty",
-    "unit_weight_g",
-    "unit_price",
-    "fragile",
-    "liquid",
-    "marked",
-    "hs_code",
-)
-_BARCODE_COLUMNS = ("line_id", "order_id", "code", "gtin")
-_EVENT_COLUMNS = ("at", "kind", "order_id", "payload")
-_NOTIFICATION_COLUMNS = (
-    "idempotency_key",
-    "order_id",
-    "channel",
-    "recipient",
-    "template",
-    "locale",
-    "payload",
-    "status",
-    "attempts",
-    "next_attempt_at",
-    "created_at",
-)
-#: What an update rewrites: all but the id (the WHERE) and created_at.
-_UPDATE_COLUMNS = tuple(c for c in _ORDER_COLUMNS if c not in ("id", "created_at"))
-
-
-def _check_columns(table: Table, given: Sequence[str]) -> None:
-    """Every column the rows leave out must be one the database fills: a key, a server
-    default, or NULL (not an ORM default: nothing applies it to these rows)."""
-    for column in table.columns:
-        if column.name in given or column.primary_key or column.server_default is not None:
-            continue
-        orm_default = getattr(column.default, "arg", None)
-        if orm_default is not None or not column.nullable:
-            raise RuntimeError(f"the import rows do not give {table.name}.{column.name}")
-
-
-for _table, _given in (
-    (_ORDERS, _ORDER_COLUMNS),
-    (_LINES, _LINE_COLUMNS),
-    (_BARCODES, _BARCODE_COLUMNS),
-    (_EVENTS, _EVENT_COLUMNS),
-    (_NOTIFICATIONS, _NOTIFICATION_COLUMNS),
-):
-    _check_columns(_table, _given)
 
 Validator = Callable[[OrderData], list[Problem]]
 
@@ -201,6 +122,8 @@ def content_hash(order: OrderData) -> str:
             ln.hs_code,
             str(ln.unit_price),
         )
+        # Sizes only when given: a line without them hashes as before they existed.
+        + ((ln.dims_mm,) if ln.dims_mm is not None else ())
         for ln in order.lines
     ]
     return hashlib.sha256(_HASH_JSON.encode(parts).encode()).hexdigest()
@@ -210,196 +133,6 @@ def _chunks(items: Iterable[OrderData], size: int) -> Iterator[list[OrderData]]:
     it = iter(items)
     while chunk := list(islice(it, size)):
         yield chunk
-
-
-def _identity(value: Any) -> Any:
-    return value
-
-
-class _Writer:
-    """Rows straight to the driver inside the session's transaction.
-
-    SQLite: executemany of one INSERT per table; the write lock is taken before the first
-    write (`lock`), so the stored hashes acted on and the line ids chosen stay true until
-    the commit. PostgreSQL (psycopg): COPY; a changed order's row is locked before it is
-    rewritten. Values pass the columns' bind processors, as the ORM would pass them."""
-
-    def __init__(self, session: Session, now: datetime) -> None:
-        self.conn: Connection = session.connection()
-        dialect = self.conn.dialect
-        self.dialect = dialect
-        self.name = dialect.name
-        if self.name not in ("sqlite", "postgresql"):
-            raise NotImplementedError(f"order import needs SQLite or PostgreSQL, not {self.name}")
-        self.copy = self.name == "postgresql" and dialect.driver == "psycopg"
-        self.mark = "?" if dialect.paramstyle == "qmark" else "%s"
-        self._cache_size: int | None = None
-        self._sequence: str | None = None
-        #: SQLite: whether this connection holds the write lock (it has written already).
-        self.locked = self.name != "sqlite" or bool(self._dbapi().in_transaction)
-        if self.name == "sqlite":
-            size = self.conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
-            if -_SQLITE_CACHE_KIB < size < 0 or 0 <= size < _SQLITE_CACHE_KIB // 4:
-                self._cache_size = size  # restored by `close`
-                self.conn.exec_driver_sql(f"PRAGMA cache_size=-{_SQLITE_CACHE_KIB}")
-        proc = self.processor
-        self.when = proc(_ORDERS, "created_at")(now)
-        self.no_problems = proc(_ORDERS, "problems")([])
-        self.no_extra = proc(_ORDERS, "extra")({})
-        self.problems = proc(_ORDERS, "problems")
-        self.money = proc(_ORDERS, "declared_value")
-        self.weight = proc(_LINES, "unit_weight_g")
-        self.price = proc(_LINES, "unit_price")
-        self.payload = proc(_EVENTS, "payload")
-        self.note_payload = proc(_NOTIFICATIONS, "payload")
-        self._ship_by = proc(_ORDERS, "ship_by")
-        self._ship_by_seen: dict[datetime, Any] = {}
-        self._payloads: dict[tuple[OrderStatus, str | None, str], Any] = {}
-
-    def _dbapi(self) -> Any:
-        return self.conn.connection.dbapi_connection
-
-    def lock(self) -> bool:
-        """SQLite: take the write lock before the first write (BEGIN IMMEDIATE), so what is
-        read from here on stays true until the commit; True when taken just now (what was
-        read before may have changed). A file with nothing to write never takes it."""
-        if self.locked:
-            return False
-        self.conn.exec_driver_sql("BEGIN IMMEDIATE")
-        self.locked = True
-        return True
-
-    def processor(self, table: Table, column: str) -> Callable[[Any], Any]:
-        """The column's bind processor for this database (booleans need none: both drivers
-        take Python bools). COPY sends every value as text, so a JSON value goes as the
-        text psycopg would send for it, made once here rather than at each row it is in."""
-        type_ = table.c[column].type
-        if self.copy and isinstance(type_, JSON):
-            serializer: Callable[[Any], str] | None = getattr(
-                self.dialect, "_json_serializer", None
-            )
-            return serializer or json.dumps
-        found = type_.dialect_impl(self.dialect).bind_processor(self.dialect)
-        return found or _identity
-
-    def event_payload(
-        self,
-        status: OrderStatus,
-        before: tuple[str, str] | None,
-        problems: list[Problem],
-        source: str,
-    ) -> Any:
-        """An imported or updated order's event payload; the few without problems are the
-        same few texts, made once."""
-        key = (status, before[0] if before else None, source)
-        if not problems and (done := self._payloads.get(key)) is not None:
-            return done
-        payload = {
-            "status": status.value,
-            "from": key[1],
-            "problems": [str(p) for p in problems],
-            "source": source,
-        }
-        done = self.payload(payload)
-        if not problems:
-            self._payloads[key] = done
-        return done
-
-    def ship_by(self, value: datetime | None) -> Any:
-        if value is None:
-            return None
-        done = self._ship_by_seen.get(value)
-        if done is None:
-            done = self._ship_by_seen[value] = self._ship_by(value)
-        return done
-
-    # ------------------------------------------------------------------ reads
-
-    def stored(self, ids: list[str], *, lock: bool = False) -> dict[str, tuple[str, str]]:
-        """Status and content hash of those of `ids` already stored (locked on PostgreSQL)."""
-        sql = "SELECT id, status, content_hash FROM orders WHERE id {in}"
-        if lock and self.name == "postgresql":
-            sql += " FOR UPDATE"
-        return {row[0]: (row[1], row[2]) for row in self._where_in(sql, ids)}
-
-    def queued(self, keys: list[str]) -> set[str]:
-        sql = "SELECT idempotency_key FROM notifications WHERE idempotency_key {in}"
-        return {row[0] for row in self._where_in(sql, keys)}
-
-    def _where_in(self, sql: str, values: list[str], *, rows: bool = True) -> list[Any]:
-        """`sql` for `values` in place of {in}: one array on PostgreSQL; on SQLite lists of
-        at most 500 (older SQLite take 999 parameters at most)."""
-        if self.name == "postgresql":
-            result = self.conn.exec_driver_sql(sql.format(**{"in": "= ANY(%s)"}), (values,))
-            return list(result.all()) if rows else []
-        found: list[Any] = []
-        for start in range(0, len(values), 500):
-            group = tuple(values[start : start + 500])
-            marks = ", ".join(["?"] * len(group))
-            result = self.conn.exec_driver_sql(sql.format(**{"in": f"IN ({marks})"}), group)
-            if rows:
-                found += result.all()
-        return found
-
-    def line_ids(self, n: int) -> Sequence[int]:
-        """`n` new order line ids, ascending."""
-        if self.name == "sqlite":  # under this import's write lock
-            top = self.conn.exec_driver_sql("SELECT max(id) FROM order_lines").scalar()
-            return range(int(top or 0) + 1, int(top or 0) + 1 + n)
-        if self._sequence is None:  # looked up once: per id it would cost more than the id
-            self._sequence = self.conn.exec_driver_sql(
-                "SELECT pg_get_serial_sequence('order_lines', 'id')"
-            ).scalar_one()
-        ids = self.conn.exec_driver_sql(
-            "SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s)",
-            (self._sequence, n),
-        ).scalar()
-        return sorted(ids or ())
-
-    # ------------------------------------------------------------------ writes
-
-    def insert(self, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-        if not rows:
-            return
-        prep = self.dialect.identifier_preparer
-        names = ", ".join(prep.quote(c) for c in columns)
-        target = f"{prep.format_table(table)} ({names})"
-        if self.copy:
-            self._copy(f"COPY {target} FROM STDIN", rows)
-        else:
-            marks = ", ".join([self.mark] * len(columns))
-            self.conn.exec_driver_sql(f"INSERT INTO {target} VALUES ({marks})", rows)
-
-    def _copy(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
-        error = self.dialect.loaded_dbapi.Error
-        try:
-            with self._dbapi().cursor() as cursor, cursor.copy(sql) as copy:
-                for row in rows:
-                    copy.write_row(row)
-        except error as e:  # as SQLAlchemy would raise it: the CLI prints one line
-            raise DBAPIError.instance(sql, None, e, error, dialect=self.dialect) from e
-
-    def close(self) -> None:
-        """Give the connection back as it was (SQLite's page cache size); best effort, so
-        that it never hides the error an import failed with."""
-        if self._cache_size is not None:
-            size, self._cache_size = self._cache_size, None
-            with contextlib.suppress(DBAPIError):
-                self.conn.exec_driver_sql(f"PRAGMA cache_size={size}")
-
-    def update_orders(self, rows: list[tuple[Any, ...]]) -> None:
-        """Rows of `_UPDATE_COLUMNS` then the id."""
-        if not rows:
-            return
-        prep = self.dialect.identifier_preparer
-        sets = ", ".join(f"{prep.quote(c)} = {self.mark}" for c in _UPDATE_COLUMNS)
-        self.conn.exec_driver_sql(f"UPDATE orders SET {sets} WHERE id = {self.mark}", rows)
-
-    def delete_lines(self, order_ids: list[str]) -> None:
-        """The lines of these orders, and their barcodes (found through the lines' ids)."""
-        lines = "SELECT id FROM order_lines WHERE order_id {in}"
-        self._where_in(f"DELETE FROM barcodes WHERE line_id IN ({lines})", order_ids, rows=False)
-        self._where_in("DELETE FROM order_lines WHERE order_id {in}", order_ids, rows=False)
 
 
 def import_orders(
@@ -414,7 +147,7 @@ def import_orders(
     now = now or utcnow()
     report = ImportReport()
     session.flush()  # the caller's pending objects first: the rows below bypass the session
-    writer = _Writer(session, now)
+    writer = ImportWriter(session, now)
     gtins: dict[str, str | None] = {}
     try:
         for chunk in _chunks(orders, CHUNK):
@@ -427,7 +160,7 @@ def import_orders(
 
 
 def _import_chunk(
-    w: _Writer,
+    w: ImportWriter,
     chunk: list[OrderData],
     validate: Validator,
     source: str,
@@ -521,15 +254,18 @@ def _import_chunk(
 
     if updates:
         w.delete_lines([row[-1] for row in updates])
-    w.insert(_ORDERS, _ORDER_COLUMNS, inserts)
+    w.insert(ORDERS, ORDER_COLUMNS, inserts)
     w.update_orders(updates)
     _insert_lines(w, fresh, gtins)
-    w.insert(_EVENTS, _EVENT_COLUMNS, events)
+    w.insert(EVENTS, EVENT_COLUMNS, events)
     if requests:
         _queue_correction_requests(w, requests)
 
 
-def _insert_lines(w: _Writer, orders: list[OrderData], gtins: dict[str, str | None]) -> None:
+_NO_DIMS = (None, None, None)
+
+
+def _insert_lines(w: ImportWriter, orders: list[OrderData], gtins: dict[str, str | None]) -> None:
     count = sum(len(order.lines) for order in orders)
     if not count:
         return
@@ -556,6 +292,7 @@ def _insert_lines(w: _Writer, orders: list[OrderData], gtins: dict[str, str | No
                     line.liquid,
                     line.marked,
                     line.hs_code,
+                    *(line.dims_mm or _NO_DIMS),
                 )
             )
             for code in line.barcodes:
@@ -565,12 +302,12 @@ def _insert_lines(w: _Writer, orders: list[OrderData], gtins: dict[str, str | No
                 barcode_rows.append((line_id, order_id, code, gtin))
     if len(gtins) > 200_000:  # a memo, not a copy of every code of a huge file
         gtins.clear()
-    w.insert(_LINES, _LINE_COLUMNS, line_rows)
-    w.insert(_BARCODES, _BARCODE_COLUMNS, barcode_rows)
+    w.insert(LINES, LINE_COLUMNS, line_rows)
+    w.insert(BARCODES, BARCODE_COLUMNS, barcode_rows)
 
 
 def _queue_correction_requests(
-    w: _Writer, requests: list[tuple[OrderData, list[Problem], str]]
+    w: ImportWriter, requests: list[tuple[OrderData, list[Problem], str]]
 ) -> None:
     """The buyer is asked to correct the order: once per version of it (the key holds the
     content hash), so a corrected-but-still-wrong re-import asks again, an identical one
@@ -609,7 +346,7 @@ def _queue_correction_requests(
                 w.when,
             )
         )
-    w.insert(_NOTIFICATIONS, _NOTIFICATION_COLUMNS, rows)
+    w.insert(NOTIFICATIONS, NOTIFICATION_COLUMNS, rows)
 
 
 @dataclass(frozen=True, slots=True)

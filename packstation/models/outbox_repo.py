@@ -39,8 +39,10 @@ def enqueue(
     payload: dict[str, Any],
     order_id: str | None = None,
     now: datetime | None = None,
+    due: datetime | None = None,
 ) -> bool:
-    """Queue once per key; returns False when this fact was already queued."""
+    """Queue once per key; returns False when this fact was already queued. `due`: not sent
+    before then (a defect's notification waits for its photo, `evidence/station.py`)."""
     exists = session.scalar(select(Notification.id).where(Notification.idempotency_key == key))
     if exists is not None:
         return False
@@ -56,7 +58,7 @@ def enqueue(
             payload=payload,
             status="pending",
             attempts=0,
-            next_attempt_at=now,
+            next_attempt_at=due or now,
             created_at=now,
         )
     )

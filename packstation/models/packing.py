@@ -112,4 +112,11 @@ class Parcel(Base):
     seq: Mapped[int] = mapped_column(default=1, server_default="1")
     #: Why this carrier and tariff (shown on the label step, asked for by leads).
     choice_note: Mapped[str] = mapped_column(String(1000), default="", server_default="")
+    #: The box the station suggested for this parcel's items (None: no suggestion), and
+    #: inner volumes in cm3 of the box used, the suggested one and the packer's first pick
+    #: (`report shift`: boxes used vs suggested, volume saved). None when not known.
+    suggested_box: Mapped[str | None] = mapped_column(String(64), default=None)
+    box_cm3: Mapped[int | None] = mapped_column(default=None)
+    suggested_cm3: Mapped[int | None] = mapped_column(default=None)
+    first_box_cm3: Mapped[int | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

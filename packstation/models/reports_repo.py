@@ -192,9 +192,22 @@ class ShiftRow:
     units: int = 0
     pack_seconds: float = 0.0
     defects: dict[str, int] = field(default_factory=dict)
-    #: Weight and carrier overrides, skipped checks and lead actions (events
-    #: override.weight, override.carrier, override.check and lead.*).
+    #: Weight, carrier and box overrides, skipped checks and lead actions (events
+    #: override.weight, override.carrier, override.box, override.check and lead.*).
     overrides: int = 0
+    #: Boxes (parcels of the packed orders): those the station suggested a box for, those
+    #: packed in it, in a larger one, in a smaller one (a lead's override); cm3 saved
+    #: (the packer's first pick was larger than the box used) and still over (used
+    #: larger than suggested).
+    boxes: BoxFigures = field(default_factory=lambda: BoxFigures())
+
+    @property
+    def volume_saved_l(self) -> float:
+        return self.boxes.saved_cm3 / 1000
+
+    @property
+    def volume_over_l(self) -> float:
+        return self.boxes.over_cm3 / 1000
 
     @property
     def avg_minutes(self) -> float | None:
@@ -211,11 +224,53 @@ class ShiftRow:
 
 
 @dataclass(slots=True)
+class BoxFigures:
+    """Boxes used vs suggested (`ShiftRow.boxes`)."""
+
+    suggested: int = 0
+    as_suggested: int = 0
+    larger: int = 0
+    smaller: int = 0
+    saved_cm3: int = 0
+    over_cm3: int = 0
+
+    def add(self, other: BoxFigures) -> None:
+        for name in self.__slots__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass(slots=True)
 class ShiftReport:
     rows: list[ShiftRow]
     total: ShiftRow
     #: Defect kinds to show, standard ones first, then any others seen.
     kinds: tuple[str, ...]
+
+
+def _box_figures(packed: list[ColumnElement[bool]]) -> Any:
+    """Per (station, packer): `BoxFigures` of the parcels of the orders packed."""
+    hinted = Parcel.suggested_box.is_not(None)
+    larger = and_(hinted, Parcel.box_cm3 > Parcel.suggested_cm3)
+    saved = and_(hinted, Parcel.first_box_cm3 > Parcel.box_cm3)
+    return (
+        select(
+            PackSession.station_id,
+            PackSession.operator_id,
+            _count(hinted),
+            _count(and_(hinted, Parcel.box_code == Parcel.suggested_box)),
+            _count(larger),
+            _count(and_(hinted, Parcel.box_cm3 < Parcel.suggested_cm3)),
+            func.coalesce(
+                func.sum(case((saved, Parcel.first_box_cm3 - Parcel.box_cm3), else_=0)), 0
+            ),
+            func.coalesce(
+                func.sum(case((larger, Parcel.box_cm3 - Parcel.suggested_cm3), else_=0)), 0
+            ),
+        )
+        .join(Parcel, Parcel.order_id == PackSession.order_id)
+        .where(*packed, Parcel.status != "void")
+        .group_by(PackSession.station_id, PackSession.operator_id)
+    )
 
 
 def _seconds(session: Session, end: Any, start: Any) -> ColumnElement[float]:
@@ -242,7 +297,9 @@ def shift_report(
     events = [
         Event.at >= since,
         or_(
-            Event.kind.in_(("override.weight", "override.check", "override.carrier")),
+            Event.kind.in_(
+                ("override.weight", "override.check", "override.carrier", "override.box")
+            ),
             Event.kind.like("lead.%"),
         ),
     ]
@@ -306,6 +363,8 @@ def shift_report(
     )
     for e_station, e_operator, count in session.execute(overrides):
         row(e_station, e_operator).overrides = int(count)
+    for b_station, b_operator, *figures in session.execute(_box_figures(packed)):
+        row(b_station, b_operator).boxes = BoxFigures(*(int(f) for f in figures))
 
     ids = {r.operator_id for r in rows.values() if r.operator_id is not None}
     names: dict[int, str] = {}
@@ -320,6 +379,7 @@ def shift_report(
         total.units += r.units
         total.pack_seconds += r.pack_seconds
         total.overrides += r.overrides
+        total.boxes.add(r.boxes)
         for kind, count in r.defects.items():
             total.defects[kind] = total.defects.get(kind, 0) + count
     ordered = sorted(rows.values(), key=lambda r: (r.station_id or "\uffff", r.packer))

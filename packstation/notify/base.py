@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
+from urllib.parse import quote
 
 from packstation.notify.templates import Rendered
 
@@ -33,8 +34,36 @@ class Outgoing:
     created_at: datetime
     payload: dict[str, Any] = field(default_factory=dict)
 
-    def as_json(self, rendered: Rendered) -> dict[str, Any]:
-        """The document the webhook and the file receive: the facts plus the rendered text."""
+    @property
+    def photo(self) -> dict[str, Any] | None:
+        """The evidence photo joined to this notification (a defect's), if any: its file
+        relative to the evidence folder, SHA-256 and time (`evidence/events.py`)."""
+        photo = self.payload.get("photo")
+        ok = isinstance(photo, dict) and isinstance(photo.get("file"), str) and photo["file"]
+        return photo if ok else None
+
+    def photo_link(self, base_url: str) -> str | None:
+        """Where the buyer sees the photo: `base_url` (the published evidence folder) plus
+        its file; None without a photo or a base URL."""
+        photo = self.photo
+        if photo is None or not base_url:
+            return None
+        return base_url.rstrip("/") + "/" + quote(photo["file"])
+
+    def as_json(self, rendered: Rendered, photo_url: str = "") -> dict[str, Any]:
+        """The document the webhook and the file receive: the facts plus the rendered text;
+        with `photo_url`, a link to the evidence photo (its SHA-256 beside it)."""
+        body = self._json(rendered)
+        link = self.photo_link(photo_url)
+        if link is not None and self.photo is not None:
+            body["photo"] = {
+                "url": link,
+                "sha256": self.photo.get("sha256", ""),
+                "taken_at": self.photo.get("taken_at", ""),
+            }
+        return body
+
+    def _json(self, rendered: Rendered) -> dict[str, Any]:
         return {
             "idempotency_key": self.key,
             "id": self.id,

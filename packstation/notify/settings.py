@@ -62,6 +62,15 @@ def _path(value: object, base_dir: Path | None) -> Path | None:
     return path
 
 
+def _evidence_dir(raw: Mapping[str, Any], base_dir: Path | None) -> Path:
+    """`[evidence] dir` as the station and the recorder read it (its default too)."""
+    from packstation.evidence.settings import default_evidence_dir
+
+    section = raw.get("evidence", {})
+    folder = section.get("dir") if isinstance(section, Mapping) else None
+    return _path(folder, base_dir) or default_evidence_dir()
+
+
 def shown_url(url: str) -> str:
     """The URL for messages: scheme, host, port and path; no credentials, query or fragment."""
     try:
@@ -128,6 +137,11 @@ class NotifySettings:
     base_backoff_s: float = 30.0
     interval_s: float = 10.0
     batch: int = 100
+    #: Where the evidence photos are published (a web server over `[evidence] dir`): a
+    #: defect's photo goes to the webhook and the file as a link under it.
+    photo_url: str = ""
+    #: `[evidence] dir`: e-mail attaches a defect's photo from there.
+    evidence_dir: Path | None = None
 
     @property
     def smtp_port_or_default(self) -> int:
@@ -175,6 +189,8 @@ class NotifySettings:
                 base_backoff_s=float(section.get("base_backoff_s", 30.0)),
                 interval_s=float(section.get("interval_s", 10.0)),
                 batch=int(section.get("batch", 100)),
+                photo_url=str(section.get("photo_url", "")),
+                evidence_dir=_evidence_dir(raw, base_dir),
             ).checked()
         except (TypeError, ValueError) as exc:
             if isinstance(exc, NotifyConfigError):
@@ -208,6 +224,12 @@ class NotifySettings:
             raise NotifyConfigError(
                 "webhook_token must be printable ASCII without spaces (the value is not shown)"
             )
+        if self.photo_url:
+            parts = urlsplit(self.photo_url)
+            if parts.scheme not in ("http", "https") or not parts.netloc or "@" in parts.netloc:
+                raise NotifyConfigError(
+                    "photo_url must be an http:// or https:// URL without credentials"
+                )
         if bool(self.smtp_user) != bool(self.smtp_password):
             raise NotifyConfigError(
                 f"smtp_user and smtp_password (or ${SMTP_PASSWORD_ENV}) go together"
@@ -241,6 +263,7 @@ def build_transports(settings: NotifySettings) -> list[Transport]:
                         settings.timeout_s,
                         token=settings.webhook_token,
                         ca_file=settings.webhook_ca,
+                        photo_url=settings.photo_url,
                     )
                 )
             except (ValueError, OSError) as exc:
@@ -262,6 +285,7 @@ def build_transports(settings: NotifySettings) -> list[Transport]:
                         user=settings.smtp_user,
                         password=settings.smtp_password,
                         ca_file=settings.smtp_ca,
+                        evidence_dir=settings.evidence_dir,
                     )
                 )
             except (ValueError, OSError) as exc:
@@ -269,5 +293,5 @@ def build_transports(settings: NotifySettings) -> list[Transport]:
         elif channel == "file":
             if settings.file is None:
                 raise NotifyConfigError("channel file needs file (or --file PATH)")
-            transports.append(FileTransport(settings.file))
+            transports.append(FileTransport(settings.file, settings.photo_url))
     return transports

@@ -18,6 +18,7 @@ import base64
 import hashlib
 import http.client
 import json
+import logging
 import os
 import smtplib
 import ssl
@@ -36,6 +37,8 @@ from packstation.notify.settings import check_webhook_url, shown_url
 from packstation.notify.templates import Rendered
 
 __all__ = ["FileTransport", "SmtpTransport", "WebhookTransport", "message_id"]
+
+log = logging.getLogger(__name__)
 
 #: 4xx answers that mean "later", not "never".
 _RETRY_4XX = {408, 425, 429}
@@ -101,9 +104,12 @@ class WebhookTransport:
         *,
         token: str = "",
         ca_file: str | os.PathLike[str] | None = None,
+        photo_url: str = "",
     ) -> None:
         check_webhook_url(url)
         self.url = url
+        #: Where the evidence photos are published: a defect's photo goes as a link.
+        self.photo_url = photo_url
         self.timeout = timeout
         self._token = token
         self._redact = _Redacted([token])
@@ -122,7 +128,7 @@ class WebhookTransport:
         return True
 
     def send(self, message: Outgoing, rendered: Rendered) -> None:
-        body = json.dumps(message.as_json(rendered), ensure_ascii=False).encode()
+        body = json.dumps(message.as_json(rendered, self.photo_url), ensure_ascii=False).encode()
         headers = {
             "Content-Type": "application/json; charset=utf-8",
             "Idempotency-Key": header_key(message.key),
@@ -182,6 +188,7 @@ class SmtpTransport:
         user: str = "",
         password: str = "",
         ca_file: str | os.PathLike[str] | None = None,
+        evidence_dir: Path | None = None,
     ) -> None:
         if security not in ("starttls", "tls", "none"):
             raise ValueError(f"smtp security must be starttls, tls or none, got {security!r}")
@@ -198,6 +205,8 @@ class SmtpTransport:
         self._context = tls_context(ca_file) if security != "none" else None
         self._redact = _Redacted([password])
         self._smtp: smtplib.SMTP | None = None
+        #: `[evidence] dir`: a defect's photo is attached from there.
+        self.evidence_dir = evidence_dir
 
     def __repr__(self) -> str:
         return f"SmtpTransport({self.host!r}, {self.port}, security={self.security!r})"
@@ -239,7 +248,35 @@ class SmtpTransport:
         mail["X-Idempotency-Key"] = header_key(message.key)
         mail.set_content(rendered.text)
         mail.add_alternative(rendered.html, subtype="html")
+        photo = self._photo(message)
+        if photo is not None:
+            name = f"photo-{message.order_id or message.id}.jpg".replace("/", "-")
+            mail.add_attachment(photo, maintype="image", subtype="jpeg", filename=name)
         return mail
+
+    def _photo(self, message: Outgoing) -> bytes | None:
+        """The evidence photo's bytes, read from the evidence folder and checked against the
+        SHA-256 stored with it; None (sent without) when there is none or it cannot be
+        read or does not match: the buyer still hears of the defect."""
+        photo = message.photo
+        if photo is None or self.evidence_dir is None:
+            return None
+        base = self.evidence_dir.resolve()
+        path = (base / photo["file"]).resolve()
+        if base not in path.parents:
+            log.warning("notification %s: photo %r is outside the evidence folder", message.id,
+                        photo["file"])  # fmt: skip
+            return None
+        try:
+            data: bytes = path.read_bytes()
+        except OSError as exc:
+            log.warning("notification %s: photo not attached: %s", message.id, exc)
+            return None
+        if hashlib.sha256(data).hexdigest() != photo.get("sha256"):
+            log.warning("notification %s: photo %s changed since it was taken: not attached",
+                        message.id, path)  # fmt: skip
+            return None
+        return data
 
     def send(self, message: Outgoing, rendered: Rendered) -> None:
         if "@" not in message.recipient:
@@ -302,14 +339,15 @@ class FileTransport:
 
     name = "file"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, photo_url: str = "") -> None:
         self.path = path
+        self.photo_url = photo_url
 
     def accepts(self, message: Outgoing) -> bool:
         return True
 
     def send(self, message: Outgoing, rendered: Rendered) -> None:
-        line = json.dumps(message.as_json(rendered), ensure_ascii=False) + "\n"
+        line = json.dumps(message.as_json(rendered, self.photo_url), ensure_ascii=False) + "\n"
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # One write() on an O_APPEND descriptor: two dispatchers never interleave lines.

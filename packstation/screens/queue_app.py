@@ -48,8 +48,12 @@ from packstation.widgets.queue_table import KeyedTable
 from packstation.widgets.text_line import TextLine
 
 if TYPE_CHECKING:
+    from packstation.evidence.disk import DiskUse
+    from packstation.evidence.settings import EvidenceSettings
     from packstation.models.db import Database
-    from packstation.models.queue_repo import ActionResult, QueueFilters, QueuePage, StationRow
+    from packstation.models.lead_actions import ActionResult
+    from packstation.models.queue_page import QueueFilters, QueuePage
+    from packstation.models.queue_repo import StationRow
 
 
 def shift_start_at(start: time, tz: tzinfo | None = None) -> Callable[[datetime], datetime]:
@@ -103,6 +107,10 @@ class QueueSetup:
     page_size: int = 200
     #: `[security]` of the config: wrong PINs before a lead badge locks, and for how long.
     pin_limits: PinLimits = field(default_factory=PinLimits)
+    #: `[evidence]` of the config: a status line with the video's disk use (None: none).
+    evidence: EvidenceSettings | None = None
+    #: Seconds between two reads of the evidence folder (a walk over every segment).
+    evidence_every_s: float = 60.0
 
 
 class QueueData(Message):
@@ -111,6 +119,14 @@ class QueueData(Message):
     def __init__(self, data: FeedData) -> None:
         super().__init__()
         self.data = data
+
+
+class EvidenceDisk(Message):
+    """The evidence folder's disk use, read by a thread worker."""
+
+    def __init__(self, use: DiskUse) -> None:
+        super().__init__()
+        self.use = use
 
 
 class LeadActionDone(Message):
@@ -141,7 +157,7 @@ class QueueScreen(Screen[None]):
 
     def __init__(self, setup: QueueSetup) -> None:
         super().__init__()
-        from packstation.models.queue_repo import QueueFilters
+        from packstation.models.queue_page import QueueFilters
 
         self.setup = setup
         self.locale = setup.locale
@@ -152,6 +168,8 @@ class QueueScreen(Screen[None]):
         self.floor: FloorData | None = None
         self.order_columns: tuple[str, ...] = fmt.ORDER_COLUMNS
         self.error: FeedError | None = None
+        #: The evidence folder's disk use as last read (`[evidence]` configured).
+        self.disk: DiskUse | None = None
         #: Updates rendered once both the page and the floor are on screen (tests wait on it).
         self.renders = 0
         self.actions_done = 0
@@ -190,6 +208,8 @@ class QueueScreen(Screen[None]):
             id="orders",
         )
         yield TextLine("", id="filters")
+        if self.setup.evidence is not None:
+            yield TextLine("", id="evidence")
         yield TextLine("", id="message")
         yield Input(placeholder=self.tr("queue.search_prompt"), id="search")
         yield TextLine(Text(" " + self.tr("queue.keys"), style="dim"), id="keys")
@@ -219,6 +239,31 @@ class QueueScreen(Screen[None]):
         # What the clock alone changes (ages, offline stations, minutes in status) is drawn
         # again from the data at hand; the database is read only when something changed.
         self.set_interval(self.setup.refresh_s, self._clock_tick)
+        if self.setup.evidence is not None:
+            self._read_disk()
+            self.set_interval(self.setup.evidence_every_s, self._read_disk)
+
+    def _read_disk(self) -> None:
+        """The evidence folder is walked in a thread worker; the line follows as a message."""
+        settings = self.setup.evidence
+        if settings is None:
+            return
+
+        def walk() -> None:
+            from packstation.evidence.disk import disk_use
+
+            self.post_message(EvidenceDisk(disk_use(settings.dir, settings.max_bytes)))
+
+        self.run_worker(walk, thread=True, group="evidence", exclusive=True)
+
+    def on_evidence_disk(self, message: EvidenceDisk) -> None:
+        self.disk = message.use
+        self._render_disk()
+
+    def _render_disk(self) -> None:
+        if self.disk is not None and self.setup.evidence is not None:
+            text = fmt.evidence_text(self.disk, self.setup.clock(), self.locale)
+            self.query_one("#evidence", TextLine).show_text(text)
 
     def on_unmount(self) -> None:
         self.feed.stop()
@@ -229,6 +274,7 @@ class QueueScreen(Screen[None]):
             self._render_floor()  # the summary fits the new width
             return
         await self.recompose()
+        self._render_disk()
         self._render_filters()
         self._render_page()
         self._render_floor()

@@ -9,7 +9,7 @@ its own connection:
   soon as its query returns: a filter key waits for one page read, never for
   the floor's aggregates;
 - the floor thread looks every `refresh_s` seconds whether anything changed
-  (`queue_repo.ChangeProbe`: one tiny read) and only then reads the stations,
+  (`queue_changes.ChangeProbe`: one tiny read) and only then reads the stations,
   the floor stats and the page again; what time alone changes (late orders,
   the last hour) is read again every `full_every` seconds. It also runs the
   lead actions, then refreshes everything.
@@ -35,14 +35,10 @@ from packstation.i18n import Msg
 
 if TYPE_CHECKING:
     from packstation.models.db import Database
-    from packstation.models.queue_repo import (
-        ActionResult,
-        ChangeProbe,
-        FloorStats,
-        QueueFilters,
-        QueuePage,
-        StationRow,
-    )
+    from packstation.models.lead_actions import ActionResult
+    from packstation.models.queue_changes import ChangeProbe
+    from packstation.models.queue_page import QueueFilters, QueuePage
+    from packstation.models.queue_repo import FloorStats, StationRow
 
 log = logging.getLogger(__name__)
 
@@ -228,12 +224,14 @@ class QueueFeed:
             self._first_page.set()
 
     def _read_page(self, filters: QueueFilters, offset: int) -> None:
-        from packstation.models.queue_repo import queue_page
+        from packstation.evidence.events import with_evidence
+        from packstation.models.queue_page import queue_page
 
         now = self.clock()
         try:
             with self._database().sessions() as session:
                 page = queue_page(session, filters, now, limit=self.page_size, offset=offset)
+                page = with_evidence(session, page)  # the video column: the page's rows only
         except Exception as exc:  # the feed must survive a database that went away
             self._page_failed = True  # the floor thread reads it again on its next tick
             self._failed("page", exc, now)
@@ -276,7 +274,7 @@ class QueueFeed:
                 )
                 try:
                     if probe is None:
-                        from packstation.models.queue_repo import ChangeProbe
+                        from packstation.models.queue_changes import ChangeProbe
 
                         probe = ChangeProbe(self._database().engine)
                     # Looked at before reading: a write during the reads shows next time.
@@ -333,7 +331,7 @@ class QueueFeed:
         return True
 
     def _act(self, request: LeadRequest) -> None:
-        from packstation.models import queue_repo as repo
+        from packstation.models import lead_actions as repo
 
         lead = repo.LeadCredentials(request.badge, request.pin)
         now = self.clock()

@@ -7,19 +7,18 @@ same cells can serve another front end (the browser view) later.
 from __future__ import annotations
 
 from datetime import datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
 from packstation.domain.text import printable
 from packstation.i18n import Msg, t
-from packstation.models.queue_repo import (
-    FloorStats,
-    QueueFilters,
-    QueuePage,
-    QueueRow,
-    StationRow,
-)
+from packstation.models.queue_page import QueueFilters, QueuePage, QueueRow
+from packstation.models.queue_repo import FloorStats, StationRow
 from packstation.widgets.queue_table import Cell
+
+if TYPE_CHECKING:
+    from packstation.evidence.disk import DiskUse
 
 ORDER_COLUMNS = (
     "order",
@@ -31,10 +30,14 @@ ORDER_COLUMNS = (
     "in_status",
     "lines",
     "carrier",
+    "evidence",
 )
 #: Below this many columns the orders table leaves out "in status" and "lines" (80x24).
 WIDE_SCREEN = 100
-NARROW_ORDER_COLUMNS = tuple(c for c in ORDER_COLUMNS if c not in ("in_status", "lines"))
+#: There the video marks follow the order id instead of a column of their own.
+NARROW_ORDER_COLUMNS = tuple(
+    c for c in ORDER_COLUMNS if c not in ("in_status", "lines", "evidence")
+)
 STATION_COLUMNS = ("station", "packer", "order", "step", "idle", "heartbeat", "devices")
 
 LATE_STYLE = "bold red"
@@ -110,8 +113,9 @@ def order_cells(
     if row.hold_reason and row.status == "needs_correction":
         status += " ⏸"
     wide = columns == ORDER_COLUMNS
+    mark = "" if "evidence" in columns else evidence_mark(row.evidence)
     values = {
-        "order": printable(row.id, limit=24 if wide else 14),
+        "order": printable(row.id, limit=(24 if wide else 14) - len(mark)) + mark,
         "status": status,
         "ship_by": ship_by_text(row, now, locale, tz),
         "priority": str(row.priority),
@@ -124,7 +128,26 @@ def order_cells(
         "lines": str(row.lines),
         "carrier": printable(row.carrier or "-", limit=16 if wide else 12),
     }
-    return tuple((values[c], style) for c in columns)
+    cells = tuple((values[c], style) for c in columns if c != "evidence")
+    if "evidence" in columns:
+        cells += (evidence_cell(row.evidence),)
+    return cells
+
+
+#: The video column: a clip's hash is stored ▶, claimed without video ✗, a defect photo •.
+EVIDENCE_MARKS = (("evidence.clip", "▶"), ("evidence.missing", "✗"), ("evidence.photo", "•"))
+
+
+def evidence_mark(kinds: frozenset[str]) -> str:
+    """One mark, for 80 columns (after the order id): the clip, else no video, else a photo."""
+    return next((mark for kind, mark in EVIDENCE_MARKS if kind in kinds), "")
+
+
+def evidence_cell(kinds: frozenset[str]) -> Cell:
+    marks = "".join(mark for kind, mark in EVIDENCE_MARKS if kind in kinds)
+    if "evidence.missing" in kinds and "evidence.clip" not in kinds:
+        return marks, "red"
+    return marks, "green" if "evidence.clip" in kinds else ""
 
 
 def devices_text(station: StationRow) -> tuple[str, str]:
@@ -317,3 +340,30 @@ def search_text(filters: QueueFilters) -> str:
     if filters.carrier:
         parts.append(f"carrier:{filters.carrier}")
     return " ".join(parts)
+
+
+def evidence_text(use: DiskUse, now: datetime, locale: str) -> Text:
+    """The evidence status line: disk used (of max_gb), stations, the oldest video kept."""
+    if use.error:
+        return Text(" " + tr("queue.evidence_error", locale, error=use.error), style="bold red")
+    if not use.segments:
+        return Text(" " + tr("queue.evidence_none", locale), style="dim")
+    gb = 1024**3
+    limit = ""
+    if use.max_bytes is not None:
+        limit = tr("queue.evidence_limit", locale, limit=f"{use.max_bytes / gb:.0f}")
+    text = Text(" ")
+    text.append(
+        tr(
+            "queue.evidence",
+            locale,
+            used=f"{use.used_bytes / gb:.1f}",
+            limit=limit,
+            stations=use.stations,
+            oldest=short_span(now - use.oldest) if use.oldest else "-",
+        ),
+        style="bold red" if use.over_budget else "",
+    )
+    if use.over_budget:
+        text.append("  " + tr("queue.evidence_over", locale), style="bold red")
+    return text

@@ -10,9 +10,11 @@ import asyncio
 import gc
 import logging
 import sys
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
 from rich.console import RenderableType
@@ -29,6 +31,7 @@ from packstation.config import LeaseTimings, PinLimits
 from packstation.devices.base import DeviceState, DeviceStatus
 from packstation.devices.base import ScaleReading as DeviceReading
 from packstation.domain.rules import PackRules
+from packstation.domain.signals import must_acknowledge, signal_for
 from packstation.domain.workflow import Action, Key, Outcome, PackState, Step
 from packstation.domain.workflow import ScaleReading as WorkflowReading
 from packstation.domain.workflow.explain import carrier_lines
@@ -36,6 +39,8 @@ from packstation.i18n import Msg, t
 from packstation.screens.login import LoginScreen
 from packstation.screens.messages import DeviceChanged, ScaleUpdate, ScannerLine, WorkflowUpdated
 from packstation.screens.pack import PackScreen
+from packstation.sounds.player import Signaller
+from packstation.sounds.settings import SoundSettings
 from packstation.station import trace
 from packstation.station.demo import WRONG_ITEM, next_action
 from packstation.station.input import command_for_text, masked
@@ -48,6 +53,7 @@ from packstation.widgets.text_rows import TextRows
 from packstation.widgets.wedge import WedgeBuffer
 
 if TYPE_CHECKING:
+    from packstation.evidence.station import StationEvidence
     from packstation.models.db import Database
     from packstation.screens.returns import ReturnsScreen
 
@@ -60,6 +66,9 @@ GC_THRESHOLDS = (700, 10, 10)
 SETTLE_AFTER_S = 10.0
 #: How long after a result is drawn the collector may run (its frame is out by then).
 GC_DELAY_S = 0.02
+#: A red that would mis-ship flashes the result panel this many times, this fast.
+FLASHES = 3
+FLASH_S = 0.2
 
 
 @dataclass
@@ -90,6 +99,12 @@ class StationSetup:
     leases: LeaseTimings | None = None
     #: Wrong PINs before a lead badge locks, and for how long ([security]).
     pin_limits: PinLimits = field(default_factory=PinLimits)
+    #: `[sounds]`: a sound per class of result (None: one terminal bell per red, as before).
+    sounds: SoundSettings | None = None
+    #: `[station] big`: the result in big letters, readable from two metres.
+    big: bool = False
+    #: The camera ([camera] configured): its watch is `devices["camera"]`.
+    evidence: StationEvidence | None = None
 
 
 class StationApp(App[None]):
@@ -139,11 +154,18 @@ class StationApp(App[None]):
             "scale": None,
             "printer": DeviceStatus(DeviceState.CONNECTED, "") if setup.printer else None,
         }
+        if "camera" in setup.devices:  # on the device bar once configured ("–" until read)
+            self.device_status["camera"] = None
         self.db_ok = True
         #: Results rendered so far (tests and the latency benchmark wait on it).
         self.results_seen = 0
         self._render_pending = False
         self._trace_flush_due = False
+        #: The last result of a burst not yet signalled (sound, bells, flash): one per burst.
+        self._signal_due: Outcome | None = None
+        self.signals = Signaller(setup.sounds, lambda: self.bell(), self._later)
+        #: Times the result panel flashed (a red that would mis-ship; tests read it).
+        self.flashes = 0
         #: What each part of the screen was last drawn for (`_changed`).
         self._drawn: dict[str, object] = {}
         #: The automatic collector is off once the station is up (`_settle_memory`).
@@ -174,6 +196,7 @@ class StationApp(App[None]):
             leases=setup.leases,
             pin_limits=setup.pin_limits,
             documents_printer=setup.documents_printer,
+            evidence=setup.evidence,
         )
 
     def _post_result(self, result: RunResult) -> None:
@@ -187,6 +210,7 @@ class StationApp(App[None]):
         for name, device in self.setup.devices.items():
             self._wire(name, device)
         self.runner.start()
+        self.signals.start(web=self.is_web)
         self.set_interval(1.0, self._tick_clock)
         # Settled when the worker has loaded the station; at the latest after this (a
         # database that is away at start-up must not leave the collector off for good).
@@ -246,6 +270,7 @@ class StationApp(App[None]):
             gc.enable()
         self._gc_paused = False
         self.runner.stop()
+        self.signals.stop()
         for device in self.setup.devices.values():
             device.stop()
 
@@ -424,6 +449,7 @@ class StationApp(App[None]):
             locale=self.locale,
             clock=self.setup.clock,
             pin_limits=self.setup.pin_limits,
+            evidence=self.setup.evidence.settings if self.setup.evidence else None,
         )
         self.push_screen(QueueScreen(setup), callback=lambda _: self.render_all())
 
@@ -534,8 +560,7 @@ class StationApp(App[None]):
         self.db_ok = self.runner.db_ok
         if result.outcome is not None and not result.outcome.quiet:
             self.outcome = result.outcome
-            if result.outcome.bell:
-                self.bell()
+            self._signal_due = result.outcome
         if result.printed:
             self.device_status["printer"] = DeviceStatus(DeviceState.CONNECTED, result.printed)
         elif result.outcome and result.outcome.message.key == "station.print_failed":
@@ -556,8 +581,40 @@ class StationApp(App[None]):
         self._render_pending = False
         self.render_all()
         trace.mark("rendered")
+        if self._signal_due is not None:
+            self._give_signal(self._signal_due)
         if self._gc_paused:  # a plain loop timer: no Textual timer task on the scan's path
             asyncio.get_running_loop().call_later(GC_DELAY_S, self._collect)
+
+    def _give_signal(self, outcome: Outcome) -> None:
+        """The burst's last result is drawn: its sound (never waited for, `sounds/`), and a
+        red that would mis-ship flashes the result panel."""
+        self._signal_due = None
+        kind = signal_for(outcome)
+        if kind is not None:
+            web = self._web_write if self.is_web and not self.is_headless else None
+            self.signals.give(kind, bell=outcome.bell, web_write=web)
+        if must_acknowledge(outcome):
+            self._flash()
+
+    def _web_write(self, text: str) -> None:
+        if self._driver is not None:
+            self._driver.write(text)
+
+    def _later(self, delay: float, callback: Callable[[], object]) -> None:
+        """A plain loop timer (no Textual timer task on the scan's path)."""
+        asyncio.get_running_loop().call_later(delay, callback)
+
+    def _flash(self) -> None:
+        """The whole result panel flashes (`-flash` in station.tcss) a few times."""
+        try:
+            panel = self.screen.query_one(ResultPanel)
+        except NoMatches:
+            return
+        self.flashes += 1
+        panel.add_class("-flash")
+        for i in range(1, 2 * FLASHES):
+            self._later(FLASH_S * i, partial(panel.set_class, i % 2 == 0, "-flash"))
 
     def _tick_clock(self) -> None:
         self._collect()
@@ -668,17 +725,20 @@ class StationApp(App[None]):
         except Exception:
             return
         shown = self.state.alert or self.outcome
+        panel.set_big(self.setup.big)
         waiting = self.waiting_for()
         if waiting and (shown is None or shown.message.key in ("station.ready", "station.resumed")):
             # Not "ready" before a scan is taken; an error (database down, station open
             # elsewhere) says more than "starting" and stays.
-            panel.show(None, self._starting_text(waiting), None, self.tr("hint.wait_ready"))
+            panel.show(None, self._starting_text(waiting), None, self.tr("station.wait_ready"))
             return
         hint = t(shown.next_hint, self.locale) if shown else self.tr("hint.scan_badge")
         if shown is None:
             panel.show(None, self.tr("station.ready"), None, hint)
             return
-        panel.show(shown.ok, t(shown.message, self.locale), shown.shown_code, hint)
+        kind = signal_for(shown) if self.setup.big else None
+        headline = self.tr(f"ui.signal.{kind.value}") if kind else ""
+        panel.show(shown.ok, t(shown.message, self.locale), shown.shown_code, hint, headline)
 
     def _render_body(self) -> None:
         screen = self.screen

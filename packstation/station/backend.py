@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from packstation.config import PinLimits
 from packstation.domain.rules import PackRules
@@ -35,6 +36,7 @@ from packstation.station.instance_lock import InstanceLock, StationBusy, instanc
 from packstation.station.store import ClaimConflict, OrderLost, StationStore
 
 if TYPE_CHECKING:  # label and document code loads when a label or document is printed
+    from packstation.evidence.station import StationEvidence
     from packstation.labels.content import LabelData
     from packstation.labels.documents import DocumentData
 
@@ -53,6 +55,7 @@ class StationBackend:
         lease_s: float = leases.LEASE_S,
         auto_release_s: float = leases.AUTO_RELEASE_S,
         pin_limits: PinLimits | None = None,
+        evidence: StationEvidence | None = None,
     ) -> None:
         self._db = db if isinstance(db, Database) else None
         self._url = db if isinstance(db, str) else None
@@ -68,6 +71,14 @@ class StationBackend:
         #: One process per station id (`instance_lock.py`): taken by `recover`, kept by
         #: `heartbeat`, let go by `release`.
         self._instance: InstanceLock | None = None
+        #: The camera ([camera] configured): its state goes into every decision's context,
+        #: a defect's notification waits for its photo, photos are stored through `db`.
+        self.evidence = evidence
+        if evidence is not None:
+            from packstation.evidence.station import DEFECT_TEMPLATE, PHOTO_HOLD_S
+
+            self.store.notify_hold[DEFECT_TEMPLATE] = timedelta(seconds=PHOTO_HOLD_S)
+            evidence.attach(lambda: self.db)
 
     @property
     def db_open(self) -> bool:
@@ -132,11 +143,17 @@ class StationBackend:
         if idle:
             self.db.checkpoint()
 
+    def _context(self, session: Session) -> DbContext:
+        ctx = DbContext(session, self.station_id, self.rules, self.clock)
+        ctx.pin_limits = self.pin_limits
+        if self.evidence is not None:
+            ctx.camera = self.evidence.camera()
+        return ctx
+
     def decide_and_commit(self, state: PackState, command: Command) -> Decision:
         try:
             with self.db.sessions.begin() as session:
-                ctx = DbContext(session, self.station_id, self.rules, self.clock)
-                ctx.pin_limits = self.pin_limits
+                ctx = self._context(session)
                 decision = decide(state, command, ctx)
                 trace.mark("decided")
                 if decision.records and state.order is not None:
@@ -161,8 +178,7 @@ class StationBackend:
         decisions: list[Decision] = []
         try:
             with self.db.sessions.begin() as session:
-                ctx = DbContext(session, self.station_id, self.rules, self.clock)
-                ctx.pin_limits = self.pin_limits
+                ctx = self._context(session)
                 held: set[str] = set()
                 for command in commands:
                     decision = decide(state, command, ctx)

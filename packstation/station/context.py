@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from packstation.clock import Clock, utcnow
 from packstation.config import PinLimits
 from packstation.domain.codes import ScannedCode
+from packstation.domain.evidence import CameraState
 from packstation.domain.rules import PackRules
 from packstation.domain.workflow import (
     ClaimRefusal,
@@ -67,6 +68,9 @@ _LINE_ROWS = (
         OrderLine.fragile,
         OrderLine.liquid,
         OrderLine.marked,
+        OrderLine.length_mm,
+        OrderLine.width_mm,
+        OrderLine.height_mm,
         Barcode.code,
     )
     .outerjoin(Barcode, Barcode.line_id == OrderLine.id)
@@ -129,7 +133,7 @@ def _load_view(session: Session, row: OrderRow) -> OrderView:
 
     def flush() -> None:
         if current is not None:
-            lid, sku, name, qty, weight, fragile, liquid, marked = current
+            lid, sku, name, qty, weight, fragile, liquid, marked, *dims = current
             lines.append(
                 line_view(
                     lid,
@@ -141,15 +145,14 @@ def _load_view(session: Session, row: OrderRow) -> OrderView:
                     fragile=fragile,
                     liquid=liquid,
                     marked=marked,
+                    dims_mm=tuple(dims) if None not in dims else (),
                 )  # fmt: skip
             )
 
-    for lid, sku, name, qty, weight, fragile, liquid, marked, code in conn.execute(
-        _LINES_OF, {"order_id": row.id}
-    ):
-        if current is None or current[0] != lid:
+    for *cells, code in conn.execute(_LINES_OF, {"order_id": row.id}):
+        if current is None or current[0] != cells[0]:
             flush()
-            current, codes = [lid, sku, name, qty, weight, fragile, liquid, marked], []
+            current, codes = cells, []
         if code is not None:
             codes.append(code)
     flush()
@@ -195,6 +198,9 @@ class DbContext:
 
     #: Badge lockout ([security] in the station config); the station's backend may set it.
     pin_limits: PinLimits = PinLimits()
+    #: The station's camera as last read (`packstation.domain.evidence`); None: no camera.
+    #: The backend sets it for each decision; the claim checks it.
+    camera: CameraState | None = None
 
     def verify_pin(self, operator: Operator, pin: str) -> PinVerdict:
         """Through `operators_repo.check_pin`: the wrong-PIN count is committed on its own

@@ -47,6 +47,7 @@ from packstation.station import trace
 from packstation.station.instance_lock import StationBusy
 
 if TYPE_CHECKING:
+    from packstation.evidence.station import StationEvidence
     from packstation.models.db import Database
     from packstation.station.backend import StationBackend
 
@@ -103,6 +104,7 @@ class StationRunner:
         leases: LeaseTimings | None = None,
         pin_limits: PinLimits | None = None,
         documents_printer: Printer | None = None,
+        evidence: StationEvidence | None = None,
     ) -> None:
         self.ship_from = ship_from
         #: `[floor]` lease and auto-release times; the heartbeat interval follows the lease.
@@ -110,6 +112,8 @@ class StationRunner:
         self.pin_limits = pin_limits or PinLimits()
         #: Invoices and CN23s, printed when an order is claimed ([documents] printer).
         self.documents_printer = documents_printer
+        #: The camera ([camera]): its state for claims, a photo after each defect.
+        self.evidence = evidence
         self.db = db
         self.station_id = station_id
         self.rules = rules
@@ -152,6 +156,8 @@ class StationRunner:
     def stop(self, timeout: float = 5.0) -> None:
         self._queue.put(None)
         self._thread.join(timeout)
+        if self.evidence is not None:
+            self.evidence.stop()
 
     # --- the worker thread -------------------------------------------------------------
 
@@ -169,6 +175,7 @@ class StationRunner:
             lease_s=self.leases.lease_s,
             auto_release_s=self.leases.auto_release_s,
             pin_limits=self.pin_limits,
+            evidence=self.evidence,
         )
         try:
             self._work()
@@ -387,6 +394,8 @@ class StationRunner:
         for record in decision.records:
             if isinstance(record, OrderClaimed) and self.documents_printer is not None:
                 self._print_documents(record.order.id)
+        if self.evidence is not None:
+            self.evidence.committed(decision.records)  # a photo per defect, in its thread
 
     def _resync(self) -> bool:
         """The database answers again after a failure. A commit whose reply was lost with

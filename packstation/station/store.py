@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import String, Update, and_, bindparam, delete, insert, or_, select, update
@@ -130,6 +130,9 @@ class StationStore:
         self._sessions: dict[str, int | None] = {}
         self._learnt: dict[str, int | None] = {}
         self._left: set[str] = set()
+        #: Notifications (by template) held back after they are queued: a defect's waits
+        #: for its photo when the station has a camera (`evidence/station.py`).
+        self.notify_hold: dict[str, timedelta] = {}
 
     def committed(self) -> None:
         """The transaction of the last `commit_records` committed: keep what it learnt."""
@@ -353,6 +356,10 @@ class StationStore:
                 created_at=record.at,
                 seq=record.seq,
                 choice_note=record.choice_note(),
+                suggested_box=record.suggested_box or None,
+                box_cm3=record.box_cm3,
+                suggested_cm3=record.suggested_cm3,
+                first_box_cm3=record.first_box_cm3,
             )
         )
 
@@ -373,6 +380,7 @@ class StationStore:
             payload={"order_id": order.id, "customer_name": order.customer_name, **record.params},
             order_id=order.id,
             now=record.at,
+            due=record.at + hold if (hold := self.notify_hold.get(record.template)) else None,
         )
 
     # --- recovery ----------------------------------------------------------------------

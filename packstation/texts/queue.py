@@ -37,6 +37,18 @@ TEXTS: dict[str, dict[str, str]] = {
     "queue.col.lines": _e("Lines", "Строк"),
     "queue.col.carrier": _e("Carrier", "Перевозчик"),
     "queue.late": _e("✗ late", "✗ опозд."),
+    "queue.col.evidence": _e("Video", "Видео"),
+    # --- evidence (docs/evidence.md): the status line under the orders ------------------------
+    "queue.evidence": _e(
+        "video {used} GB{limit} · {stations} station(s) · oldest {oldest}",
+        "видео {used} ГБ{limit} · станций {stations} · старейшее {oldest}",
+    ),
+    "queue.evidence_limit": _e(" of {limit}", " из {limit}"),
+    "queue.evidence_none": _e("no video recorded yet", "видео пока нет"),
+    "queue.evidence_over": _e("over max_gb: protected video", "больше max_gb: защищённое видео"),
+    "queue.evidence_error": _e(
+        "video folder unreadable: {error}", "папка видео недоступна: {error}"
+    ),
     "queue.status.new": _e("new", "новый"),
     "queue.status.needs_correction": _e("needs corr", "исправить"),
     "queue.status.ready": _e("ready", "готов"),

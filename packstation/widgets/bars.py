@@ -85,6 +85,9 @@ _DOT = {
 }
 
 
+_NAMES = ("scanner", "scale", "printer")
+
+
 class StatusBar(TextRows):
     """Device and database state: a packer sees at once why a scan did nothing."""
 
@@ -94,7 +97,9 @@ class StatusBar(TextRows):
         self, devices: dict[str, DeviceStatus | None], db_ok: bool, weight: str, locale: str
     ) -> None:
         text = Text(" ")
-        for name in ("scanner", "scale", "printer"):
+        # The camera only where one is configured (`evidence/watch.py`).
+        names = ("scanner", "scale", "printer", "camera") if "camera" in devices else _NAMES
+        for name in names:
             status = devices.get(name)
             label = t(Msg(f"ui.device.{name}"), locale)
             if status is None:
@@ -105,6 +110,10 @@ class StatusBar(TextRows):
             text.append(label)
             if name == "scale" and status.state is DeviceState.CONNECTED:
                 text.append(f" {weight}")
+            elif name == "camera" and not status.ok:
+                # "stalled", "unplugged", "no recorder": the watch's detail starts with it.
+                state = status.detail.partition(":")[0] or "unknown"
+                text.append(" " + t(Msg(f"ui.camera.{state}"), locale), style="bold red")
             text.append("  ")
         text.append("● " if db_ok else "✗ ", style="green" if db_ok else "bold red")
         text.append(t(Msg("ui.device.db" if db_ok else "ui.db_down"), locale))

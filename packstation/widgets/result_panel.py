@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from packstation.domain.text import printable
+from packstation.widgets.big_text import big_lines, big_width
 from packstation.widgets.text_rows import TextRows
 
 
@@ -21,10 +22,19 @@ class ResultPanel(TextRows):
     ResultPanel.-error { border: heavy $error; background: $error 25%; }
     """
 
-    def show(self, ok: bool | None, title: str, code: str | None, hint: str) -> None:
+    def set_big(self, big: bool) -> None:
+        """Big mode (`[station] big`): a headline in block letters above the result."""
+        self.set_class(big, "-big")
+
+    def show(
+        self, ok: bool | None, title: str, code: str | None, hint: str, headline: str = ""
+    ) -> None:
         self.set_class(ok is True, "-ok")
         self.set_class(ok is False, "-error")
         body = Text()
+        width = self.content_region.width or 76
+        if headline and self.has_class("-big") and big_width(headline) <= width:
+            body.append("\n".join(big_lines(headline)) + "\n", style="bold")
         mark = "✓ " if ok else ("✗ " if ok is False else "")
         body.append(mark + title, style="bold")
         if code:

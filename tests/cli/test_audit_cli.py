@@ -17,8 +17,8 @@ from packstation.domain.rules import PackRules
 from packstation.domain.workflow import Action, Key, OverrideReason, PickReason, PinEntry
 from packstation.domain.workflow import ScaleReading as Reading
 from packstation.models.db import Database
+from packstation.models.lead_actions import LeadCredentials, set_priority
 from packstation.models.operators_repo import PinStatus, check_pin
-from packstation.models.queue_repo import LeadCredentials, set_priority
 from tests.station.conftest import LEAD, LEAD_PIN, PACKER, SyncRunner
 
 

@@ -106,6 +106,9 @@ def test_all_columns_or_a_few_read_the_same_values() -> None:
         "carrier": "OZON-COURIER",
         "declared_value": "1000",
         "currency": "rub",
+        "length_mm": "120",
+        "width_mm": "80.5",
+        "height_mm": "40",
     }
     assert set(values) == set(CSV_COLUMNS)
 

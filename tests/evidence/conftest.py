@@ -55,7 +55,9 @@ def decoded_frames(path: Path) -> int:
         return sum(1 for _ in container.decode(video=0))
 
 
-def write_config(tmp: Path, url: str, *, db: str | None = None, **evidence: Any) -> Path:
+def write_config(
+    tmp: Path, url: str, *, db: str | None = None, required: bool = False, **evidence: Any
+) -> Path:
     """A station config with [camera] and [evidence] for the recorder under test."""
     options = {"segment_s": 2, "keep_days": 30} | evidence
     lines = [
@@ -66,6 +68,7 @@ def write_config(tmp: Path, url: str, *, db: str | None = None, **evidence: Any)
         "fps = 10",
         "open_timeout_s = 2",
         "read_timeout_s = 2",
+        f"required = {json.dumps(required)}",
         "[evidence]",
         f"dir = {json.dumps(str(tmp / 'evidence'))}",
         *(f"{k} = {json.dumps(v)}" for k, v in options.items()),

@@ -178,3 +178,26 @@ def test_photos_are_refused_when_the_still_is_old(rig: dict[str, Any]) -> None:
     assert taken.path.parent == paths.photos / "_ORD_1001"  # one folder, never a path
     assert taken.path.name == "_.._evil.jpg"
     assert order_photos(rig["evidence"], "../ORD/1001") == [taken]
+
+
+def test_export_stores_the_clip_hash_with_the_order_events(
+    rig: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = rig["tmp"] / "ord.mp4"
+    args = ["evidence", "ORD-1001", "-o", str(out), "--db", rig["url"], "--config", rig["config"]]
+    assert main(args) == 0
+    digest = hashlib.sha256(out.read_bytes()).hexdigest()
+    assert f"sha256 {digest} (stored with the order's events)" in capsys.readouterr().out
+    assert main(args) == 0  # the same clip cut again: the same bytes, stored once
+    assert f"sha256 {digest} (as stored before)" in capsys.readouterr().out
+    db = open_database(rig["url"])
+    with db.sessions() as s:
+        clips = s.scalars(
+            select(Event).where(Event.order_id == "ORD-1001", Event.kind == "evidence.clip")
+        ).all()
+    db.dispose()
+    assert len(clips) == 1
+    (clip,) = clips
+    assert clip.station_id == STATION and clip.payload["sha256"] == digest
+    assert clip.payload["via"] == "export" and clip.payload["bytes"] == out.stat().st_size
+    assert clip.payload["starts_at"] == at(1.0).isoformat()

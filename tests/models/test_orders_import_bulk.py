@@ -363,20 +363,20 @@ def test_sqlite_a_claim_between_the_read_and_the_lock_is_seen(
 ) -> None:
     """A station that claims an order after the import read it but before the import could
     lock is not overwritten: what is acted on is read again under the lock."""
-    from packstation.models import orders_repo
+    from packstation.models import order_import_writer
 
     db = open_database(sqlite_url)
     orders = make_orders(5)
     run_import(db, orders)
-    take_lock = orders_repo._Writer.lock
+    take_lock = order_import_writer.ImportWriter.lock
 
-    def claim_first(self: orders_repo._Writer) -> bool:
+    def claim_first(self: order_import_writer.ImportWriter) -> bool:
         station = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
         station.execute("UPDATE orders SET status = 'packing' WHERE id = ?", (orders[2].id,))
         station.close()
         return take_lock(self)
 
-    monkeypatch.setattr(orders_repo._Writer, "lock", claim_first)
+    monkeypatch.setattr(order_import_writer.ImportWriter, "lock", claim_first)
     try:
         report = run_import(db, [replace(orders[2], priority=9)])
         assert [oid for oid, _ in report.refused] == [orders[2].id] and report.updated == 0

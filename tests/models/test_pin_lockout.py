@@ -12,6 +12,7 @@ from packstation.config import ConfigError, PinLimits, load_config, pin_limits
 from packstation.domain.pins import ScryptParams, hash_params, hash_pin, stored_params, verify_pin
 from packstation.models import Event, Order
 from packstation.models.db import Database
+from packstation.models.lead_actions import LeadCredentials, release_order
 from packstation.models.operators_repo import (
     PIN_ATTEMPTS,
     PIN_LOCK,
@@ -23,7 +24,6 @@ from packstation.models.operators_repo import (
     unlock_badge,
 )
 from packstation.models.people import Operator
-from packstation.models.queue_repo import LeadCredentials, release_order
 from tests.station.conftest import LEAD, LEAD_PIN, PACKER
 
 T0 = datetime(2024, 5, 31, 9, 0, tzinfo=UTC)

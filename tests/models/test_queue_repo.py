@@ -14,19 +14,11 @@ from packstation.domain.intake import read_orders
 from packstation.domain.pins import hash_pin
 from packstation.models import Defect, Event, Operator, Order, PackSession, Station
 from packstation.models.db import Database, open_database
+from packstation.models.lead_actions import LeadCredentials, hold_order, release_order, set_priority
 from packstation.models.operators_repo import add_operator
 from packstation.models.orders_repo import import_orders
-from packstation.models.queue_repo import (
-    LeadCredentials,
-    QueueFilters,
-    floor_stats,
-    hold_order,
-    load_snapshot,
-    queue_page,
-    release_order,
-    set_priority,
-    stations_panel,
-)
+from packstation.models.queue_page import QueueFilters, queue_page
+from packstation.models.queue_repo import floor_stats, load_snapshot, stations_panel
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 SHIFT = NOW - timedelta(hours=8)
@@ -424,7 +416,7 @@ def test_page_walk_matches_one_sorted_query(db_url: str) -> None:
     """The group-by-group walk along the index gives exactly the order of one ORDER BY."""
     import random
 
-    from packstation.models.queue_repo import _page_sorted
+    from packstation.models.queue_page import _page_sorted
 
     rng = random.Random(5)
     db = open_database(db_url, auto_upgrade=True)
@@ -473,7 +465,7 @@ def test_change_probe_sees_events_and_heartbeats(floor_db: Database) -> None:
     """The queue reads the floor again only when the probe saw a write: an event means the
     orders and stats, a heartbeat alone the stations panel. SQLite's data_version also sees
     any other commit (there every change means everything)."""
-    from packstation.models.queue_repo import ChangeProbe, Changes
+    from packstation.models.queue_changes import ChangeProbe, Changes
 
     sqlite = floor_db.engine.dialect.name == "sqlite"
     everything, nothing = Changes(orders=True, stations=True), Changes(False, False)

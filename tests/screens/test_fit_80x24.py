@@ -28,6 +28,7 @@ from packstation.screens.queue_modal import LeadActionScreen
 from packstation.screens.returns import ReturnsScreen
 from packstation.screens.station_app import StationApp
 from packstation.widgets.queue_table import KeyedTable
+from packstation.widgets.text_rows import TextRows
 from tests.screens.conftest import scan, wait_until
 from tests.screens.test_returns_flow import rscan, ship
 from tests.station.conftest import LEAD, LEAD_PIN, PACKER
@@ -37,7 +38,7 @@ LOCALES = ["en", "ru"]
 ORD_1001_ITEMS = ("4601234567893", "4601234567893", "4607654321015", "046000001234")
 
 
-def shown_text(widget: Static) -> str:
+def shown_text(widget: Static | TextRows) -> str:
     content = widget.render()
     return content.plain if isinstance(content, Text) else str(content)
 
@@ -56,7 +57,7 @@ def cut_offs(app: App[None]) -> list[str]:
                     f"table #{widget.id}: {widget.virtual_size.width} columns wide in "
                     f"{widget.scrollable_content_region.width}: {labels}"
                 )
-        elif isinstance(widget, Static):
+        elif isinstance(widget, Static | TextRows):  # TextRows: the result panel, the bars
             text = shown_text(widget)
             if widget.styles.text_wrap == "nowrap":
                 wide = widget.get_content_width(region.size, app.size)

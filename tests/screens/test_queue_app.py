@@ -325,7 +325,7 @@ def test_the_feed_says_when_the_database_is_away_and_retries_at_its_pace() -> No
     import threading
     import time
 
-    from packstation.models.queue_repo import QueueFilters
+    from packstation.models.queue_page import QueueFilters
     from packstation.screens.queue_feed import FeedError, QueueFeed
 
     got: list[object] = []

@@ -20,7 +20,7 @@ from packstation.devices.printer import open_printer
 from packstation.domain.rules import PackRules
 from packstation.models.db import Database
 from packstation.screens.messages import ScaleUpdate
-from packstation.screens.station_app import StationApp, StationSetup
+from packstation.screens.station_app import FLASH_S, FLASHES, StationApp, StationSetup
 from tests.screens.conftest import scan, wait_until
 
 NOON = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -56,9 +56,15 @@ async def _mid_order(pilot: Pilot[None]) -> None:
     await scan(pilot, "4607654321015")
 
 
+async def _flashed(pilot: Pilot[None]) -> None:
+    """A red that would mis-ship flashes the panel first: the snapshot is of what stays."""
+    await pilot.pause(FLASH_S * 2 * FLASHES + 0.1)
+
+
 async def _wrong_item(pilot: Pilot[None]) -> None:
     await _mid_order(pilot)
     await scan(pilot, "4607001002000")
+    await _flashed(pilot)
 
 
 async def _weight(pilot: Pilot[None]) -> None:
@@ -72,6 +78,7 @@ async def _weight(pilot: Pilot[None]) -> None:
     app.post_message(ScaleUpdate(ScaleReading(Decimal(1400), True, ScaleState.OK, "g")))
     await wait_until(pilot, lambda: app.results_seen > before)
     await pilot.pause()
+    await _flashed(pilot)
 
 
 async def _checklist(pilot: Pilot[None]) -> None:

@@ -11,7 +11,7 @@ from packstation.domain.rules import PackRules
 from packstation.domain.workflow import Action, ClaimRefusal, Key, OrderView, RefusalReason
 from packstation.models import Event, Order, Station
 from packstation.models.db import Database
-from packstation.models.queue_repo import LeadCredentials, reassign_order
+from packstation.models.lead_actions import LeadCredentials, reassign_order
 from packstation.station.context import DbContext
 from tests.station.conftest import LEAD, LEAD_PIN, PACKER, SyncRunner
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from packstation.models.queue_repo import LeadCredentials, hold_order
+from packstation.models.lead_actions import LeadCredentials, hold_order
 from tests.station.conftest import LEAD, LEAD_PIN, PACKER
 from tests.web.harness import (
     CATCH_TERMINAL,

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from packstation.domain.codes import ScannedCode
+from packstation.domain.evidence import CameraState
 from packstation.domain.rules import PackRules
 from packstation.domain.workflow.model import (
     ClaimRefusal,
@@ -183,6 +184,11 @@ class Context(Protocol):
         ...
 
     def new_parcel_id(self, order_id: str) -> str: ...
+
+    @property
+    def camera(self) -> CameraState | None:
+        """This station's camera as last read (`domain.evidence`); None: no camera."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from packstation.domain.workflow.records import (
     BoxChosen,
+    BoxOverridden,
     BoxSealed,
     BoxSplit,
     CarrierNoFit,
@@ -103,8 +104,13 @@ def evolve(state: PackState, record: Record) -> PackState:
             return replace(state, scans=(*state.scans, scan))
         case ScanUndone():
             return replace(state, scans=state.scans[:-1], parcels=(), no_fit=None)
-        case BoxChosen(code=code, name=name, tare_g=tare_g):
-            return replace(state, box=BoxChoice(code, name, tare_g), parcels=(), no_fit=None)
+        case (
+            BoxChosen(code=code, name=name, tare_g=tare_g)
+            | BoxOverridden(code=code, name=name, tare_g=tare_g)
+        ):
+            first = state.box.first if state.box is not None else code
+            box = BoxChoice(code, name, tare_g, first or code)
+            return replace(state, box=box, parcels=(), no_fit=None)
         case BoxSplit():
             return replace(state, splitting=True, parcels=(), no_fit=None)
         case BoxSealed():

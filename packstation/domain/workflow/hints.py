@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from packstation.domain.rules import PackRules
+from packstation.domain.workflow.boxing import advice
 from packstation.domain.workflow.state import OverrideFlow, PackState, Purpose, Step
 from packstation.i18n import Msg
 
@@ -36,11 +37,19 @@ def hint_for(state: PackState, rules: PackRules) -> Msg:
             return Msg("hint.scan_marking", {"sku": open_lines[0].sku, "skus": skus})
         return Msg("hint.scan_items", {"skus": skus, "order": order_id})
     if step is Step.BOX:
+        # One line of the result panel (74 cells at 80x24): the suggestion, or why there is
+        # none and the boxes to scan (`tests/screens/test_box_step_fit.py`).
+        said, n = advice(state, rules), len(state.sealed) + 1
+        if said.key == "box.suggested":
+            if state.splitting:
+                return Msg("hint.box_suggested_n", {"advice": said, "n": n})
+            return Msg("hint.box_suggested", {"advice": said})
         boxes = ", ".join(b.code for b in rules.boxes)
         if state.splitting:
-            n, units = len(state.sealed) + 1, state.open_units
-            return Msg("hint.scan_box_n", {"n": n, "units": units, "boxes": boxes})
-        return Msg("hint.scan_box", {"boxes": boxes})
+            scan = Msg("hint.scan_box_n", {"n": n, "boxes": boxes})
+        else:
+            scan = Msg("hint.scan_box", {"boxes": boxes})
+        return Msg("hint.box_advice", {"advice": said, "scan": scan})
     if step is Step.WEIGHT:
         if state.weight_blocked:
             return Msg("hint.reweigh")
@@ -85,5 +94,7 @@ def hint_for(state: PackState, rules: PackRules) -> Msg:
             return Msg("hint.lead_reason_carrier", reasons)
         if purpose is Purpose.SKIP_CHECK:
             return Msg("hint.lead_reason_check", reasons)
+        if purpose is Purpose.BOX:
+            return Msg("hint.lead_reason_box", reasons)
         return Msg("hint.lead_reason_cancel", reasons)
     return Msg("hint.lead_reason")

@@ -27,7 +27,10 @@ from decimal import Decimal
 
 from packstation.domain.carriers import Choice, NoFit, choose_tariff, find_tariff
 from packstation.domain.codes import CodeKind, ScannedCode
+from packstation.domain.evidence import ClaimEvidence, claim_evidence
 from packstation.domain.rules import PackRules, Tariff
+from packstation.domain.signals import keeps_alert
+from packstation.domain.workflow.boxing import choose_box, override_box, parcel_fit
 from packstation.domain.workflow.commands import (
     Action,
     Command,
@@ -60,18 +63,19 @@ from packstation.domain.workflow.model import (
     RefusalReason,
 )
 from packstation.domain.workflow.records import (
-    BoxChosen,
     BoxSealed,
     BoxSplit,
     CarrierNoFit,
     CheckConfirmed,
     DocumentConfirmed,
+    EvidenceMissing,
     LabelConfirmed,
     LabelPrinted,
     OrderClaimed,
     OrderHeld,
     OrderPacked,
     OrderReleased,
+    Record,
     ScanRejected,
     ScanUndone,
     SessionLogin,
@@ -118,10 +122,14 @@ def step(state: PackState, command: Command, ctx: Context) -> tuple[PackState, D
 
 
 def apply(state: PackState, decision: Decision) -> PackState:
-    """The state once ``decision.records`` are committed; red outcomes stay as the alert."""
+    """The state once ``decision.records`` are committed; red outcomes stay as the alert
+    (until the next good result or CMD:OK; the scale's green leaves a mis-ship red up:
+    ``signals.keeps_alert``)."""
     new = replay(decision.records, state)
     outcome = decision.outcome
     alert = state.alert if outcome.quiet else (None if outcome.ok else outcome)
+    if alert is None and keeps_alert(state.alert, outcome):
+        alert = state.alert
     return replace(new, flow=decision.flow, alert=alert)
 
 
@@ -327,10 +335,17 @@ def _refused(refusal: ClaimRefusal) -> Result:
 
 
 def _claim(order: OrderView, via: str, env: Env) -> Result:
+    camera = env.ctx.camera
+    evidence = claim_evidence(camera)
+    if evidence is ClaimEvidence.REFUSED and camera is not None:
+        state = Msg(f"camera.state.{camera.state}")
+        return bad("claim.no_camera", {"order": order.id, "camera": state})
     checks, documents = plan_for(order, env.rules)
-    record = OrderClaimed(env.at, order, checks, documents, via)
+    records: tuple[Record, ...] = (OrderClaimed(env.at, order, checks, documents, via),)
+    if evidence is ClaimEvidence.MISSING and camera is not None:
+        records += (EvidenceMissing(env.at, order.id, camera.state, camera.detail),)
     params: dict[str, object] = {"order": order.id, "units": order.units, "city": order.city}
-    return good("claim.ok", params, (record,))
+    return good("claim.ok", params, records)
 
 
 def _tick(state: PackState, now: datetime, active_at: datetime | None, env: Env) -> Result:
@@ -409,6 +424,9 @@ def _action(state: PackState, action: Action, env: Env) -> Result:
         shown = ", ".join(r.parcel_id for r in records)
         return good("label.reprinted", {"parcel": shown}, records)
     # Action.LEAD
+    box_override = override_box(state)  # right after a box was refused for size
+    if box_override is not None:
+        return box_override
     if state.weight_blocked:
         return good("override.started", flow=OverrideFlow(Purpose.WEIGHT))
     if state.stage is Step.CHECKS:
@@ -469,12 +487,7 @@ def _box(state: PackState, code: ScannedCode, env: Env) -> Result:
         return bad("box.items_first", params, hint=hint)
     if stage not in (Step.BOX, Step.WEIGHT):
         return bad("box.too_late")
-    params = {"name": box.name, "tare": grams(box.tare_g)}
-    if state.box is not None and state.box.code == box.code:
-        return good("box.chosen", params)
-    return good(
-        "box.chosen", params, (BoxChosen(env.at, state.order.id, box.code, box.name, box.tare_g),)
-    )
+    return choose_box(state, code, env)  # the suggestion, and boxes refused for size
 
 
 def _reading(state: PackState, reading: ScaleReading, env: Env) -> Result:
@@ -691,6 +704,7 @@ def _label(
     for (box, choice, picked, by_lead), parcel_id in zip(chosen, ids, strict=True):
         carrier_code, tariff_code, cost, days = picked
         lead = override if by_lead else None
+        fit = parcel_fit(state, env.rules, box.seq)
         labels.append(
             LabelPrinted(
                 env.at, order.id, parcel_id, carrier_code, tariff_code, cost, days, box.weight_g,
@@ -699,6 +713,8 @@ def _label(
                 override_by=lead.lead_name if lead else "",
                 override_reason=lead.reason.value if lead else "",
                 override_note=lead.note if lead else "",
+                suggested_box=fit.suggested_box, box_cm3=fit.box_cm3,
+                suggested_cm3=fit.suggested_cm3, first_box_cm3=fit.first_box_cm3,
             )
         )  # fmt: skip
     return tuple(labels)

@@ -57,6 +57,8 @@ class LineView:
     barcodes: tuple[str, ...] = ()
     #: 14-digit GTINs of those codes, so GS1 and marking scans match by GTIN.
     gtins: tuple[str, ...] = ()
+    #: Length, width, height in mm; empty when the order file did not give them.
+    dims_mm: tuple[int, ...] = ()
 
 
 def line_view(
@@ -70,6 +72,7 @@ def line_view(
     fragile: bool = False,
     liquid: bool = False,
     marked: bool = False,
+    dims_mm: tuple[int, ...] = (),
 ) -> LineView:
     """A ``LineView`` with ``gtins`` derived from the barcodes the same way scans are."""
     codes = tuple(barcodes)
@@ -85,6 +88,7 @@ def line_view(
         marked=marked,
         barcodes=codes,
         gtins=gtins,
+        dims_mm=dims_mm,
     )
 
 
@@ -168,6 +172,10 @@ class OverrideReason(enum.StrEnum):
     STOCK_PROBLEM = "stock_problem"
     #: the packer took the wrong order (tote mix-up).
     WRONG_ORDER = "wrong_order"
+    #: A box the items do not fit by size: the catalogue's item sizes are wrong,
+    CATALOG_SIZE = "catalog_size"
+    #: the items fit anyway (soft, folded, nested or laid diagonally).
+    FITS_ANYWAY = "fits_anyway"
 
     @property
     def for_weight(self) -> bool:
@@ -188,6 +196,11 @@ class OverrideReason(enum.StrEnum):
         """Offered for cancelling a started order."""
         return self in _CANCEL_REASONS or self is OverrideReason.OTHER
 
+    @property
+    def for_box(self) -> bool:
+        """Offered for a box the items do not fit by size."""
+        return self in _BOX_REASONS or self is OverrideReason.OTHER
+
 
 _WEIGHT_REASONS = frozenset(
     {OverrideReason.PACKAGING, OverrideReason.CATALOG_WEIGHT, OverrideReason.SCALE}
@@ -199,6 +212,7 @@ _CHECK_REASONS = frozenset({OverrideReason.MATERIALS_MISSING, OverrideReason.NOT
 _CANCEL_REASONS = frozenset(
     {OverrideReason.CUSTOMER_CANCELLED, OverrideReason.STOCK_PROBLEM, OverrideReason.WRONG_ORDER}
 )
+_BOX_REASONS = frozenset({OverrideReason.CATALOG_SIZE, OverrideReason.FITS_ANYWAY})
 
 
 @dataclass(frozen=True, slots=True)

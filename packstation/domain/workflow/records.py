@@ -38,6 +38,8 @@ __all__ = [
     "CodecError",
     "DefectRecorded",
     "DocumentConfirmed",
+    "BoxOverridden",
+    "EvidenceMissing",
     "LabelConfirmed",
     "LabelPrinted",
     "NotificationQueued",
@@ -166,6 +168,27 @@ class BoxSealed(Record):
     box_code: str
     actual_g: Decimal
     expected_g: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class BoxOverridden(Record):
+    """A lead (badge + PIN + reason) let the packer use a box the station refused for the
+    items' size (``why``: "volume" or "longest"; ``suggested``: the box it named, if any).
+    Chooses the box as ``box.chosen`` does. Both identities are kept."""
+
+    kind: ClassVar[str] = "override.box"
+    order_id: str
+    code: str
+    name: str
+    tare_g: Decimal
+    why: str
+    suggested: str
+    lead_id: int
+    lead_name: str
+    reason: OverrideReason
+    note: str = ""
+    packer_id: int | None = None
+    packer_name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,6 +335,12 @@ class LabelPrinted(Record):
     override_by: str = ""
     override_reason: str = ""
     override_note: str = ""
+    #: The box suggested for this parcel's items (empty: none), and inner volumes in cm3
+    #: of the box used, the suggested one and the packer's first pick (None: unknown).
+    suggested_box: str = ""
+    box_cm3: int | None = None
+    suggested_cm3: int | None = None
+    first_box_cm3: int | None = None
 
     def choice_note(self) -> str:
         """``parcels.choice_note``: compact and language-neutral (codes, ISO times)."""
@@ -398,6 +427,17 @@ class OrderHeld(Record):
     line_id: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class EvidenceMissing(Record):
+    """The order was claimed while the camera recorded nothing (`[camera] required` is
+    false): its packing has no video. ``camera`` is the recorder's state then."""
+
+    kind: ClassVar[str] = "evidence.missing"
+    order_id: str
+    camera: str
+    detail: str = ""
+
+
 RECORD_TYPES: dict[str, type[Record]] = {
     cls.kind: cls
     for cls in (
@@ -410,6 +450,7 @@ RECORD_TYPES: dict[str, type[Record]] = {
         BoxChosen,
         BoxSplit,
         BoxSealed,
+        BoxOverridden,
         WeightAccepted,
         WeightRejected,
         WeightOverridden,
@@ -426,6 +467,7 @@ RECORD_TYPES: dict[str, type[Record]] = {
         OrderPacked,
         OrderReleased,
         OrderHeld,
+        EvidenceMissing,
     )
 }
 

@@ -98,6 +98,8 @@ class BoxChoice:
     code: str
     name: str
     tare_g: Decimal
+    #: The box the packer scanned first for this parcel (a later scan may change it).
+    first: str = ""
 
 
 class Verdict(enum.StrEnum):
@@ -200,6 +202,8 @@ class Purpose(enum.StrEnum):
     CARRIER = "carrier"
     #: A packaging check the packer cannot do (documents are never skipped).
     SKIP_CHECK = "skip_check"
+    #: A box the items do not fit by size (volume or longest side).
+    BOX = "box"
 
     def allows(self, reason: OverrideReason) -> bool:
         """Whether ``reason`` is offered for this purpose."""
@@ -209,6 +213,8 @@ class Purpose(enum.StrEnum):
             return reason.for_cancel
         if self is Purpose.SKIP_CHECK:
             return reason.for_check
+        if self is Purpose.BOX:
+            return reason.for_box
         return reason.for_weight
 
     def reason_numbers(self) -> dict[OverrideReason, int]:
@@ -231,6 +237,8 @@ class OverrideFlow:
     tariff: str = ""
     #: Skipped check: its index in the order's checklist, fixed when the dialog opened.
     check: int | None = None
+    #: Box override: the box code the station refused for the items' size.
+    box: str = ""
 
     @property
     def step(self) -> Step:

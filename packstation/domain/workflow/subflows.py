@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from packstation.domain.codes import ScannedCode
 from packstation.domain.rules import DefectPolicy
+from packstation.domain.workflow.boxing import box_reason
 from packstation.domain.workflow.commands import PickReason, PinVerdict
 from packstation.domain.workflow.hints import grams
 from packstation.domain.workflow.items import bad_check_digit, check_digit_error, matching_lines
@@ -173,6 +174,8 @@ def pick_reason(state: PackState, command: PickReason, env: Env) -> Result:
         return _cancel_reason(state, flow.lead, command, env)
     if flow.purpose is Purpose.SKIP_CHECK:
         return _skip_reason(state, flow, flow.lead, command, env)
+    if flow.purpose is Purpose.BOX:
+        return box_reason(state, flow, flow.lead, command, env)
     if order is None or weight is None or not state.weight_blocked:
         return bad("override.nothing", flow=None)
     if not command.reason.for_weight:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from packstation.domain.codes import GS, ScannedCode, parse_code
+from packstation.domain.evidence import CameraState
 from packstation.domain.rules import DefectPolicy, PackRules
 from packstation.domain.workflow import (
     Action,
@@ -119,6 +120,8 @@ class FakeContext:
     clock: datetime = NOW
     station: str = "PS-01"
     parcels: int = 0
+    #: The station's camera (`domain.evidence`); None: no camera.
+    camera: CameraState | None = None
 
     def __post_init__(self) -> None:
         for order_id in self.orders:

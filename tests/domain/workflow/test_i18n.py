@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from packstation.domain.carriers import Why
+from packstation.domain.evidence import CAMERA_STATES
 from packstation.domain.orders import OrderStatus
 from packstation.domain.workflow import DefectKind, OverrideReason, Step
 from packstation.i18n import LOCALES, TABLE, Msg, t
@@ -38,6 +39,7 @@ def used_keys() -> frozenset[str]:
     keys |= {f"carrier.why.{w.value}" for w in Why}
     keys |= {f"step.{s.value}" for s in Step}
     keys |= {f"status.{s.value}" for s in OrderStatus}
+    keys |= {f"camera.state.{s}" for s in CAMERA_STATES}
     return frozenset(keys)
 
 

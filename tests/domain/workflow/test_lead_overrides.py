@@ -297,7 +297,7 @@ def test_typed_reason_numbers_and_notes(weighed_1001: Station) -> None:
     assert command_for_text(state, " 4  no tape at bench 3 ") == PickReason(
         OverrideReason.OTHER, "no tape at bench 3"
     )
-    assert isinstance(command_for_text(state, "13"), Scan)  # no such reason
+    assert isinstance(command_for_text(state, "15"), Scan)  # no such reason
     assert isinstance(command_for_text(state, "x 4"), Scan)
     st.do(command_for_text(state, "4 no tape at bench 3"))
     [record] = st.new_records

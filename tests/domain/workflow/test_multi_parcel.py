@@ -45,7 +45,7 @@ def split_first_box(st: Station) -> None:
     assert out.ok and out.message.key == "box.split" and out.message.params["units"] == 2
     assert isinstance(st.new_records[0], BoxSplit)
     assert st.state.step is Step.BOX and st.state.splitting
-    assert t(out.next_hint) == "Box 1 (2 units): scan its box: BOX:S, BOX:M, BOX:BAG"
+    assert t(out.next_hint) == "No box suggestion (no item sizes). Box 1: BOX:S, BOX:M, BOX:BAG"
 
 
 def pack_two_boxes(st: Station) -> None:
