@@ -23,8 +23,6 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 
 from scan_latency import (
@@ -34,17 +32,13 @@ from scan_latency import (
     Terminal,
     accepted_codes,
     ean13,
+    seed_database,
     station_args,
     units,
 )
 
 import packstation
-from packstation.clock import utcnow
 from packstation.devices.simulators import ScannerSimulator
-from packstation.domain.orders import Address, Customer, LineData, OrderData
-from packstation.models.db import open_database
-from packstation.models.operators_repo import add_operator
-from packstation.models.orders_repo import import_orders
 
 
 def burst_codes(order_id: str, n: int) -> list[str]:
@@ -52,35 +46,7 @@ def burst_codes(order_id: str, n: int) -> list[str]:
 
 
 def seed(url: str, order_ids: list[str], n: int) -> None:
-    now = utcnow()
-    db = open_database(url)
-    with db.unit_of_work() as s:
-        import_orders(
-            s,
-            [
-                OrderData(
-                    id=order_id,
-                    ship_by=now + timedelta(days=1),
-                    customer=Customer(name="Bench", phone="+79160000000", email="b@example.ru"),
-                    address=Address(country="RU", city="Москва", postcode="101000", line1="ул. 1"),
-                    lines=[
-                        LineData(
-                            sku=f"B{i}",
-                            name=f"Item {i}",
-                            barcodes=[code],
-                            qty=1,
-                            unit_weight_g=Decimal(10),
-                        )
-                        for i, code in enumerate(burst_codes(order_id, n))
-                    ],
-                )
-                for order_id in order_ids
-            ],
-            lambda o: [],
-            now=now,
-        )
-        add_operator(s, badge=BADGE, name="Bench", role="packer", pin_hash=None, now=now)
-    db.dispose()
+    seed_database(url, {order_id: burst_codes(order_id, n) for order_id in order_ids})
 
 
 def burst(scanner: ScannerSimulator, codes: list[str]) -> bytes:

@@ -140,8 +140,12 @@ def codes_of(order_id: str, lines: int) -> list[str]:
     return [ean13(f"{prefix}{i:08d}") for i in range(lines)]
 
 
-def seed_database(url: str) -> None:
+def seed_database(url: str, codes: dict[str, list[str]] | None = None) -> None:
+    """One order per entry of `codes` (order id -> its item codes, one unit each; default
+    the two orders of `ORDERS`) and the bench's packer badge."""
     now = utcnow()
+    if codes is None:
+        codes = {order_id: codes_of(order_id, lines) for order_id, lines in ORDERS.items()}
     orders = [
         OrderData(
             id=order_id,
@@ -152,10 +156,10 @@ def seed_database(url: str) -> None:
                 LineData(
                     sku=f"S{i}", name=f"Item {i}", barcodes=[code], qty=1, unit_weight_g=Decimal(10)
                 )
-                for i, code in enumerate(codes_of(order_id, lines))
+                for i, code in enumerate(order_codes)
             ],
         )
-        for order_id, lines in ORDERS.items()
+        for order_id, order_codes in codes.items()
     ]
     db = open_database(url)
     with db.unit_of_work() as s:
@@ -330,23 +334,36 @@ def measure_station(
         term.stop()
 
 
-def start_to_ready(url: str, scanner: ScannerSimulator, station: str) -> float:
-    """Process start to the frame where a badge scan is accepted."""
-    term = Terminal(station_args(url, scanner, station))
+def scanned_until_shown(term: Terminal, scanner: ScannerSimulator, marker: bytes) -> float:
+    """Seconds from the process start until `marker` is on screen, scanning BADGE every
+    10 ms meanwhile (pyserial drops what arrived before it opened the port)."""
+    found: list[float] = []
+
+    def wait() -> None:
+        found.append(term.wait_for(marker, 0, timeout=20))
+
+    waiter = threading.Thread(target=wait)
+    waiter.start()
+    while waiter.is_alive():
+        scanner.send(BADGE)
+        waiter.join(0.01)
+    if not found:
+        raise TimeoutError(f"{marker!r} never shown")
+    return found[0] - term.started
+
+
+def start_to_ready(
+    url: str, scanner: ScannerSimulator, station: str, trace_file: Path | None = None
+) -> float:
+    """Process start to the frame where a badge scan is accepted (with `trace_file`, the
+    station notes its start-up stages there, written a moment after)."""
+    env = {"PACKSTATION_TRACE": str(trace_file)} if trace_file else None
+    term = Terminal(station_args(url, scanner, station), env)
     try:
-        found: list[float] = []
-
-        def wait() -> None:
-            found.append(term.wait_for(b"Bench (packer)", 0, timeout=20))
-
-        waiter = threading.Thread(target=wait)
-        waiter.start()
-        while waiter.is_alive():
-            scanner.send(BADGE)
-            waiter.join(0.01)
-        if not found:
-            raise TimeoutError(f"{station} never accepted the badge")
-        return found[0] - term.started
+        ready = scanned_until_shown(term, scanner, b"Bench (packer)")
+        if trace_file:
+            time.sleep(0.4)  # the station writes its trace a moment after a frame
+        return ready
     finally:
         term.stop()
 

@@ -24,7 +24,6 @@ import os
 import statistics
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -37,8 +36,9 @@ from scan_latency import (
     STATION_FPS,
     Terminal,
     read_trace,
+    scanned_until_shown,
     seed_database,
-    station_args,
+    start_to_ready,
 )
 from sqlalchemy import create_engine, make_url, text
 
@@ -61,47 +61,21 @@ STAGES = (
 def station_start(
     url: str, scanner: ScannerSimulator, station: str, trace_file: Path
 ) -> tuple[float, dict[str, float]]:
-    """Process start to the frame where a badge is shown accepted; the start-up marks."""
-    term = Terminal(station_args(url, scanner, station), {"PACKSTATION_TRACE": str(trace_file)})
-    try:
-        found: list[float] = []
-
-        def wait() -> None:
-            found.append(term.wait_for(b"Bench (packer)", 0, timeout=20))
-
-        waiter = threading.Thread(target=wait)
-        waiter.start()
-        while waiter.is_alive():
-            scanner.send(BADGE)
-            waiter.join(0.01)
-        if not found:
-            raise TimeoutError(f"{station} never accepted the badge")
-        time.sleep(0.4)  # the station writes its trace a moment after a frame
-        marks: dict[str, float] = {}
-        for stage, at in read_trace(trace_file):
-            marks.setdefault(stage, at - term.started)
-        return found[0] - term.started, marks
-    finally:
-        term.stop()
+    """Process start to the frame where a badge is shown accepted; the start-up marks (s
+    after the process start)."""
+    started = time.perf_counter()  # Terminal's own start is a few µs later
+    ready = start_to_ready(url, scanner, station, trace_file)
+    marks: dict[str, float] = {}
+    for stage, at in read_trace(trace_file):
+        marks.setdefault(stage, at - started)
+    return ready, marks
 
 
 def floor_start(scanner: ScannerSimulator) -> float:
     """Process start to the frame showing the first code the bare app read."""
     term = Terminal([sys.executable, "-c", FLOOR_APP, scanner.port], {"TEXTUAL_FPS": STATION_FPS})
     try:
-        found: list[float] = []
-
-        def wait() -> None:
-            found.append(term.wait_for(BADGE.encode(), 0, timeout=20))
-
-        waiter = threading.Thread(target=wait)
-        waiter.start()
-        while waiter.is_alive():
-            scanner.send(BADGE)
-            waiter.join(0.01)
-        if not found:
-            raise TimeoutError("the bare app never showed the code")
-        return found[0] - term.started
+        return scanned_until_shown(term, scanner, BADGE.encode())
     finally:
         term.stop()
 
