@@ -1,5 +1,5 @@
-"""`packstation evidence ORDER [-o clip.mp4]`, `evidence record`, `evidence prune [--dry-run]`,
-`evidence status`."""
+"""`packstation evidence ORDER [-o clip.mp4]`, `evidence record`, `evidence clips [--once]`,
+`evidence prune [--dry-run]`, `evidence status`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from packstation.cli.common import CliError, add_db_option, config_of, database_
 from packstation.clock import local_now, utcnow
 
 if TYPE_CHECKING:
+    from packstation.evidence.autoclip import ClipRound
     from packstation.evidence.retention import PruneReport
     from packstation.evidence.settings import EvidenceSettings
     from packstation.evidence.status import RecorderStatus
@@ -100,9 +101,24 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "latest.jpg and recorder.json, reconnects by itself, prunes every prune_every_s.",
     )
     record.add_argument("--no-prune", action="store_true", help="leave retention to `prune`")
+    record.add_argument(
+        "--no-clips", action="store_true", help="do not cut each packed order's clip (`clips`)"
+    )
     add_db_option(record)
     _config_option(record)
     record.set_defaults(func=run_record)
+
+    clips = esub.add_parser(
+        "clips",
+        help="cut the clip of each packed order that has none (the recorder does it too)",
+        description="Finds this station's packed orders without a clip, cuts each whose end "
+        "is in closed segments into <dir>/<station>/clips/ and stores its SHA-256 with the "
+        "order's events. Without --once: again every [evidence] clips_every_s until Ctrl+C.",
+    )
+    clips.add_argument("--once", action="store_true", help="one round, then exit")
+    add_db_option(clips)
+    _config_option(clips)
+    clips.set_defaults(func=run_clips)
 
     prune = esub.add_parser("prune", help="delete old segments now (protected orders stay)")
     prune.add_argument("--dry-run", action="store_true", help="say what would go, delete nothing")
@@ -184,23 +200,34 @@ def run_record(args: argparse.Namespace) -> int:
     if not settings.camera.url:
         raise CliError("no [camera] url in the config: nothing to record")
     db: Database | None = None
+    opening = threading.Lock()
+
+    def database() -> Database:
+        nonlocal db
+        with opening:  # two threads (retention, clips) share it
+            if db is None:
+                db = database_of(args)
+            return db
 
     def prune() -> None:
-        nonlocal db
         from packstation.evidence.retention import prune_station
 
-        if db is None:
-            db = database_of(args)
-        with db.engine.connect() as conn:
+        with database().engine.connect() as conn:
             report = prune_station(conn, settings, now=utcnow())
         if report.removed or report.plan.over_budget:
             _say_prune(report)
 
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
+    def clips() -> None:
+        _say_clips(_clip_round(database(), settings))
+
+    stop = _stop_on_signals()
     say(f"evidence: {settings.camera.shown_url} -> {settings.station().segments}; Ctrl+C stops")
-    recorder = Recorder(settings, prune=None if args.no_prune else prune, on_state=_say_state)
+    recorder = Recorder(
+        settings,
+        prune=None if args.no_prune else prune,
+        clips=None if args.no_clips else clips,
+        on_state=_say_state,
+    )
     try:
         recorder.run(stop)
     finally:
@@ -208,6 +235,53 @@ def run_record(args: argparse.Namespace) -> int:
             db.dispose()
     say("evidence: stopped")
     return 0
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
+def _clip_round(db: Database, settings: EvidenceSettings) -> ClipRound:
+    from packstation.evidence.autoclip import cut_pending
+
+    return cut_pending(db, settings, now=utcnow(), tz=local_now().tzinfo or UTC)
+
+
+def _say_clips(report: ClipRound) -> None:
+    for order, clip in report.cut:
+        say(f"clip {order}: {clip.path.name}, {clip.duration_s:.1f} s, sha256 {clip.sha256}")
+    for order, why in report.missing:
+        say(f"clip {order}: none ({why})")
+    for order, why in report.failed:
+        say(f"clip {order}: failed, tried again next round ({why})")
+
+
+def run_clips(args: argparse.Namespace) -> int:
+    from packstation.evidence.files import EvidenceError
+
+    settings = settings_of(args)
+    db = database_of(args)
+    stop = None if args.once else _stop_on_signals()
+    try:
+        while True:
+            try:
+                report = _clip_round(db, settings)
+            except EvidenceError as exc:
+                raise CliError(str(exc)) from exc
+            _say_clips(report)
+            if stop is None:
+                if report.busy:
+                    say("clips: another round (the recorder) is cutting now; nothing done")
+                elif report.waiting:
+                    say(f"clips: {report.waiting} order(s) wait for their video to be closed")
+                return 1 if report.failed else 0
+            if stop.wait(settings.clips_every_s):
+                return 0
+    finally:
+        db.dispose()
 
 
 def _say_prune(report: PruneReport) -> None:

@@ -46,6 +46,7 @@ from packstation.config import resolve_db_url
 if TYPE_CHECKING:  # packstation.web is imported by `serve` only: other commands start faster
     import ssl
 
+    from packstation.config import StationConfig
     from packstation.web.settings import WebSection
 
 DEFAULT_HOST = "127.0.0.1"
@@ -267,6 +268,7 @@ def _serve(args: argparse.Namespace) -> int:
             locale=locale,
             station=args.station,
             ssl_context=context,
+            evidence_dir=_evidence_dir(cfg),
         )
         try:
             server.serve()
@@ -276,3 +278,18 @@ def _serve(args: argparse.Namespace) -> int:
     finally:
         db.dispose()
     return 0
+
+
+def _evidence_dir(cfg: StationConfig) -> Path | None:
+    """`[evidence] dir` when the config has `[evidence]` or `[camera]`: leads open clips."""
+    if "evidence" not in cfg.raw and "camera" not in cfg.raw:
+        return None
+    from packstation.evidence.settings import EvidenceConfigError, EvidenceSettings
+
+    try:
+        settings = EvidenceSettings.from_config(
+            cfg.raw, cfg.station_id, cfg.source.parent if cfg.source else None
+        )
+    except EvidenceConfigError as exc:
+        raise CliError(f"config: {exc}") from exc
+    return settings.dir

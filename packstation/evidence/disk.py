@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from packstation.evidence.files import parse_segment_name
+from packstation.evidence.files import parse_clip_name, parse_segment_name
 
 __all__ = ["DiskUse", "disk_use"]
 
@@ -36,7 +36,8 @@ class DiskUse:
 
 
 def disk_use(evidence_dir: Path, max_bytes: int | None = None) -> DiskUse:
-    """Segments' bytes, count and oldest start, over every station under `evidence_dir`."""
+    """Segments' bytes, count and oldest start, over every station under `evidence_dir`;
+    the bytes include the orders' clips (`clips/`), which count against `max_gb` too."""
     used = count = stations = 0
     oldest: datetime | None = None
     try:
@@ -62,4 +63,22 @@ def disk_use(evidence_dir: Path, max_bytes: int | None = None) -> DiskUse:
                     continue
                 count += 1
                 oldest = start if oldest is None or start < oldest else oldest
+        used += _clip_bytes(os.path.join(folder, "clips"))
     return DiskUse(used, count, stations, oldest, max_bytes)
+
+
+def _clip_bytes(folder: str) -> int:
+    total = 0
+    try:
+        entries = os.scandir(folder)
+    except OSError:
+        return 0
+    with entries:
+        for entry in entries:
+            if parse_clip_name(entry.name) is None:
+                continue
+            try:
+                total += entry.stat().st_size
+            except FileNotFoundError:
+                continue
+    return total

@@ -11,7 +11,11 @@ photo handed to a marketplace is the one recorded then:
   is released to the dispatcher in the same transaction.
 - `evidence.photo_missing`: the camera had no recent picture; the notification goes
   without one.
-- `evidence.clip`: a clip cut from the segments, its SHA-256 (once per distinct hash).
+- `evidence.clip`: a clip cut from the segments, its SHA-256 (once per distinct hash):
+  `via: "auto"` by the recorder after each order (`autoclip.py`; `file` is relative to
+  `[evidence] dir`), `via: "export"` by a lead's `packstation evidence ORDER`.
+- `evidence.clip_missing`: the recorder could cut no clip of a packing (nothing recorded
+  then): why, so it does not try again.
 """
 
 from __future__ import annotations
@@ -34,13 +38,16 @@ if TYPE_CHECKING:  # the queue screen uses `with_evidence`: no PyAV for it
     from packstation.models.queue_page import QueuePage
 
 __all__ = [
+    "AUTO",
     "CLIP",
+    "CLIP_MISSING",
     "MISSING",
     "PHOTO",
     "PHOTO_MISSING",
     "evidence_kinds",
     "photo_file",
     "record_clip",
+    "record_clip_missing",
     "record_photo",
     "with_evidence",
 ]
@@ -49,6 +56,9 @@ MISSING = "evidence.missing"
 PHOTO = "evidence.photo"
 PHOTO_MISSING = "evidence.photo_missing"
 CLIP = "evidence.clip"
+CLIP_MISSING = "evidence.clip_missing"
+#: `via` of the clips the recorder cuts by itself.
+AUTO = "auto"
 #: Kinds the queue shows as the order's evidence marker.
 MARKED = (MISSING, PHOTO, CLIP)
 
@@ -114,14 +124,24 @@ def record_clip(
     clip: Clip,
     now: datetime,
     via: str,
+    file: str | None = None,
+    packed_event: int | None = None,
 ) -> bool:
     """An `evidence.clip` event with the clip's SHA-256, unless one with that hash is stored
-    already (the same clip cut again). True when it was stored."""
+    already (the same clip cut again; for `via="auto"`: stored by the recorder). True when
+    it was stored. `file`: the stored name (default the clip's file name)."""
     known = session.scalars(
         select(Event.payload).where(Event.order_id == order_id, Event.kind == CLIP)
     ).all()
-    if any(isinstance(p, dict) and p.get("sha256") == clip.sha256 for p in known):
+
+    def same(p: object) -> bool:
+        if not isinstance(p, dict) or p.get("sha256") != clip.sha256:
+            return False
+        return via != AUTO or p.get("via") == AUTO
+
+    if any(same(p) for p in known):
         return False
+    extra: dict[str, Any] = {} if packed_event is None else {"packed_event": packed_event}
     session.add(
         Event(
             at=now,
@@ -129,17 +149,39 @@ def record_clip(
             order_id=order_id,
             station_id=station_id,
             payload={
-                "file": clip.path.name,
+                "file": file or clip.path.name,
                 "sha256": clip.sha256,
                 "bytes": clip.size,
                 "starts_at": clip.start.isoformat(),
                 "ends_at": clip.end.isoformat(),
                 "segments": len(clip.segments),
                 "via": via,
+                **extra,
             },
         )
     )
     return True
+
+
+def record_clip_missing(
+    session: Session,
+    *,
+    order_id: str,
+    station_id: str,
+    now: datetime,
+    error: str,
+    packed_event: int,
+) -> None:
+    """No clip can be cut of this packing (nothing recorded): said once, not tried again."""
+    session.add(
+        Event(
+            at=now,
+            kind=CLIP_MISSING,
+            order_id=order_id,
+            station_id=station_id,
+            payload={"error": error, "via": AUTO, "packed_event": packed_event},
+        )
+    )
 
 
 def evidence_kinds(session: Session, order_ids: Iterable[str]) -> dict[str, frozenset[str]]:

@@ -16,10 +16,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 __all__ = [
+    "CLIP_SUFFIX",
     "SEGMENT_SUFFIX",
     "EvidenceError",
     "Segment",
+    "clip_file_name",
+    "list_clips",
     "list_segments",
+    "parse_clip_name",
     "parse_segment_name",
     "segment_name",
     "sha256_file",
@@ -27,6 +31,7 @@ __all__ = [
 ]
 
 SEGMENT_SUFFIX = ".ts"
+CLIP_SUFFIX = ".mp4"
 
 
 class EvidenceError(Exception):
@@ -86,6 +91,50 @@ def list_segments(folder: Path) -> list[Segment]:
         Segment(path, start, size, found[i + 1][0] if i + 1 < len(found) else None)
         for i, (start, path, size) in enumerate(found)
     ]
+
+
+def _stamp(at: datetime) -> str:
+    return segment_name(at).removesuffix(SEGMENT_SUFFIX)
+
+
+_CLIP = re.compile(r"^(\d{8}T\d{6}\.\d{3}Z)_(\d{8}T\d{6}\.\d{3}Z)_.+\.mp4$", re.DOTALL)
+
+
+def clip_file_name(start: datetime, end: datetime, safe_order: str) -> str:
+    """An order's clip in `<station>/clips/`: its first and last frame's UTC time and the
+    order id (already a safe file name), so retention needs only the folder listing:
+    `20261204T101500.123Z_20261204T101531.456Z_ORD-1001.mp4`."""
+    return f"{_stamp(start)}_{_stamp(end)}_{safe_order}{CLIP_SUFFIX}"
+
+
+def parse_clip_name(name: str) -> tuple[datetime, datetime] | None:
+    """(start, end) of a clip file, or None for any other file (a cut in progress: `.cut-*`)."""
+    match = _CLIP.match(name)
+    if match is None:
+        return None
+    start = parse_segment_name(match.group(1) + SEGMENT_SUFFIX)
+    end = parse_segment_name(match.group(2) + SEGMENT_SUFFIX)
+    return (start, end) if start is not None and end is not None else None
+
+
+def list_clips(folder: Path) -> list[Segment]:
+    """The clips in `folder` as segments from their first to their last frame (`next_start`
+    is the clip's end), oldest first: retention plans them with the segments."""
+    found = []
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return []
+    for entry in entries:
+        times = parse_clip_name(entry.name)
+        if times is None or not entry.is_file():
+            continue
+        try:
+            size = entry.stat().st_size
+        except FileNotFoundError:
+            continue
+        found.append(Segment(Path(entry.path), times[0], size, times[1]))
+    return sorted(found, key=lambda s: (s.start, s.path.name))
 
 
 def write_atomic(path: Path, data: bytes, *, fsync: bool = False) -> None:

@@ -5,8 +5,9 @@ station's) so a camera that hangs, or FFmpeg that crashes, never touches packing
 blocking call has a timeout (`[camera] open_timeout_s`, `read_timeout_s`): a camera
 that is unplugged or stops sending closes the current segment, sets `stalled` in
 `recorder.json` and is opened again with a growing pause (1 s up to `MAX_BACKOFF_S`).
-Retention runs in a thread of its own every `[evidence] prune_every_s`, so a slow
-database never holds up the frames.
+Retention runs in a thread of its own every `[evidence] prune_every_s`, and the clips of
+packed orders are cut in another every `clips_every_s` (`autoclip.py`), so a slow
+database or a long cut never holds up the frames.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class Recorder:
         *,
         clock: Clock = utcnow,
         prune: Callable[[], object] | None = None,
+        clips: Callable[[], object] | None = None,
         on_state: Callable[[RecorderStatus], None] | None = None,
     ) -> None:
         self.settings = settings
@@ -57,6 +59,7 @@ class Recorder:
         self.paths = settings.station()
         self.clock = clock
         self.prune = prune
+        self.clips = clips
         self.on_state = on_state
         self.state: State = "no_camera"
         self.detail = "starting"
@@ -72,7 +75,10 @@ class Recorder:
 
     def run(self, stop: threading.Event) -> None:
         self.paths.segments.mkdir(parents=True, exist_ok=True)
-        pruner = self._start_pruner(stop)
+        jobs = [
+            self._start_every("evidence-prune", self.prune, self.settings.prune_every_s, stop),
+            self._start_every("evidence-clips", self.clips, self.settings.clips_every_s, stop),
+        ]
         beat = threading.Thread(target=self._beat, args=(stop,), name="evidence-beat", daemon=True)
         beat.start()
         backoff = 1.0
@@ -109,8 +115,9 @@ class Recorder:
             self._close_writer()
             beat.join(timeout=5)
             self._set("stalled" if self.reached else "no_camera", "recorder stopped", force=True)
-            if pruner is not None:
-                pruner.join(timeout=5)
+            for job in jobs:
+                if job is not None:
+                    job.join(timeout=5)  # a cut cut short leaves a temporary file only
 
     def _record(self, container: Any, stop: threading.Event) -> None:
         if not container.streams.video:
@@ -206,21 +213,26 @@ class Recorder:
             pid=os.getpid(),
         )
 
-    # ------------------------------------------------------------------ retention
+    # ------------------------------------------------------------------ retention, clips
 
-    def _start_pruner(self, stop: threading.Event) -> threading.Thread | None:
-        prune = self.prune
-        if prune is None:
+    def _start_every(
+        self,
+        name: str,
+        job: Callable[[], object] | None,
+        every_s: float,
+        stop: threading.Event,
+    ) -> threading.Thread | None:
+        if job is None:
             return None
 
         def loop() -> None:
-            while not stop.wait(self.settings.prune_every_s):
+            while not stop.wait(every_s):
                 try:
-                    prune()
-                except Exception:  # a failed round deletes nothing; the next one retries
-                    log.exception("retention round failed")
+                    job()
+                except Exception:  # a failed round changes nothing; the next one retries
+                    log.exception("%s: round failed", name)
 
-        thread = threading.Thread(target=loop, name="evidence-prune", daemon=True)
+        thread = threading.Thread(target=loop, name=name, daemon=True)
         thread.start()
         return thread
 

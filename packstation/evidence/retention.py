@@ -23,7 +23,7 @@ from sqlalchemy import Subquery, func, select, union
 from sqlalchemy.engine import Connection
 
 from packstation.domain.workflow.records import RECORD_TYPES
-from packstation.evidence.files import Segment, list_segments
+from packstation.evidence.files import Segment, list_clips, list_segments
 from packstation.evidence.settings import EvidenceSettings
 from packstation.models.orders import Order
 from packstation.models.packing import Defect, Event
@@ -169,9 +169,16 @@ def plan_for(
     keep_days: float,
     max_bytes: int | None,
     segment_s: float,
+    clips: Path | None = None,
 ) -> tuple[PrunePlan, list[Protected]]:
-    """The plan for one station's folder, with the protected ranges read from `conn`."""
+    """The plan for one station's folder (and its clips), with the protected ranges read
+    from `conn`."""
     segments = list_segments(folder)
+    if clips is not None:
+        # Every clip ends before the newest segment starts (it is cut only then): merged by
+        # start, the segment being written stays last, which `plan_prune` always keeps.
+        older = sorted([*segments[:-1], *list_clips(clips)], key=lambda s: s.start)
+        segments = older + segments[-1:]
     if len(segments) <= 1:
         return PrunePlan(total_bytes=sum(s.size for s in segments)), []
     since = segments[0].start - timedelta(days=1)
@@ -207,10 +214,12 @@ def prune_station(
 ) -> PruneReport:
     """One retention round for one station's folder (the recorder's, or `evidence prune`)."""
     station = station_id or settings.station_id
+    paths = settings.station(station)
     plan, protected = plan_for(
         conn,
-        settings.station(station).segments,
+        paths.segments,
         station,
+        clips=paths.clips,
         now=now,
         keep_days=settings.keep_days,
         max_bytes=settings.max_bytes,

@@ -17,6 +17,7 @@ evidence of one station lives on disk.
     keep_days = 30
     max_gb = 200
     prune_every_s = 300
+    clips_every_s = 30                      # the recorder cuts each packed order's clip
 
 The camera URL may hold a password: it is shown only through `CameraSettings.shown_url`.
 """
@@ -111,6 +112,11 @@ class StationPaths:
         return self.root / "photos"
 
     @property
+    def clips(self) -> Path:
+        """Each packed order's clip, cut by the recorder (`autoclip.py`)."""
+        return self.root / "clips"
+
+    @property
     def latest_jpg(self) -> Path:
         return self.root / "latest.jpg"
 
@@ -127,6 +133,8 @@ class EvidenceSettings:
     keep_days: float = 30.0
     max_gb: float | None = None
     prune_every_s: float = 300.0
+    #: How often the recorder looks for packed orders without a clip (`autoclip.py`).
+    clips_every_s: float = 30.0
     camera: CameraSettings = field(default_factory=CameraSettings)
 
     def station(self, station_id: str | None = None) -> StationPaths:
@@ -182,6 +190,7 @@ class EvidenceSettings:
             if max_gb is None
             else _number(evidence, "evidence", "max_gb", 0.0, 0.001, 1e6),
             prune_every_s=_number(evidence, "evidence", "prune_every_s", 300.0, 5, 86400),
+            clips_every_s=_number(evidence, "evidence", "clips_every_s", 30.0, 1, 3600),
             camera=cam,
         )
 

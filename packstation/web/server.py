@@ -6,7 +6,8 @@ files, the page template) and puts two middlewares in front of every route: `gua
 (Host and Origin name this server, `packstation.web.guard`) and `auth` (a live session for
 everything but the sign-in page and the static files). A refused request gets 403 and no
 app process is started. Logout or an idle session closes the session's sockets and waits
-until their app processes have ended.
+until their app processes have ended. Leads and admins also get an order's packing
+evidence, the clip and photos (`packstation.web.evidence_routes`), behind the same door.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from packstation.clock import Clock, utcnow
 from packstation.config import PinLimits
 from packstation.models.db import Database
 from packstation.web.auth import SignIn, sign_in
+from packstation.web.evidence_routes import PAGES as EVIDENCE_PAGES
+from packstation.web.evidence_routes import EvidenceRoutes
 from packstation.web.guard import Guard
 from packstation.web.sessions import CookieSpec, Session, SessionStore, Tab, cookie_spec
 from packstation.web.texts import say
@@ -79,6 +82,7 @@ class WebServer(Server):
         ssl_context: ssl.SSLContext | None = None,
         clock: Clock = utcnow,
         sessions: SessionStore | None = None,
+        evidence_dir: Path | None = None,
     ) -> None:
         scheme = "https" if ssl_context is not None else "http"
         super().__init__(
@@ -96,6 +100,8 @@ class WebServer(Server):
         self.station = station
         self.ssl_context = ssl_context
         self.clock = clock
+        #: `[evidence] dir`: clips and photos for leads (None: no evidence configured).
+        self.evidence_dir = evidence_dir
         self.sessions = sessions if sessions is not None else SessionStore(idle_s)
         self.cookie: CookieSpec = cookie_spec(port, ssl_context is not None, idle_s)
         #: Seconds an app gets to quit, and again after SIGTERM (tests shorten it).
@@ -127,6 +133,7 @@ class WebServer(Server):
                 web.get("/ws", self.handle_websocket, name="websocket"),
                 web.get("/download/{key}", self.handle_download, name="download"),
                 web.static("/static", self.statics_path, name="static"),
+                *EvidenceRoutes(self.db, self.evidence_dir, self.locale, SESSION).routes(),
             ]
         )
         app.on_response_prepare.append(self._headers)
@@ -155,7 +162,7 @@ class WebServer(Server):
             return await handler(request)
         session = self.session_of(request)  # an expired one is None (the sweep ends it)
         if session is None:
-            if route == "index":
+            if route == "index" or route in EVIDENCE_PAGES:
                 raise web.HTTPSeeOther("/login")
             raise web.HTTPForbidden(text="Forbidden: sign in first.")
         self.sessions.touch(session)

@@ -43,6 +43,29 @@ TEXTS: dict[str, dict[str, str]] = {
         "The database does not answer; try again in a moment.",
         "База данных не отвечает; попробуйте чуть позже.",
     ),
+    "web.evidence.title": _e("Packing evidence", "Видео упаковки"),
+    "web.evidence.order": _e("Order", "Заказ"),
+    "web.evidence.open": _e("Show", "Показать"),
+    "web.evidence.clip": _e("Clip (claim to label scan-back)", "Видео (от взятия до этикетки)"),
+    "web.evidence.no_clip": _e(
+        "No clip of this order (yet).", "Видео этого заказа нет (или ещё нет)."
+    ),
+    "web.evidence.photos": _e("Defect photos", "Фото брака"),
+    "web.evidence.no_video": _e(
+        "Claimed without video from the camera.", "Взят без видео с камеры."
+    ),
+    "web.evidence.gone": _e(
+        "The file is no longer in the evidence folder.", "Файла больше нет в папке видео."
+    ),
+    "web.evidence.unknown": _e("No such order.", "Такого заказа нет."),
+    "web.evidence.off": _e(
+        "No evidence folder: the config has no [evidence] or [camera].",
+        "Папка видео не задана: в конфигурации нет [evidence] или [camera].",
+    ),
+    "web.evidence.leads_only": _e(
+        "Forbidden: packing evidence is for leads and admins.",
+        "Доступ запрещён: видео упаковки — для бригадиров и администраторов.",
+    ),
 }
 
 
