@@ -125,8 +125,9 @@ class StationRunner:
         self.backend: StationBackend | None = None
         self.state = PackState()
         self._queue: queue.Queue[Command | DeviceNote | None] = queue.Queue()
-        #: One command `_more_scans` took out of the queue that is not a scan: next in line.
-        self._held: Command | DeviceNote | None = None
+        #: What `_more_scans` took out of the queue that is not a scan (at most one; None is
+        #: the stop request): handled next, in its turn.
+        self._held: list[Command | DeviceNote | None] = []
         self._thread = threading.Thread(target=self._run, name=f"station-{station_id}", daemon=True)
         self.db_ok = True
         self.recovered = False
@@ -219,9 +220,8 @@ class StationRunner:
                 self._report_error(command, Msg("station.internal_error"))
 
     def _next(self, timeout: float) -> Command | DeviceNote | None:
-        if self._held is not None:  # taken out of the queue by `_more_scans`, not handled
-            command, self._held = self._held, None
-            return command
+        if self._held:  # taken out of the queue by `_more_scans`, not handled (None: stop)
+            return self._held.pop()
         return self._queue.get(timeout=timeout)
 
     def _more_scans(self, command: Command) -> list[Command]:
@@ -230,7 +230,7 @@ class StationRunner:
         batch = [command]
         if not isinstance(command, Scan):
             return batch
-        while len(batch) < BATCH_MAX and self._held is None:
+        while len(batch) < BATCH_MAX and not self._held:
             try:
                 queued = self._queue.get_nowait()
             except queue.Empty:
@@ -238,7 +238,7 @@ class StationRunner:
             if isinstance(queued, Scan):
                 batch.append(queued)
             else:
-                self._held = queued  # handled next, in its turn
+                self._held.append(queued)  # handled next, in its turn
         return batch
 
     def _handle_batch(self, commands: list[Command]) -> None:

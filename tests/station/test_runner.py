@@ -193,15 +193,19 @@ def test_unreachable_database_at_start_is_reported_not_fatal(
         runner.stop()
 
 
-def _queue_at_once(station: SyncRunner, texts: list[str]) -> None:
-    """Put the scans in the worker's queue in one step, as a scanner's stored batch lands."""
+def _queue_at_once(station: SyncRunner, texts: list[str], then_stop: bool = False) -> None:
+    """Put the scans (and the stop request) in the worker's queue in one step, as a
+    scanner's stored batch lands."""
     from packstation.domain.codes import parse_code
     from packstation.domain.workflow import Scan
 
     q = station.runner._queue
+    items: list[Scan | None] = [Scan(parse_code(text)) for text in texts]
+    if then_stop:
+        items.append(None)
     with q.mutex:
-        q.queue.extend(Scan(parse_code(text)) for text in texts)
-        q.unfinished_tasks += len(texts)
+        q.queue.extend(items)
+        q.unfinished_tasks += len(items)
         q.not_empty.notify()
 
 
@@ -254,3 +258,16 @@ def test_a_burst_that_cannot_commit_goes_one_by_one(
             .order_by(Event.id)
         ).all()
     assert [p["code"] for p in codes] == burst
+
+
+def test_a_stop_queued_behind_a_burst_still_stops_the_worker(
+    station: SyncRunner, station_db: Database
+) -> None:
+    station.scan(PACKER)
+    station.scan("ORD-1001")
+    n = len(station.results)
+    # The stop request lands in the same breath as the burst: taken out with it.
+    _queue_at_once(station, ["4601234567893", "4607654321015"], then_stop=True)
+    station.runner._thread.join(timeout=10)
+    assert not station.runner._thread.is_alive()
+    assert station.wait(n + 2).state.units_packed == 2
