@@ -295,9 +295,13 @@ def measure_floor(
         floor.stop()
 
 
-def station_args(url: str, scanner: ScannerSimulator, station: str) -> list[str]:
+def station_args(
+    url: str, scanner: ScannerSimulator, station: str, config: Path | None = None
+) -> list[str]:
+    """`packstation run` on the scanner pty (with `config`: that station config as well)."""
+    options = ["--config", str(config)] if config else []
     return [
-        sys.executable, "-m", "packstation", "run", "--db", url, "--station", station,
+        sys.executable, "-m", "packstation", *options, "run", "--db", url, "--station", station,
         "--scanner", scanner.port, "--locale", "en",
     ]  # fmt: skip
 
@@ -313,10 +317,13 @@ def measure_station(
     codes: Sequence[str],
     gaps: Sequence[float],
     trace_file: Path,
+    config: Path | None = None,
+    station: str | None = None,
 ) -> list[Timed]:
     total = ORDERS[order_id]
     term = Terminal(
-        station_args(url, scanner, f"LAT-{order_id}"), {"PACKSTATION_TRACE": str(trace_file)}
+        station_args(url, scanner, station or f"LAT-{order_id}", config),
+        {"PACKSTATION_TRACE": str(trace_file)},
     )
     try:
         term.wait_for("● scanner".encode(), 0, timeout=15)  # the port is open

@@ -27,6 +27,18 @@ def evidence_settings(cfg: StationConfig) -> EvidenceSettings | None:
         raise CliError(f"config: {exc}") from exc
 
 
+#: Set by `packstation serve` for its tabs: the address browsers reach it at.
+WEB_URL_ENV = "PACKSTATION_WEB_URL"
+
+
+def web_url(cfg: StationConfig) -> str | None:
+    """Where the browser view is (`v` on the queue shows `<url>/evidence/<order>`): the
+    serving `serve`'s address; with only `[web]` in the config, "" (the path alone)."""
+    import os
+
+    return os.environ.get(WEB_URL_ENV) or ("" if "web" in cfg.raw else None)
+
+
 def _shift_time(value: str) -> time:
     try:
         return time.fromisoformat(value)
@@ -107,6 +119,7 @@ def run_queue(args: argparse.Namespace) -> int:
                 shift_start=shift_start_at(args.shift_start),
                 pin_limits=cfg.pin_limits,
                 evidence=evidence_settings(cfg),
+                web_url=web_url(cfg),
             )
             app = QueueApp(setup, settle_memory=True)
             app.queue_screen.start_feed()  # the first page is read while Textual starts

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from packstation.cli.common import CliError, config_of
-from packstation.cli.queue_cmd import add_view_options
+from packstation.cli.queue_cmd import WEB_URL_ENV, add_view_options
 from packstation.cli.station_cmd import NO_SCALE
 from packstation.config import resolve_db_url
 
@@ -128,15 +128,20 @@ def is_loopback(host: str) -> bool:
     return is_loopback(host)
 
 
-def queue_command(locale: str, refresh_s: float, shift_start: time) -> str:
-    """The shell command textual-serve runs for each browser tab (it uses a shell)."""
+def queue_command(
+    locale: str, refresh_s: float, shift_start: time, config: Path | None = None
+) -> str:
+    """The shell command textual-serve runs for each browser tab (it uses a shell); the
+    config (`[evidence]`: the queue's `v` finds the files) is passed on."""
     import shlex
 
+    options = ["--config", str(config.resolve())] if config is not None else []
     return shlex.join(
         [
             sys.executable,
             "-m",
             "packstation",
+            *options,
             "queue",
             "--locale",
             locale,
@@ -161,6 +166,14 @@ def station_command(
     if not scale:
         argv += ["--scale", NO_SCALE]
     return shlex.join(argv)
+
+
+def served_url(host: str, port: int, tls: bool, names: list[str]) -> str:
+    """The address a browser reaches this server at (a `--public-name` first)."""
+    name = names[0] if names else host
+    if ":" in name:  # an IPv6 address
+        name = f"[{name}]"
+    return f"{'https' if tls else 'http'}://{name}:{port}"
 
 
 class UsageError(Exception):
@@ -246,7 +259,8 @@ def _serve(args: argparse.Namespace) -> int:
             command = station_command(args.station, locale, config, scale=web.scale)
             title = f"packstation {args.station}"
         else:
-            command = queue_command(locale, args.refresh, args.shift_start)
+            config = Path(args.config) if args.config else None
+            command = queue_command(locale, args.refresh, args.shift_start, config)
             title = "packstation queue"
         if not is_loopback(args.host) and context is None:
             print(
@@ -255,6 +269,7 @@ def _serve(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
         os.environ["PACKSTATION_DB"] = url  # inherited by each tab's process
+        os.environ[WEB_URL_ENV] = served_url(args.host, args.port, context is not None, names)
         server = web_server.WebServer(
             command,
             host=args.host,

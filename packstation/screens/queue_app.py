@@ -34,6 +34,7 @@ from packstation.config import PinLimits
 from packstation.i18n import Msg, t
 from packstation.models.queue_repo import STALE_AFTER
 from packstation.screens import queue_format as fmt
+from packstation.screens.queue_evidence import EvidenceScreen
 from packstation.screens.queue_feed import (
     ActionName,
     FeedData,
@@ -111,6 +112,9 @@ class QueueSetup:
     evidence: EvidenceSettings | None = None
     #: Seconds between two reads of the evidence folder (a walk over every segment).
     evidence_every_s: float = 60.0
+    #: Where `packstation serve` is reached: `v` shows `<web_url>/evidence/<order>`
+    #: ("": the path alone; None: no browser view).
+    web_url: str | None = None
 
 
 class QueueData(Message):
@@ -149,6 +153,7 @@ class QueueScreen(Screen[None]):
         Binding("p", "lead('priority')", "priority"),
         Binding("h", "lead('hold')", "hold"),
         Binding("a", "lead('reassign')", "reassign"),
+        Binding("v", "evidence", "video"),
         Binding("right_square_bracket", "page(1)", "next page"),
         Binding("left_square_bracket", "page(-1)", "previous page"),
         Binding("escape", "close_search", show=False),
@@ -445,6 +450,14 @@ class QueueScreen(Screen[None]):
             LeadActionScreen(action, order_id, title, self.locale, row.priority),
             callback=self._lead_request,
         )
+
+    def action_evidence(self) -> None:
+        """The selected order's evidence in a modal (read by a thread worker)."""
+        if (order_id := self.orders.cursor_key()) is None:
+            return self._show_message(self.tr("queue.no_selection"), "bold red")
+        setup = self.setup
+        screen = EvidenceScreen.of(order_id, self.feed, setup.evidence, setup.web_url, self.locale)
+        self.app.push_screen(screen)
 
     def _lead_request(self, request: LeadRequest | None) -> None:
         if request is None:

@@ -21,12 +21,14 @@ before they load.
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from packstation.config import PinLimits
@@ -34,6 +36,7 @@ from packstation.errors import describe_db_error
 from packstation.i18n import Msg
 
 if TYPE_CHECKING:
+    from packstation.evidence.lookup import OrderEvidence
     from packstation.models.db import Database
     from packstation.models.lead_actions import ActionResult
     from packstation.models.queue_changes import ChangeProbe
@@ -186,6 +189,14 @@ class QueueFeed:
 
     def submit(self, request: LeadRequest) -> None:
         self._jobs.put(request)
+
+    def order_evidence(self, order_id: str, evidence_dir: Path | None) -> OrderEvidence | None:
+        """The order's clip and photos (`evidence.lookup`); blocking: call it in a thread
+        worker. Without a folder (no `[evidence]`) every file shows as not found."""
+        from packstation.evidence.lookup import order_evidence
+
+        with self._database().sessions() as session:
+            return order_evidence(session, order_id, evidence_dir or Path(os.devnull))
 
     # --- both threads ------------------------------------------------------------------
 

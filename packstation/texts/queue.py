@@ -84,9 +84,36 @@ TEXTS: dict[str, dict[str, str]] = {
         "Начало номера заказа; ещё status:S late station:ID carrier:C (Enter, Esc — отмена)",
     ),
     "queue.keys": _e(
-        "/ find f filter l late r release p prio h hold a reassign [ ] page q quit",
-        "/ поиск f фильтр l опозд. r снять p приор. h пауза a передать [ ] стр q выход",
+        "/ find f filter l late r release p prio h hold a move v video [ ] page q quit",
+        "/ поиск f отбор l позд r снять p приор h стоп a отдать v видео [] стр q выход",
     ),
+    # --- an order's evidence (`v`, screens/queue_evidence.py) ---------------------------------
+    "queue.ev.title": _e("Evidence of {order}", "Доказательства по {order}"),
+    "queue.ev.loading": _e("Looking it up…", "Ищем…"),
+    "queue.ev.keys": _e("Esc close", "Esc — закрыть"),
+    "queue.ev.unknown": _e("Order {order} is unknown", "Заказ {order} не найден"),
+    "queue.ev.error": _e("Could not look it up: {error}", "Не удалось найти: {error}"),
+    "queue.ev.clip": _e("Clip", "Видео"),
+    "queue.ev.photo": _e("Photo {n}", "Фото {n}"),
+    "queue.ev.file_gone": _e(
+        "the file is not in the evidence folder (deleted or moved)",
+        "файла нет в папке доказательств (удалён или перенесён)",
+    ),
+    "queue.ev.no_video": _e("No video: {why}", "Видео нет: {why}"),
+    "queue.ev.claimed_without": _e(
+        "claimed without video (camera off or stalled)",
+        "взят в работу без видео (камера не работала)",
+    ),
+    "queue.ev.not_yet": _e(
+        "no clip yet (cut within a minute of packing)",
+        "клипа пока нет (режется в течение минуты после упаковки)",
+    ),
+    "queue.ev.no_photos": _e("No photos", "Фото нет"),
+    "queue.ev.no_folder": _e(
+        "No [evidence] in this config: files are not looked for",
+        "В настройках нет [evidence]: файлы не ищутся",
+    ),
+    "queue.ev.browser": _e("In the browser: {url}", "В браузере: {url}"),
     # --- lead actions ------------------------------------------------------------------------
     "queue.action.release": _e(
         "Release {order} from station {station}",
