@@ -151,37 +151,22 @@ class StationBackend:
         return ctx
 
     def decide_and_commit(self, state: PackState, command: Command) -> Decision:
-        try:
-            with self.db.sessions.begin() as session:
-                ctx = self._context(session)
-                decision = decide(state, command, ctx)
-                trace.mark("decided")
-                if decision.records and state.order is not None:
-                    self.store.check_holds(session, state.order.id)
-                if decision.records:
-                    operator_id = state.operator.id if state.operator else None
-                    self.store.commit_records(session, decision.records, operator_id)
-                trace.mark("written")
-        except BaseException:
-            self.store.rolled_back()
-            raise
-        trace.mark("committed")  # COMMIT: on SQLite with synchronous=FULL, the WAL's fsync
-        self.store.committed()
-        return decision
+        return self.decide_and_commit_batch(state, (command,))[0]
 
     def decide_and_commit_batch(
         self, state: PackState, commands: Sequence[Command]
     ) -> list[Decision]:
-        """Several scans that were waiting together (a scanner's stored batch) decided one
-        after another and committed in one transaction: one fsync for the lot instead of
-        one per scan. All or nothing: on any error nothing of the batch is recorded."""
+        """Commands decided one after another and committed in one transaction: a scanner's
+        stored batch costs one fsync, not one per scan. All or nothing: on any error
+        nothing of them is recorded."""
         decisions: list[Decision] = []
         try:
             with self.db.sessions.begin() as session:
                 ctx = self._context(session)
                 held: set[str] = set()
-                for command in commands:
+                for n, command in enumerate(commands, start=1):
                     decision = decide(state, command, ctx)
+                    trace.mark("decided")
                     order = state.order
                     if decision.records and order is not None and order.id not in held:
                         self.store.check_holds(session, order.id)  # once per order and batch
@@ -189,11 +174,14 @@ class StationBackend:
                     if decision.records:
                         operator_id = state.operator.id if state.operator else None
                         self.store.commit_records(session, decision.records, operator_id)
+                    trace.mark("written")
                     decisions.append(decision)
-                    state = apply(state, decision)
+                    if n < len(commands):  # the next one is decided on this one's outcome
+                        state = apply(state, decision)
         except BaseException:
             self.store.rolled_back()
             raise
+        trace.mark("committed")  # COMMIT: on SQLite with synchronous=FULL, the WAL's fsync
         self.store.committed()
         return decisions
 

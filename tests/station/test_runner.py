@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -242,10 +243,16 @@ def test_a_burst_that_cannot_commit_goes_one_by_one(
     station.scan(PACKER)
     station.scan("ORD-1001")
 
-    def fails(*args: object) -> None:
-        raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+    backend = station.runner.backend
+    assert backend is not None
+    commit = backend.decide_and_commit_batch
 
-    monkeypatch.setattr(station.runner.backend, "decide_and_commit_batch", fails)
+    def fails_for_many(state: Any, commands: Any) -> Any:
+        if len(commands) > 1:  # the batch fails; each scan alone commits
+            raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+        return commit(state, commands)
+
+    monkeypatch.setattr(backend, "decide_and_commit_batch", fails_for_many)
     burst = ["4601234567893", "4607654321015"]
     n = len(station.results)
     _queue_at_once(station, burst)
