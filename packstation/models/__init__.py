@@ -1,6 +1,7 @@
 """Storage: SQLAlchemy models, migrations and the repositories that write them."""
 
 from packstation.models.base import Base
+from packstation.models.channels import ChannelCall, ChannelProduct
 from packstation.models.manifests import Manifest
 from packstation.models.orders import Barcode, Order, OrderLine
 from packstation.models.outbox import Notification
@@ -11,6 +12,8 @@ from packstation.models.returns import Refund, Return, ReturnLine
 __all__ = [
     "Barcode",
     "Base",
+    "ChannelCall",
+    "ChannelProduct",
     "Defect",
     "Event",
     "Manifest",

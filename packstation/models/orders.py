@@ -20,6 +20,8 @@ class Order(Base):
         Index("ix_orders_queue", "status", "priority", "ship_by"),
         # The queue screen's carrier filter and the manifest's batch.
         Index("ix_orders_carrier", "carrier"),
+        # A marketplace posting is one order, however often the sync sees it.
+        UniqueConstraint("channel", "channel_ref", name="uq_orders_channel_ref"),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -55,6 +57,10 @@ class Order(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     extra: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    #: The `[[channels]]` name a marketplace order came from, and its id there (Ozon
+    #: posting number, WB order id); both None for orders from files.
+    channel: Mapped[str | None] = mapped_column(String(64), default=None)
+    channel_ref: Mapped[str | None] = mapped_column(String(64), default=None)
 
     @property
     def address_lines(self) -> tuple[str, ...]:
