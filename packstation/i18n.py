@@ -101,6 +101,14 @@ TABLE: dict[str, dict[str, str]] = {
         "No order yet: scan an order or CMD:NEXT", "Нет заказа: сканируйте заказ или CMD:NEXT"
     ),
     "order.released": _e("{order} is back in the queue", "{order} возвращён в очередь"),
+    "order.cancelled_by_buyer": _e(
+        "{order} CANCELLED by the buyer: put the items back",
+        "{order} ОТМЕНЁН покупателем: верните товары на место",
+    ),
+    "order.cancelled_hint": _e(
+        "Do not pack it. Items back to the shelf, then scan the next order or CMD:NEXT",
+        "Не упаковывайте. Товары на полку, затем сканируйте следующий заказ или CMD:NEXT",
+    ),
     "order.packed": _e(
         "{order} packed, parcel {parcel}",
         "{order} упакован, посылка {parcel}",

@@ -37,6 +37,7 @@ COMMAND_MODULES = (
     "returns_cmd",
     "audit_cmd",
     "evidence_cmd",
+    "channels_cmd",
 )
 #: Commands parsed with their own module alone: `packstation run` starts without importing
 #: every other command (and all they import: PDF, barcodes, HTTP, ...).

@@ -93,6 +93,21 @@ def validate_order(order: OrderData, barcode_problem: Callable[[str], str | None
     return problems
 
 
+def validate_channel_order(
+    order: OrderData, barcode_problem: Callable[[str], str | None]
+) -> list[Problem]:
+    """A marketplace order: the marketplace keeps the buyer and the address (its label, its
+    chat), so only what the station itself checks is required: ship-by and the lines."""
+    problems: list[Problem] = []
+
+    def add(field: str, message: str) -> None:
+        problems.append(Problem(field, message))
+
+    _check_order(order, add)
+    _check_lines(order.lines, barcode_problem, add)
+    return problems
+
+
 def _show(value: str) -> str:
     return repr(value if len(value) <= _SHOW_MAX else value[: _SHOW_MAX - 1] + "…")
 

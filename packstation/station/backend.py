@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -121,6 +122,19 @@ class StationBackend:
                 self.lost_order = order.id
                 records.append(OrderReleased(now, order.id))
             return records
+
+    def taken_away(self, order_id: str) -> str | None:
+        """The order's status when this station no longer holds it (a marketplace
+        cancellation, a lead's release), else None: asked at each heartbeat, so the packer
+        hears of it before the next scan."""
+        with self.db.unit_of_work() as session:
+            row = session.execute(
+                select(Order.station_id, Order.status).where(Order.id == order_id)
+            ).first()
+        if row is not None and row[0] == self.station_id and row[1] == "packing":
+            return None
+        self.store.forget()
+        return row[1] if row is not None else "gone"
 
     def note_devices(self, devices: dict[str, dict[str, str]]) -> None:
         with self.db.unit_of_work() as session:
@@ -260,6 +274,8 @@ def refusal(exc: BaseException) -> tuple[str, Msg] | None:
     params: dict[str, Any]
     if isinstance(exc, StationBusy):
         return "busy", Msg("station.already_open", {"station": exc.station_id})
+    if isinstance(exc, OrderLost) and exc.status == "cancelled":
+        return "lost", Msg("order.cancelled_by_buyer", {"order": exc.order_id})
     if isinstance(exc, OrderLost):
         params = {"order": exc.order_id, "holder": exc.holder or exc.status or "?"}
         return "lost", Msg("station.claim_conflict", params)

@@ -320,6 +320,8 @@ class StationRunner:
             self.backend.heartbeat(idle=time.monotonic() - self._last_command > IDLE_S)
             if not self.db_ok and not self._resync():
                 self.on_result(RunResult(self.state, None))
+            elif self.db_ok and self.state.order is not None:
+                self._still_ours(self.state.order.id)
         except StationBusy:  # its session was lost and another process took the station
             self._station_busy(None)
             return
@@ -331,6 +333,23 @@ class StationRunner:
                 self._report_error(None, Msg("station.db_down", {"error": describe_db_error(exc)}))
         if self.state.operator is not None:
             self.submit(Tick(self.clock(), self.ui_activity))
+
+    def _still_ours(self, order_id: str) -> None:
+        """Cancelled at the marketplace (or released by a lead) while on this bench: red
+        now, with what to do, not at the next scan."""
+        assert self.backend is not None
+        status = self.backend.taken_away(order_id)
+        if status is None:
+            return
+        self.state = replay([OrderReleased(self.clock(), order_id)], self.state)
+        if status == "cancelled":
+            message, hint = (
+                Msg("order.cancelled_by_buyer", {"order": order_id}),
+                Msg("order.cancelled_hint"),
+            )
+        else:
+            message, hint = Msg("order.released", {"order": order_id}), None
+        self._report_error(None, message, hint)
 
     def _handle(self, command: Command) -> None:
         trace.mark("worker")
