@@ -115,11 +115,15 @@ def run_notify(args: argparse.Namespace) -> int:
     from packstation.notify.settings import NotifyConfigError, build_transports
 
     settings = settings_of(args)
-    try:
-        transports = build_transports(settings)
-    except NotifyConfigError as exc:
-        raise CliError(str(exc)) from exc
     db = database_of(args)
+    chat = _marketplace_chat(args, db)
+    try:
+        transports = build_transports(settings) if settings.channels or chat is None else []
+    except NotifyConfigError as exc:
+        db.dispose()
+        raise CliError(str(exc)) from exc
+    if chat is not None:
+        transports.append(chat)
     channels = ", ".join(t.name for t in transports)
     try:
         if args.once:
@@ -136,6 +140,32 @@ def run_notify(args: argparse.Namespace) -> int:
         return 0
     finally:
         db.dispose()
+
+
+def _marketplace_chat(args: argparse.Namespace, db: Database) -> Transport | None:
+    """The buyer chat of every `[[channels]]` account: the only way to reach the buyer of a
+    marketplace order (the marketplaces hide e-mail and phone). None without channels."""
+    from packstation.channels.settings import channel_settings
+    from packstation.channels.sync import make_marketplace
+    from packstation.clock import utcnow
+    from packstation.config import ConfigError
+    from packstation.models.channel_repo import channel_of
+    from packstation.notify.marketplace import MarketplaceChatTransport
+
+    try:
+        found = channel_settings(config_of(args).raw)
+        if not found:
+            return None
+        clients = {s.name: make_marketplace(s, now=utcnow) for s in found}
+    except ConfigError as exc:
+        db.dispose()
+        raise CliError(str(exc)) from exc
+
+    def lookup(order_id: str) -> tuple[str, str] | None:
+        with db.unit_of_work() as session:
+            return channel_of(session, order_id)
+
+    return MarketplaceChatTransport(clients, lookup)
 
 
 def run_list(args: argparse.Namespace) -> int:

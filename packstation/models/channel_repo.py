@@ -41,6 +41,16 @@ def owners(session: Session, ids: Sequence[str]) -> dict[str, tuple[str | None, 
     return found
 
 
+def channel_of(session: Session, order_id: str) -> tuple[str, str] | None:
+    """(channel, marketplace id) of a marketplace order, None for an order from a file."""
+    row = session.execute(
+        select(Order.channel, Order.channel_ref).where(Order.id == order_id)
+    ).first()
+    if row is None or row[0] is None or row[1] is None:
+        return None
+    return row[0], row[1]
+
+
 def attach(
     session: Session, rows: Iterable[tuple[str, str, str, dict[str, Any]]], now: datetime
 ) -> int:
