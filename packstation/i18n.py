@@ -101,11 +101,11 @@ TABLE: dict[str, dict[str, str]] = {
         "No order yet: scan an order or CMD:NEXT", "Нет заказа: сканируйте заказ или CMD:NEXT"
     ),
     "order.released": _e("{order} is back in the queue", "{order} возвращён в очередь"),
-    "order.cancelled_by_buyer": _e(
+    "station.order_cancelled": _e(
         "{order} CANCELLED by the buyer: put the items back",
         "{order} ОТМЕНЁН покупателем: верните товары на место",
     ),
-    "order.cancelled_hint": _e(
+    "station.order_cancelled_hint": _e(
         "Do not pack it. Items back to the shelf, then scan the next order or CMD:NEXT",
         "Не упаковывайте. Товары на полку, затем сканируйте следующий заказ или CMD:NEXT",
     ),
@@ -390,6 +390,38 @@ TABLE: dict[str, dict[str, str]] = {
         "WRONG LABEL: this parcel is {parcel}",
         "ЧУЖАЯ ЭТИКЕТКА: у этой посылки номер {parcel}",
     ),
+    "label.waiting_marketplace": _e(
+        "Waiting for the marketplace label of {order}: CMD:HOLD puts it on the hold shelf",
+        "Ждём этикетку маркетплейса для {order}: CMD:HOLD — на полку ожидания",
+    ),
+    "label.marketplace_printed": _e(
+        "Marketplace label printed: stick it on and scan it ({parcel})",
+        "Этикетка маркетплейса напечатана: наклейте и сканируйте ({parcel})",
+    ),
+    "label.marketplace_more": _e(
+        "Marketplace label {n} of {m} printed ({parcel}); the others are coming",
+        "Этикетка маркетплейса {n} из {m} напечатана ({parcel}); остальные в пути",
+    ),
+    "label.scan_marketplace": _e(
+        "Stick the marketplace label on and scan it ({parcel})",
+        "Наклейте этикетку маркетплейса и сканируйте её ({parcel})",
+    ),
+    "station.marketplace_failed": _e(
+        "The marketplace refused {order}: {error}",
+        "Маркетплейс отказал по {order}: {error}",
+    ),
+    "label.held_marketplace": _e(
+        "{order} to the hold shelf (no marketplace label yet): take the next order",
+        "{order} на полку ожидания (нет этикетки маркетплейса): берите следующий заказ",
+    ),
+    "mark.rejected": _e(
+        "CODE REFUSED by the marketplace ({sku}): {reason}. Code {code}",
+        "КОД ОТКЛОНЁН маркетплейсом ({sku}): {reason}. Код {code}",
+    ),
+    "mark.rejected_hint": _e(
+        "Take that unit out and scan another {sku} with its marking code",
+        "Выньте эту единицу и сканируйте другую {sku} с её кодом маркировки",
+    ),
     "label.not_yet": _e(
         "The label is printed after the checks",
         "Этикетка печатается после проверок",
@@ -565,6 +597,10 @@ TABLE: dict[str, dict[str, str]] = {
     "hint.no_fit": _e(
         "Lead: scan a TARIFF: card (list: CMD:CARRIER), or CMD:HOLD",
         "Старший смены: карточка TARIFF: (список: CMD:CARRIER) или CMD:HOLD",
+    ),
+    "hint.marketplace_label": _e(
+        "The marketplace label is on its way; CMD:HOLD puts the parcel on the hold shelf",
+        "Этикетка маркетплейса в пути; CMD:HOLD — посылку на полку ожидания",
     ),
     "hint.scan_label": _e(
         "Stick the label on the parcel and scan it ({parcel})",

@@ -34,6 +34,7 @@ from packstation.models.db import Database, open_database
 from packstation.station import leases, trace
 from packstation.station.context import DbContext
 from packstation.station.instance_lock import InstanceLock, StationBusy, instance_lock
+from packstation.station.marketplace_agent import OrderFacts
 from packstation.station.store import ClaimConflict, OrderLost, StationStore
 
 if TYPE_CHECKING:  # label and document code loads when a label or document is printed
@@ -135,6 +136,23 @@ class StationBackend:
             return None
         self.store.forget()
         return row[1] if row is not None else "gone"
+
+    def order_facts(self, order_id: str) -> OrderFacts | None:
+        """A marketplace order's id there and its product ids (for the marketplace agent)."""
+        with self.db.unit_of_work() as session:
+            order = session.get(Order, order_id)
+            if order is None or not order.channel_ref:
+                return None
+            extra = dict(order.extra or {})
+            return OrderFacts(
+                ref=order.channel_ref,
+                products={str(k): str(v) for k, v in extra.get("products", {}).items()},
+                required={
+                    str(k): tuple(str(x) for x in v)
+                    for k, v in extra.get("required_marks", {}).items()
+                },
+                names={line.sku: line.name for line in order.lines},
+            )
 
     def note_devices(self, devices: dict[str, dict[str, str]]) -> None:
         with self.db.unit_of_work() as session:
@@ -275,7 +293,7 @@ def refusal(exc: BaseException) -> tuple[str, Msg] | None:
     if isinstance(exc, StationBusy):
         return "busy", Msg("station.already_open", {"station": exc.station_id})
     if isinstance(exc, OrderLost) and exc.status == "cancelled":
-        return "lost", Msg("order.cancelled_by_buyer", {"order": exc.order_id})
+        return "lost", Msg("station.order_cancelled", {"order": exc.order_id})
     if isinstance(exc, OrderLost):
         params = {"order": exc.order_id, "holder": exc.holder or exc.status or "?"}
         return "lost", Msg("station.claim_conflict", params)

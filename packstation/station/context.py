@@ -56,6 +56,7 @@ _ORDER_COLUMNS = (
     Order.status,
     Order.station_id,
     Order.reserved_for,
+    Order.channel,
 )
 #: Lines with their barcodes in one query, in position then barcode order.
 _LINE_ROWS = (
@@ -165,6 +166,7 @@ def _load_view(session: Session, row: OrderRow) -> OrderView:
         city=row.city,
         carrier=row.carrier or "",
         priority=row.priority,
+        channel=row.channel or "",
     )
 
 

@@ -45,8 +45,15 @@ from packstation.errors import describe_db_error
 from packstation.i18n import Msg
 from packstation.station import trace
 from packstation.station.instance_lock import StationBusy
+from packstation.station.marketplace_agent import (
+    LABEL_WAITS,
+    AgentNote,
+    MarketplaceAgent,
+    job_for,
+)
 
 if TYPE_CHECKING:
+    from packstation.channels.base import Marketplace
     from packstation.evidence.station import StationEvidence
     from packstation.models.db import Database
     from packstation.station.backend import StationBackend
@@ -105,8 +112,16 @@ class StationRunner:
         pin_limits: PinLimits | None = None,
         documents_printer: Printer | None = None,
         evidence: StationEvidence | None = None,
+        marketplaces: dict[str, Marketplace] | None = None,
+        printer_dpi: int = 203,
     ) -> None:
         self.ship_from = ship_from
+        #: `[[channels]]` clients: a marketplace order's codes, ship and label (its agent).
+        self.marketplaces = marketplaces or {}
+        self.printer_dpi = printer_dpi
+        self.agent: MarketplaceAgent | None = None
+        #: Seconds between asks for a marketplace label that is not ready (tests shorten it).
+        self.agent_waits: tuple[float, ...] = LABEL_WAITS
         #: `[floor]` lease and auto-release times; the heartbeat interval follows the lease.
         self.leases = leases or LeaseTimings()
         self.pin_limits = pin_limits or PinLimits()
@@ -124,10 +139,10 @@ class StationRunner:
         self.clock = clock
         self.backend: StationBackend | None = None
         self.state = PackState()
-        self._queue: queue.Queue[Command | DeviceNote | None] = queue.Queue()
+        self._queue: queue.Queue[Command | DeviceNote | AgentNote | None] = queue.Queue()
         #: What `_more_scans` took out of the queue that is not a scan (at most one; None is
         #: the stop request): handled next, in its turn.
-        self._held: list[Command | DeviceNote | None] = []
+        self._held: list[Command | DeviceNote | AgentNote | None] = []
         self._thread = threading.Thread(target=self._run, name=f"station-{station_id}", daemon=True)
         self.db_ok = True
         self.recovered = False
@@ -143,7 +158,7 @@ class StationRunner:
     def start(self) -> None:
         self._thread.start()
 
-    def submit(self, command: Command | DeviceNote) -> None:
+    def submit(self, command: Command | DeviceNote | AgentNote) -> None:
         self._queue.put(command)
 
     def note_activity(self) -> None:
@@ -157,6 +172,8 @@ class StationRunner:
     def stop(self, timeout: float = 5.0) -> None:
         self._queue.put(None)
         self._thread.join(timeout)
+        if self.agent is not None:
+            self.agent.stop()
         if self.evidence is not None:
             self.evidence.stop()
 
@@ -178,6 +195,8 @@ class StationRunner:
             pin_limits=self.pin_limits,
             evidence=self.evidence,
         )
+        if self.marketplaces:
+            self.agent = self._marketplace_agent(backend)
         try:
             self._work()
         finally:
@@ -209,6 +228,9 @@ class StationRunner:
             if isinstance(command, DeviceNote):
                 self._note_device(command)
                 continue
+            if isinstance(command, AgentNote):
+                self._agent_note(command)
+                continue
             batch = self._more_scans(command)
             try:
                 if len(batch) > 1:
@@ -219,7 +241,7 @@ class StationRunner:
                 log.exception("station worker: command %r failed", command)
                 self._report_error(command, Msg("station.internal_error"))
 
-    def _next(self, timeout: float) -> Command | DeviceNote | None:
+    def _next(self, timeout: float) -> Command | DeviceNote | AgentNote | None:
         if self._held:  # taken out of the queue by `_more_scans`, not handled (None: stop)
             return self._held.pop()
         return self._queue.get(timeout=timeout)
@@ -290,6 +312,7 @@ class StationRunner:
         self.db_ok = True
         self.recovered = True
         self.busy = False
+        self._hand_over()  # a marketplace label that had not come before the restart
         lost = self.backend.lost_order  # released after its lease expired: no longer ours
         outcome = Outcome(
             lost is None,
@@ -334,6 +357,43 @@ class StationRunner:
         if self.state.operator is not None:
             self.submit(Tick(self.clock(), self.ui_activity))
 
+    # --- marketplace orders (`marketplace_agent.py`) -------------------------------------
+
+    def _marketplace_agent(self, backend: StationBackend) -> MarketplaceAgent:
+        from functools import partial
+
+        from packstation.labels.marketplace import for_printer
+
+        return MarketplaceAgent(
+            self.marketplaces,
+            backend.order_facts,
+            self.printer,
+            self.submit,
+            self._tell,
+            lambda: self.state.order.id if self.state.order else None,
+            convert=partial(for_printer, dpi=self.printer_dpi),
+            waits=self.agent_waits,
+        )
+
+    def _tell(self, message: Msg, ok: bool) -> None:
+        self.submit(AgentNote(message, ok))
+
+    def _hand_over(self) -> None:
+        """A marketplace order whose labels have not all come: the agent fetches them."""
+        job = job_for(self.state)
+        if job is None or self.agent is None:
+            return
+        if all(p.barcode for p in self.state.parcels):
+            return
+        self.agent.hand_over(job)
+
+    def _agent_note(self, note: AgentNote) -> None:
+        hint = hint_for(self.state, self.rules)
+        outcome = Outcome(note.ok, note.message, hint, not note.ok)
+        if not note.ok:
+            self.state = replace(self.state, alert=outcome)
+        self.on_result(RunResult(self.state, outcome, recorded=True))
+
     def _still_ours(self, order_id: str) -> None:
         """Cancelled at the marketplace (or released by a lead) while on this bench: red
         now, with what to do, not at the next scan."""
@@ -344,8 +404,8 @@ class StationRunner:
         self.state = replay([OrderReleased(self.clock(), order_id)], self.state)
         if status == "cancelled":
             message, hint = (
-                Msg("order.cancelled_by_buyer", {"order": order_id}),
-                Msg("order.cancelled_hint"),
+                Msg("station.order_cancelled", {"order": order_id}),
+                Msg("station.order_cancelled_hint"),
             )
         else:
             message, hint = Msg("order.released", {"order": order_id}), None
@@ -398,8 +458,12 @@ class StationRunner:
         self.state = apply(self.state, decision)
         printed = None
         outcome = decision.outcome
+        marketplace = self.state.order is not None and bool(self.state.order.channel)
         for record in decision.records:
-            if isinstance(record, LabelPrinted):
+            if isinstance(record, LabelPrinted) and marketplace and not record.reprint:
+                self._hand_over()  # the marketplace's label, by the agent: not ours
+                break
+            if isinstance(record, LabelPrinted) and not marketplace:
                 error = self._print(record)
                 if error is None:
                     printed = record.parcel_id

@@ -25,6 +25,7 @@ from packstation.domain.workflow.records import (
     DefectRecorded,
     LabelConfirmed,
     LabelPrinted,
+    MarkRejected,
     NotificationQueued,
     OrderClaimed,
     OrderHeld,
@@ -260,7 +261,7 @@ class StationStore:
                 )
             )
             session.flush()  # the primary key refuses a duplicate here, inside this commit
-        elif isinstance(record, ScanUndone) and record.identity:
+        elif isinstance(record, ScanUndone | MarkRejected) and record.identity:
             session.execute(
                 delete(MarkingCode).where(
                     MarkingCode.identity == record.identity,

@@ -124,8 +124,37 @@ class Tick:
     active_at: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class MarketplaceLabel:
+    """The marketplace's label for one parcel was printed (a marketplace order's label is
+    fetched and printed off the workflow, by the station's marketplace agent)."""
+
+    order_id: str
+    parcel_id: str
+    barcode: str
+    package_ref: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MarksRejected:
+    """The marketplace refused these marking codes: (identity, its reason) each."""
+
+    order_id: str
+    rejected: tuple[tuple[str, str], ...]
+
+
 Command = (
-    Scan | Key | PickLine | PickKind | ConfirmCheck | PinEntry | PickReason | ScaleReading | Tick
+    Scan
+    | Key
+    | PickLine
+    | PickKind
+    | ConfirmCheck
+    | PinEntry
+    | PickReason
+    | ScaleReading
+    | Tick
+    | MarketplaceLabel
+    | MarksRejected
 )
 
 

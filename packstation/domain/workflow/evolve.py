@@ -23,6 +23,8 @@ from packstation.domain.workflow.records import (
     DocumentConfirmed,
     LabelConfirmed,
     LabelPrinted,
+    MarketplaceLabelReady,
+    MarkRejected,
     NotificationQueued,
     OrderClaimed,
     OrderHeld,
@@ -197,9 +199,29 @@ def evolve(state: PackState, record: Record) -> PackState:
             return replace(_without_order(state), closed_order=order_id)
         case OrderReleased() | OrderHeld():
             return replace(_without_order(state), closed_order=None)
+        case MarketplaceLabelReady(parcel_id=parcel_id, barcode=barcode):
+            parcels = tuple(
+                replace(p, barcode=barcode) if p.parcel_id == parcel_id else p
+                for p in state.parcels
+            )
+            return replace(state, parcels=parcels)
+        case MarkRejected():
+            return _mark_rejected(state, record)
         case ScanRejected() | OverrideDenied() | NotificationQueued():
             return state  # audit and side effects only: no count changes
     return state
+
+
+def _mark_rejected(state: PackState, record: MarkRejected) -> PackState:
+    """The unit with the refused code is out; a box sealed after it holds one unit fewer."""
+    index = next((i for i, s in enumerate(state.scans) if s.identity == record.identity), None)
+    if index is None:
+        return state
+    scans = state.scans[:index] + state.scans[index + 1 :]
+    sealed = tuple(
+        replace(box, upto=box.upto - 1) if box.upto > index else box for box in state.sealed
+    )
+    return replace(state, scans=scans, sealed=sealed, parcels=(), no_fit=None)
 
 
 def _defect(state: PackState, record: DefectRecorded) -> PackState:

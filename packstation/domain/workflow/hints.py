@@ -69,14 +69,16 @@ def hint_for(state: PackState, rules: PackRules) -> Msg:
             return Msg("hint.no_fit")
         if parcel is None:
             return Msg("hint.reprint")
+        if state.order is not None and state.order.channel and not parcel.barcode:
+            return Msg("hint.marketplace_label")
         if parcel.count > 1:
             params: dict[str, object] = {
                 "n": parcel.seq,
                 "m": parcel.count,
-                "parcel": parcel.parcel_id,
+                "parcel": (*parcel.codes, parcel.parcel_id)[0],
             }
             return Msg("hint.scan_label_n", params)
-        return Msg("hint.scan_label", {"parcel": parcel.parcel_id})
+        return Msg("hint.scan_label", {"parcel": (*parcel.codes, parcel.parcel_id)[0]})
     if step is Step.DEFECT_PICK_LINE:
         return Msg("hint.defect_line")
     if step is Step.DEFECT_PICK_KIND:

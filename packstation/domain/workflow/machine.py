@@ -38,6 +38,8 @@ from packstation.domain.workflow.commands import (
     Context,
     Decision,
     Key,
+    MarketplaceLabel,
+    MarksRejected,
     PickKind,
     PickLine,
     PickReason,
@@ -54,6 +56,11 @@ from packstation.domain.workflow.items import (
     check_digit_error,
     matching_lines,
     scan_item,
+)
+from packstation.domain.workflow.marketplace import (
+    label_ready,
+    marks_rejected,
+    waiting_for_label,
 )
 from packstation.domain.workflow.model import (
     CheckItem,
@@ -85,6 +92,7 @@ from packstation.domain.workflow.records import (
 )
 from packstation.domain.workflow.results import QUIET, Env, Keep, Result, bad, good
 from packstation.domain.workflow.state import (
+    MARKETPLACE_TARIFF,
     DefectFlow,
     Outcome,
     OverrideFlow,
@@ -224,6 +232,10 @@ def _dispatch(state: PackState, command: Command, env: Env) -> Result:
             return enter_pin(state, pin, env)
         case PickReason():
             return pick_reason(state, command, env)
+        case MarketplaceLabel():
+            return label_ready(state, command, env)
+        case MarksRejected():
+            return marks_rejected(state, command, env)
     return QUIET  # pragma: no cover - exhaustive match
 
 
@@ -260,11 +272,14 @@ def _scan(state: PackState, code: ScannedCode, env: Env) -> Result:
 
 def _label_scan(state: PackState, order: OrderView, code: ScannedCode, env: Env) -> Result:
     """A parcel label scanned back: that label is on its box; the last one packs the order."""
-    parcel = next((p for p in state.parcels if p.parcel_id == code.text), None)
+    parcel = next((p for p in state.parcels if code.text in p.codes), None)
     if parcel is None:
+        pending = waiting_for_label(state)
+        if pending is not None and not matching_lines(order, code):
+            return pending
         waiting = state.parcel
         if waiting is not None and not matching_lines(order, code) and not check_digit_error(code):
-            return bad("label.wrong", {"parcel": waiting.parcel_id})
+            return bad("label.wrong", {"parcel": (*waiting.codes, waiting.parcel_id)[0]})
         return scan_item(state, order, code, env)
     params: dict[str, object] = {
         "order": order.id,
@@ -586,6 +601,10 @@ def _carrier_action(state: PackState, order: OrderView, action: Action, env: Env
         return bad("hold.not_now" if action is Action.HOLD else "carrier.not_now")
     if state.any_confirmed:
         return bad("label.finish_first", {"parcel": state.parcel.parcel_id if state.parcel else ""})
+    if action is Action.HOLD and order.channel and any(not p.barcode for p in state.parcels):
+        reason = "marketplace_label: waiting for the marketplace's label"
+        held = OrderHeld(env.at, order.id, reason)
+        return good("label.held_marketplace", {"order": order.id}, (held,))
     if action is Action.HOLD:
         if state.no_fit is None:
             return bad("hold.not_now")
@@ -681,6 +700,10 @@ def _label(
     override = state.carrier_override
     chosen: list[tuple[_Box, Choice | None, tuple[str, str, Decimal, int], bool]] = []
     for box in boxes:
+        if order.channel:  # the marketplace carries it, on its own label: nothing to choose
+            by = (order.carrier or order.channel)[:64]
+            chosen.append((box, None, (by, MARKETPLACE_TARIFF, Decimal(0), 0), False))
+            continue
         result = choose_tariff(
             env.rules.carriers, order.country, box.weight_g, order.ship_by, env.at,
             only_carrier=order.carrier or None, min_reliability=rules.min_reliability,

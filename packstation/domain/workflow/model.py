@@ -105,6 +105,9 @@ class OrderView:
     priority: int = 0
     #: Extra checklist profiles beyond those derived from the lines (e.g. "gift").
     profiles: tuple[str, ...] = field(default=())
+    #: The `[[channels]]` account of a marketplace order: its label, carrier and marking
+    #: codes are the marketplace's. Empty for an order from a file.
+    channel: str = ""
 
     def line(self, line_id: int) -> LineView | None:
         return next((line for line in self.lines if line.line_id == line_id), None)

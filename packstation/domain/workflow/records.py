@@ -42,6 +42,8 @@ __all__ = [
     "EvidenceMissing",
     "LabelConfirmed",
     "LabelPrinted",
+    "MarkRejected",
+    "MarketplaceLabelReady",
     "NotificationQueued",
     "OrderClaimed",
     "OrderHeld",
@@ -428,6 +430,32 @@ class OrderHeld(Record):
 
 
 @dataclass(frozen=True, slots=True)
+class MarketplaceLabelReady(Record):
+    """A marketplace order's parcel got the marketplace's label (printed by the station):
+    its scan-back now checks ``barcode``, the marketplace's, not our parcel id."""
+
+    kind: ClassVar[str] = "label.marketplace"
+    order_id: str
+    parcel_id: str
+    barcode: str
+    #: The marketplace's id of this package (Ozon posting number, WB supply).
+    package_ref: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MarkRejected(Record):
+    """The marketplace refused a unit's marking code: that unit no longer counts (its code
+    is freed) and the packer scans another unit; the labels are void until it is fixed."""
+
+    kind: ClassVar[str] = "mark.rejected"
+    order_id: str
+    line_id: int
+    code: str
+    identity: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class EvidenceMissing(Record):
     """The order was claimed while the camera recorded nothing (`[camera] required` is
     false): its packing has no video. ``camera`` is the recorder's state then."""
@@ -468,6 +496,8 @@ RECORD_TYPES: dict[str, type[Record]] = {
         OrderReleased,
         OrderHeld,
         EvidenceMissing,
+        MarketplaceLabelReady,
+        MarkRejected,
     )
 }
 

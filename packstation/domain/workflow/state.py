@@ -131,6 +131,10 @@ class DefectEntry:
     resolution: str
 
 
+#: The tariff of a marketplace order's parcels: the marketplace's own, not ours to choose.
+MARKETPLACE_TARIFF = "marketplace"
+
+
 @dataclass(frozen=True, slots=True)
 class Parcel:
     parcel_id: str
@@ -149,6 +153,17 @@ class Parcel:
     override_by: str = ""
     override_reason: str = ""
     override_note: str = ""
+    #: A marketplace order's label barcode, once the marketplace gave it ("" until then,
+    #: and for our own labels: their barcode is ``parcel_id``).
+    barcode: str = ""
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """What a scan-back of this parcel's label may read (nothing, for a marketplace
+        parcel whose label has not come: our id is printed nowhere)."""
+        if self.barcode:
+            return (self.barcode,)
+        return () if self.tariff == MARKETPLACE_TARIFF else (self.parcel_id,)
 
 
 @dataclass(frozen=True, slots=True)

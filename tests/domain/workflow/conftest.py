@@ -33,6 +33,7 @@ from packstation.domain.workflow import (
     step,
 )
 from packstation.domain.workflow.records import (
+    MarkRejected,
     OrderClaimed,
     OrderHeld,
     OrderPacked,
@@ -181,7 +182,7 @@ class FakeContext:
                     self.status[order.id] = "packing"
                 case ScanAccepted(identity=str() as identity, order_id=order_id):
                     self.markings[identity] = order_id
-                case ScanUndone(identity=str() as identity):
+                case ScanUndone(identity=str() as identity) | MarkRejected(identity=identity):
                     self.markings.pop(identity, None)
                 case OrderPacked(order_id=order_id):
                     self.held_by.pop(order_id, None)
