@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
+from collections.abc import Callable
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -20,6 +21,7 @@ from packstation.domain.rules import PackRules
 from packstation.station.demo import DEMO_LEAD, DEMO_LEAD_PIN, DEMO_PACKER
 
 if TYPE_CHECKING:
+    from packstation.channels.base import CallRecord, Marketplace
     from packstation.evidence.station import StationEvidence
 
 
@@ -123,6 +125,42 @@ def plain_console(wanted: bool) -> None:
         os.environ.setdefault("TEXTUAL_DRIVER", ASCII_DRIVER)
 
 
+def marketplace_factory(
+    raw: dict[str, Any],
+) -> Callable[[Callable[[CallRecord], None]], dict[str, Marketplace]] | None:
+    """`[[channels]]` checked now (a wrong table stops the start with one line); the clients
+    are made later by the station's worker thread, so HTTP never delays the first screen."""
+    if not raw.get("channels"):
+        return None
+    from packstation.channels.settings import channel_settings
+    from packstation.config import ConfigError
+
+    try:
+        found = channel_settings(raw)
+        for settings in found:
+            settings.api_key()  # a missing key is told at start, not at the first label
+    except ConfigError as exc:
+        raise CliError(str(exc)) from exc
+
+    def make(recorder: Callable[[CallRecord], None]) -> dict[str, Marketplace]:
+        from packstation.channels.sync import make_marketplace
+        from packstation.clock import utcnow
+
+        return {s.name: make_marketplace(s, now=utcnow, recorder=recorder) for s in found}
+
+    return make
+
+
+def _dpi(printer_cfg: dict[str, Any]) -> int:
+    try:
+        dpi = int(printer_cfg.get("dpi", 203))
+    except (TypeError, ValueError):
+        raise CliError("[printer] dpi must be a whole number (203, 300, 600)") from None
+    if not 100 <= dpi <= 1200:
+        raise CliError(f"[printer] dpi {dpi} is not a printer's resolution")
+    return dpi
+
+
 def run_station(args: argparse.Namespace) -> int:
     cfg = config_of(args)
     fast_screen_updates()
@@ -165,6 +203,8 @@ def run_station(args: argparse.Namespace) -> int:
         pin_limits=cfg.pin_limits,
         sounds=sound_settings(cfg.raw, cfg.source),
         big=cfg.big,
+        marketplaces=marketplace_factory(cfg.raw),
+        printer_dpi=_dpi(printer_cfg),
     )
     app = StationApp(setup)
     app.run()

@@ -103,6 +103,11 @@ class StationSetup:
     sounds: SoundSettings | None = None
     #: `[station] big`: the result in big letters, readable from two metres.
     big: bool = False
+    #: `[[channels]]`: the marketplace clients, made in the station's worker thread (HTTP
+    #: loads only where marketplace orders are packed, never before the first screen).
+    marketplaces: Callable[[Callable[[Any], None]], dict[str, Any]] | None = None
+    #: `[printer] dpi`: a marketplace's PDF label is drawn at it for a raw printer.
+    printer_dpi: int = 203
     #: The camera ([camera] configured): its watch is `devices["camera"]`.
     evidence: StationEvidence | None = None
 
@@ -197,6 +202,8 @@ class StationApp(App[None]):
             pin_limits=setup.pin_limits,
             documents_printer=setup.documents_printer,
             evidence=setup.evidence,
+            marketplaces=setup.marketplaces,
+            printer_dpi=setup.printer_dpi,
         )
 
     def _post_result(self, result: RunResult) -> None:

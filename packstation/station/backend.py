@@ -38,6 +38,7 @@ from packstation.station.marketplace_agent import OrderFacts
 from packstation.station.store import ClaimConflict, OrderLost, StationStore
 
 if TYPE_CHECKING:  # label and document code loads when a label or document is printed
+    from packstation.channels.base import CallRecord
     from packstation.evidence.station import StationEvidence
     from packstation.labels.content import LabelData
     from packstation.labels.documents import DocumentData
@@ -153,6 +154,15 @@ class StationBackend:
                 },
                 names={line.sku: line.name for line in order.lines},
             )
+
+    def record_calls(self, calls: list[CallRecord]) -> None:
+        """The marketplace calls the station's agent made, for the lead (and then forgotten)."""
+        from packstation.models.channel_repo import record_calls
+
+        taken, calls[:] = list(calls), []
+        if taken:
+            with self.db.unit_of_work() as session:
+                record_calls(session, taken, self.clock())
 
     def note_devices(self, devices: dict[str, dict[str, str]]) -> None:
         with self.db.unit_of_work() as session:

@@ -117,7 +117,9 @@ class MarketplaceAgent:
         convert: Callable[[Document, str], tuple[bytes, str]] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         waits: Sequence[float] = LABEL_WAITS,
+        after_job: Callable[[], None] | None = None,
     ) -> None:
+        self.after_job = after_job
         self.marketplaces = marketplaces
         self.facts = facts
         self.printer = printer
@@ -150,6 +152,11 @@ class MarketplaceAgent:
                 log.exception("marketplace job for %s failed", job.order_id)
                 params = {"order": job.order_id, "error": "internal error (see the log)"}
                 self.tell(Msg("station.marketplace_failed", params), False)
+            if self.after_job is not None:
+                try:
+                    self.after_job()
+                except Exception:  # the call log is for the lead: never the packer's problem
+                    log.exception("marketplace call records not stored")
 
     def _ours(self, job: Job) -> bool:
         return self.current_order() == job.order_id

@@ -53,7 +53,10 @@ from packstation.station.marketplace_agent import (
 )
 
 if TYPE_CHECKING:
-    from packstation.channels.base import Marketplace
+    from packstation.channels.base import CallRecord, Marketplace
+
+    #: Makes the `[[channels]]` clients in the worker thread, each recording its calls.
+    MarketplaceFactory = Callable[[Callable[[CallRecord], None]], dict[str, Marketplace]]
     from packstation.evidence.station import StationEvidence
     from packstation.models.db import Database
     from packstation.station.backend import StationBackend
@@ -112,12 +115,13 @@ class StationRunner:
         pin_limits: PinLimits | None = None,
         documents_printer: Printer | None = None,
         evidence: StationEvidence | None = None,
-        marketplaces: dict[str, Marketplace] | None = None,
+        marketplaces: dict[str, Marketplace] | MarketplaceFactory | None = None,
         printer_dpi: int = 203,
     ) -> None:
         self.ship_from = ship_from
-        #: `[[channels]]` clients: a marketplace order's codes, ship and label (its agent).
-        self.marketplaces = marketplaces or {}
+        #: `[[channels]]` clients (or what makes them, in the worker thread): a marketplace
+        #: order's codes, ship and label go through the agent (`marketplace_agent.py`).
+        self.marketplaces = marketplaces
         self.printer_dpi = printer_dpi
         self.agent: MarketplaceAgent | None = None
         #: Seconds between asks for a marketplace label that is not ready (tests shorten it).
@@ -195,8 +199,13 @@ class StationRunner:
             pin_limits=self.pin_limits,
             evidence=self.evidence,
         )
-        if self.marketplaces:
-            self.agent = self._marketplace_agent(backend)
+        #: Calls the agent's clients made, stored after each of its jobs (`channel_calls`).
+        calls: list[CallRecord] = []
+        clients = (
+            self.marketplaces(calls.append) if callable(self.marketplaces) else self.marketplaces
+        )
+        if clients:
+            self.agent = self._marketplace_agent(backend, clients, calls)
         try:
             self._work()
         finally:
@@ -359,13 +368,15 @@ class StationRunner:
 
     # --- marketplace orders (`marketplace_agent.py`) -------------------------------------
 
-    def _marketplace_agent(self, backend: StationBackend) -> MarketplaceAgent:
+    def _marketplace_agent(
+        self, backend: StationBackend, clients: dict[str, Marketplace], calls: list[CallRecord]
+    ) -> MarketplaceAgent:
         from functools import partial
 
         from packstation.labels.marketplace import for_printer
 
         return MarketplaceAgent(
-            self.marketplaces,
+            clients,
             backend.order_facts,
             self.printer,
             self.submit,
@@ -373,6 +384,7 @@ class StationRunner:
             lambda: self.state.order.id if self.state.order else None,
             convert=partial(for_printer, dpi=self.printer_dpi),
             waits=self.agent_waits,
+            after_job=partial(backend.record_calls, calls),
         )
 
     def _tell(self, message: Msg, ok: bool) -> None:

@@ -7,7 +7,8 @@ thread, the database and the printer are real."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from packstation.clock import utcnow
 from packstation.devices.printer import open_printer
 from packstation.domain.rules import PackRules
 from packstation.domain.workflow import Action, Key, ScaleReading, Step
-from packstation.models import Event, MarkingCode, Order
+from packstation.models import ChannelCall, Event, MarkingCode, Order
 from packstation.models.db import Database
 from packstation.station.runner import RunResult, StationRunner
 from tests.channels.test_sync import SETTINGS, Memory, item, posting
@@ -55,6 +56,12 @@ class Market(Memory):
         self.not_ready = 0
         self.down = 0
         self.asked_label = threading.Event()
+        self.record: Callable[[CallRecord], None] = self.calls.append
+
+    def made_with(self, record: Callable[[CallRecord], None]) -> dict[str, Market]:
+        """As the station's factory: the clients record their calls through `record`."""
+        self.record = record
+        return {SETTINGS.name: self}
 
     def submit_marks(self, posting: Posting, units: Sequence[UnitMarks]) -> list[MarkVerdict]:
         codes = [u.marks[MarkKind.SGTIN] for u in units]
@@ -70,6 +77,7 @@ class Market(Memory):
 
     def label(self, ref: str) -> Document:
         self.asked_label.set()
+        self.record(CallRecord(SETTINGS.name, "POST", "/v2/posting/fbs/package-label", 200, 3.0))
         if self.down:
             self.down -= 1
             raise ChannelError("ozon-main: answered 503 (5 attempts)", status=503, retryable=True)
@@ -89,7 +97,7 @@ class Station(SyncRunner):
             rules,
             self._on_result,
             printer=open_printer(f"dir://{spool}"),
-            marketplaces={SETTINGS.name: market},
+            marketplaces=market.made_with,
         )
         self.runner.agent_waits = (0.02,)
         self.runner.start()
@@ -166,6 +174,16 @@ def test_codes_ship_label_and_scan_back_the_marketplace_barcode(
         assert s.get_one(Order, REF).status == "packed"
         kinds = s.scalars(select(Event.kind).where(Event.order_id == REF)).all()
     assert "label.marketplace" in kinds and "label.confirmed" in kinds
+    # The station's calls are kept for the lead (the sync's are too): three label asks,
+    # stored by the agent once its job is over.
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with station_db.sessions() as s:
+            calls = s.scalars(select(ChannelCall.endpoint)).all()
+        if "/v2/posting/fbs/package-label" in calls:
+            break
+        time.sleep(0.02)
+    assert calls.count("/v2/posting/fbs/package-label") == 3
 
 
 def test_a_refused_code_is_red_and_that_unit_is_scanned_again(
