@@ -20,6 +20,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "(CSV and PDF); its parcels and orders become shipped and customers are told.",
     )
     man.add_argument("--carrier", help="carrier code, e.g. OZON-COURIER")
+    man.add_argument(
+        "--channel", metavar="NAME",
+        help="instead: close a [[channels]] marketplace's day the marketplace's way "
+        "(Ozon act, WB supply) and print its documents",
+    )  # fmt: skip
     man.add_argument("--date", type=date.fromisoformat, help="ship date (default today)")
     man.add_argument("-o", "--output", type=Path, default=Path("."), help="folder for CSV/PDF")
     man.add_argument(
@@ -34,8 +39,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run_manifest(args: argparse.Namespace) -> int:
     if args.check:
         return run_check(args)
+    if args.channel:
+        from packstation.cli.handoff import run_channel_handoff
+
+        return run_channel_handoff(args)
     if not args.carrier:
-        raise CliError("--carrier is required to close a manifest")
+        raise CliError("--carrier (or --channel) is required to close a manifest")
     from packstation.clock import today, utcnow
     from packstation.labels.manifest_doc import manifest_csv, manifest_pdf
     from packstation.models.manifest_repo import ManifestError, close_manifest

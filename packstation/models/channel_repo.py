@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from packstation.channels.base import CallRecord
@@ -190,7 +190,7 @@ def health(session: Session, since: datetime) -> list[ChannelHealth]:
         select(
             ChannelCall.channel,
             func.count(),
-            func.sum(func.cast(failed, ChannelCall.attempt.type)),
+            func.sum(case((failed, 1), else_=0)),
         )
         .where(ChannelCall.at >= since)
         .group_by(ChannelCall.channel)

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 
 from packstation.domain.manifest import ManifestLine, ManifestView
 from packstation.models import Event, Manifest, Order, Parcel
@@ -41,19 +42,49 @@ def _lines(session: Session, *where: object) -> tuple[ManifestLine, ...]:
     )
 
 
-def close_manifest(session: Session, carrier: str, ship_date: date, now: datetime) -> ManifestView:
-    """Every confirmed parcel of `carrier` not yet handed over goes into one new manifest.
+def waiting_for_channel(session: Session, channel: str) -> dict[str, str]:
+    """A marketplace channel's parcels waiting for the handoff: parcel id -> the
+    marketplace's id of its package (from the label it printed), else the order's."""
+    rows = session.execute(
+        select(Parcel.id, Order.id, Order.channel_ref)
+        .join(Order, Order.id == Parcel.order_id)
+        .where(*_waiting_of(None, channel))
+        .order_by(Parcel.id)
+    ).all()
+    refs = {parcel: ref or order for parcel, order, ref in rows}
+    if refs:
+        for payload in session.scalars(
+            select(Event.payload).where(
+                Event.kind == "label.marketplace",
+                Event.order_id.in_(sorted({order for _, order, _ in rows})),
+            )
+        ):
+            parcel = payload.get("parcel_id")
+            if parcel in refs and payload.get("package_ref"):
+                refs[parcel] = str(payload["package_ref"])
+    return refs
 
-    Parcels and their orders become `shipped`, an event per parcel is written and
-    the customer is told (outbox), all in the caller's transaction.
-    """
-    waiting = (
-        Parcel.carrier == carrier,
+
+def _waiting_of(carrier: str | None, channel: str | None) -> tuple[ColumnElement[bool], ...]:
+    return (
+        Order.channel == channel if channel is not None else Parcel.carrier == carrier,
         Parcel.status == "confirmed",
         Parcel.manifest_id.is_(None),
         Order.status == "packed",
     )
-    lines = _lines(session, *waiting)
+
+
+def close_manifest(
+    session: Session, carrier: str, ship_date: date, now: datetime, *, channel: str | None = None
+) -> ManifestView:
+    """Every confirmed parcel of `carrier` (or of the marketplace `channel`, then named
+    `carrier` in the manifest) not yet handed over goes into one new manifest.
+
+    Parcels and their orders become `shipped`, an event per parcel is written and
+    the customer is told (outbox; a marketplace tells its own buyers), all in the
+    caller's transaction.
+    """
+    lines = _lines(session, *_waiting_of(carrier, channel))
     if not lines:
         raise ManifestError(f"no packed parcels of {carrier} are waiting for a manifest")
     same_day = session.scalar(
@@ -100,7 +131,9 @@ def close_manifest(session: Session, carrier: str, ship_date: date, now: datetim
         ],
     )
     for order in session.scalars(select(Order).where(Order.id.in_(order_ids))):
-        channel, recipient = customer_channel(
+        if order.channel is not None:
+            continue  # the marketplace tells its buyer it shipped
+        to, recipient = customer_channel(
             order.email, order.phone, (p.get("field", "") for p in order.problems)
         )
         parcels = [line.parcel_id for line in lines if line.order_id == order.id]
@@ -108,7 +141,7 @@ def close_manifest(session: Session, carrier: str, ship_date: date, now: datetim
             session,
             key=f"parcel_shipped:{order.id}:{manifest_id}",
             template="parcel_shipped",
-            channel=channel,
+            channel=to,
             recipient=recipient,
             locale=order.locale,
             payload={

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
+from packstation.models.channel_repo import health
 from packstation.models.orders import Order, OrderLine
 from packstation.models.packing import Defect, Event
 from packstation.models.people import Operator, Station
@@ -77,6 +78,10 @@ class StationRow:
         return None if self.heartbeat_at is None else max(now - self.heartbeat_at, timedelta(0))
 
 
+#: How far back the lead's screen looks at marketplace calls.
+CHANNEL_WINDOW = timedelta(minutes=15)
+
+
 @dataclass(frozen=True, slots=True)
 class FloorStats:
     now: datetime
@@ -91,6 +96,9 @@ class FloorStats:
     by_status: tuple[tuple[str, int], ...]
     #: (kind, count) of defects since the shift started, most frequent first.
     defects: tuple[tuple[str, int], ...]
+    #: Marketplace channels whose calls fail (last 15 min): (channel, failing, last status
+    #: or error), for "ozon-main: 3 calls failing, last 429".
+    marketplaces: tuple[tuple[str, int, str], ...] = ()
 
     @property
     def shift_hours(self) -> float:
@@ -283,6 +291,11 @@ def floor_stats(session: Session, now: datetime, shift_start: datetime) -> Floor
         at_risk=at_risk,
         by_status=tuple((s, counts[s]) for s in OPEN_STATUSES),
         defects=tuple((str(kind), int(n)) for kind, n in defects),
+        marketplaces=tuple(
+            (h.channel, h.failing, str(h.last_status or h.last_error))
+            for h in health(session, now - CHANNEL_WINDOW)
+            if h.failing
+        ),
     )
 
 

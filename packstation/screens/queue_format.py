@@ -215,6 +215,12 @@ def header_text(stats: FloorStats, locale: str, tz: tzinfo | None) -> Text:
         tr("queue.defects", locale, count=stats.defects_total),
         style="magenta" if stats.defects_total else "",
     )
+    for channel, failing, last in stats.marketplaces:
+        text.append("   ")
+        text.append(
+            tr("queue.marketplace_failing", locale, channel=channel, count=failing, last=last),
+            style=LATE_STYLE,
+        )
     return text
 
 

@@ -20,6 +20,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "queue.late_count": _e("late {count}", "опаздывают {count}"),
     "queue.at_risk_count": _e("at risk {count}", "под угрозой {count}"),
     "queue.defects": _e("defects {count}", "брак {count}"),
+    "queue.marketplace_failing": _e(
+        "⚠ {channel}: {count} calls failing, last {last}",
+        "⚠ {channel}: сбоев {count}, последний {last}",
+    ),
     "queue.no_defects": _e("no defects this shift", "брака за смену нет"),
     "queue.loading": _e("loading…", "загрузка…"),
     "queue.db_down": _e(
