@@ -144,6 +144,9 @@ class Marketplace(Protocol):
 
     kind: str
     name: str
+    #: Whether `label` takes each package's ref from `ship` (Ozon: a posting number per
+    #: package) or the posting's own (WB: a sticker per order; `ship` gives the supply).
+    label_per_package: bool
 
     def account(self) -> Account:
         """Whether the credentials work, and whose they are."""

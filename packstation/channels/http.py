@@ -116,6 +116,7 @@ class ChannelHttp:
         *,
         json: Any = None,
         params: Mapping[str, Any] | None = None,
+        files: Mapping[str, Any] | None = None,
         bucket: TokenBucket | None = None,
         idempotent: bool,
         accept: frozenset[int] = frozenset(),
@@ -123,6 +124,7 @@ class ChannelHttp:
     ) -> httpx.Response:
         """Send, retrying what is safe to retry; a 2xx (or a status in `accept`) is returned.
 
+        `files` sends a multipart form (WB's buyer chat): `{"field": (None, "text")}`.
         `idempotent=False` calls are retried only when the marketplace surely did not act
         (429, a refused connection); a timeout or a 5xx after sending raises `LostReply`.
         """
@@ -139,7 +141,7 @@ class ChannelHttp:
             sent = True
             response: httpx.Response | None = None
             try:
-                response = self._client.request(method, path, json=json, params=params)
+                response = self._client.request(method, path, json=json, params=params, files=files)
                 status = response.status_code
             except httpx.ConnectError as exc:
                 sent, error = False, f"cannot connect: {type(exc).__name__}"

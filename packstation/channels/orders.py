@@ -69,6 +69,8 @@ def channel_extra(kind: str, posting: Posting) -> dict[str, Any]:
         "required_marks": required,
         "warehouse_id": posting.warehouse_id,
         "group_ref": posting.group_ref,
+        #: The marketplace's own facts the station hands back (WB: cargo type, rid).
+        "posting": dict(posting.extra),
     }
 
 

@@ -153,6 +153,8 @@ class StationBackend:
                     for k, v in extra.get("required_marks", {}).items()
                 },
                 names={line.sku: line.name for line in order.lines},
+                warehouse_id=str(extra.get("warehouse_id", "")),
+                extra={str(k): str(v) for k, v in extra.get("posting", {}).items()},
             )
 
     def record_calls(self, calls: list[CallRecord]) -> None:

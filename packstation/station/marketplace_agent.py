@@ -16,7 +16,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import TypeVar
 
@@ -80,6 +80,9 @@ class OrderFacts:
     products: dict[str, str]
     required: dict[str, tuple[str, ...]]
     names: dict[str, str]
+    warehouse_id: str = ""
+    #: What the marketplace said of the posting that its calls need back (WB cargo type).
+    extra: dict[str, str] = field(default_factory=dict)
 
 
 def job_for(state: PackState) -> Job | None:
@@ -174,15 +177,17 @@ class MarketplaceAgent:
         refs = self._retrying(job, partial(self._marks_then_ship, marketplace, posting, facts, job))
         if refs is None:
             return
+        per_package = marketplace.label_per_package and len(refs) == len(job.parcels)
         for n, parcel_id in enumerate(job.parcels):
-            ref = refs[n] if len(refs) == len(job.parcels) else posting.ref
+            package = refs[n] if n < len(refs) else refs[0] if refs else ""
+            ref = package if per_package else posting.ref
             document = self._retrying(job, partial(marketplace.label, ref))
             if document is None:
                 return
             if not self._print(job, parcel_id, document):
                 return
             barcode = document.barcode or ref
-            self.submit(MarketplaceLabel(job.order_id, parcel_id, barcode, ref))
+            self.submit(MarketplaceLabel(job.order_id, parcel_id, barcode, package))
 
     def _marks_then_ship(
         self, marketplace: Marketplace, posting: Posting, facts: OrderFacts, job: Job
@@ -263,4 +268,10 @@ def _posting(facts: OrderFacts, job: Job) -> Posting:
         )
         for sku, qty in counts.items()
     )
-    return Posting(ref=facts.ref, state=PostingState.TO_PACK, items=items)
+    return Posting(
+        ref=facts.ref,
+        state=PostingState.TO_PACK,
+        items=items,
+        warehouse_id=facts.warehouse_id,
+        extra=dict(facts.extra),
+    )

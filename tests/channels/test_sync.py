@@ -68,6 +68,7 @@ class Memory:
     """The marketplace as the protocol sees it; `calls` like a real client's recorder."""
 
     kind = "ozon"
+    label_per_package = True
     name = "ozon-main"
 
     def __init__(self, calls: list[CallRecord]) -> None:
