@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -33,6 +34,8 @@ from packstation.domain.workflow import Action, Key, ScaleReading, Step
 from packstation.models import ChannelCall, Event, MarkingCode, Order
 from packstation.models.db import Database
 from packstation.station.runner import RunResult, StationRunner
+
+MarketplaceFactory = Callable[[Callable[[CallRecord], None]], dict[str, Any]]
 from tests.channels.test_sync import SETTINGS, Memory, item, posting
 from tests.station.conftest import PACKER, SyncRunner
 
@@ -88,7 +91,9 @@ class Market(Memory):
 
 
 class Station(SyncRunner):
-    def __init__(self, db: Database, rules: PackRules, spool: Path, market: Market) -> None:
+    def __init__(
+        self, db: Database, rules: PackRules, spool: Path, marketplaces: MarketplaceFactory
+    ) -> None:
         self.results: list[RunResult] = []
         self._cond = threading.Condition()
         self.runner = StationRunner(
@@ -97,7 +102,7 @@ class Station(SyncRunner):
             rules,
             self._on_result,
             printer=open_printer(f"dir://{spool}"),
-            marketplaces=market.made_with,
+            marketplaces=marketplaces,
         )
         self.runner.agent_waits = (0.02,)
         self.runner.start()
@@ -128,24 +133,25 @@ def market(station_db: Database) -> Market:
 
 @pytest.fixture
 def st(station_db: Database, rules: PackRules, tmp_path: Path, market: Market) -> Iterator[Station]:
-    station = Station(station_db, rules, tmp_path / "spool", market)
+    station = Station(station_db, rules, tmp_path / "spool", market.made_with)
     yield station
     station.stop()
 
 
-def to_label(st: Station, codes: Sequence[str]) -> RunResult:
+def to_label(st: Station, codes: Sequence[str], order: str = REF) -> RunResult:
+    """Badge, order, the units by their codes, box M (210 g), the weight, every check."""
     assert st.scan(PACKER).outcome.ok  # type: ignore[union-attr]
-    assert st.scan(REF).state.order is not None
+    assert st.scan(order).state.order is not None
     for code in codes:
         result = st.scan(code)
         assert result.outcome is not None and result.outcome.ok, result.outcome
     assert st.scan("BOX:M").state.step is Step.WEIGHT
-    result = st.do(ScaleReading(Decimal(2 * 780 + 140), stable=True))
+    result = st.do(ScaleReading(Decimal(len(codes) * 780 + 210), stable=True))
     while result.state.step is Step.CHECKS:
         if result.state.next_check is not None:
             result = st.do(Key(Action.OK))
         else:
-            result = st.scan(f"DOC:{result.state.next_document}:{REF}")
+            result = st.scan(f"DOC:{result.state.next_document}:{order}")
         assert result.outcome is not None and result.outcome.ok, result.outcome
     assert result.state.step is Step.LABEL
     return result
