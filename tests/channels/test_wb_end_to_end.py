@@ -17,13 +17,16 @@ from PIL import Image
 from sqlalchemy import select
 
 from packstation.channels.settings import ChannelSettings, Secret
+from packstation.channels.sync import sync_channel
 from packstation.channels.wildberries import WildberriesMarketplace
 from packstation.cli import main
 from packstation.clock import utcnow
 from packstation.domain.rules import PackRules
+from packstation.domain.workflow import Step
 from packstation.models import ChannelCall, Event, Order
 from packstation.models.db import Database
 from tests.channels.fake_wb import KEY, FakeWildberries, running
+from tests.channels.fakeserver import Fault
 from tests.labels.zxing_decode import read
 from tests.station.test_marketplace_label import Station, to_label
 
@@ -121,3 +124,61 @@ def test_a_wb_order_from_the_fake_to_the_handoff(
     # 4. The key is nowhere: outputs, logs, stored calls and events.
     seen = said + caplog.text + repr(calls) + repr(events) + first + again
     assert KEY not in seen and KEY[:12] not in seen
+
+
+def test_faults_at_the_bench_a_refused_code_a_slow_sticker_a_cancellation(
+    fake: FakeWildberries, station_db: Database, rules: PackRules, tmp_path: Path
+) -> None:
+    """WB refuses a code (red, that unit again), answers 429 and 500, has no sticker twice,
+    and cancels the next order while it is on the bench: every fault handled, nothing
+    asked of WB outside its published API."""
+    settings = ChannelSettings(
+        kind="wildberries", name="wb-main", base_url=fake.url, api_key_env="WB_TOKEN"
+    )
+    fake.add_card(777, vendor_code="SNK-42", title="Кроссовки", weight_kg=0.78, skus=(SNEAKERS,))
+    first = fake.add_order(article="SNK-42", nm_id=777, skus=(SNEAKERS,), required=("sgtin",))
+    second = fake.add_order(article="SNK-42", nm_id=777, skus=(SNEAKERS,), required=("sgtin",))
+    bad = CODE.replace("WBSERIAL00001", "WBSERIALBAD01")
+    fake.reject_code(bad, "Код маркировки не найден")
+    fake.sticker_not_ready(first, times=2)
+    sleeps: list[float] = []
+
+    def client(record=None):  # type: ignore[no-untyped-def]
+        return WildberriesMarketplace(
+            settings, api_key=Secret(KEY), now=utcnow, recorder=record, sleep=sleeps.append
+        )
+
+    fake.inject(Fault("/api/v3/orders/new", status=500), Fault("/api/v3/orders/new", status=429,
+                headers={"X-Ratelimit-Retry": "1"}))  # fmt: skip
+    sync = client()
+    report = sync_channel(station_db, sync, settings, now=utcnow, calls=[])
+    assert (report.new, report.errors) == (2, [])
+    assert 1.0 in sleeps  # WB's own retry hint obeyed
+
+    st = Station(station_db, rules, tmp_path / "spool", lambda record: {"wb-main": client(record)})
+    try:
+        to_label(st, [bad], order=f"WB-{first}")
+        red = st.until("mark.rejected")
+        assert red.outcome is not None
+        assert red.outcome.message.params["reason"] == "Код маркировки не найден"
+        assert st.scan(CODE).state.step is Step.LABEL  # another unit, its own code
+        st.until("label.waiting_marketplace")  # WB has no sticker yet: told once
+        printed = st.until("label.marketplace_printed")
+        assert st.scan(printed.state.parcels[0].barcode).outcome.ok  # type: ignore[union-attr]
+        assert fake.orders[first].meta.get("sgtin") == [CODE]
+
+        # The next order: on the bench when the buyer cancels it at WB.
+        assert st.scan(f"WB-{second}").state.order is not None
+        fake.cancel(second)
+        later = sync_channel(station_db, sync, settings, now=utcnow, calls=[])
+        assert (later.cancelled, later.stations) == (1, ["PS-01"])
+        told = st.scan(SNEAKERS)
+        assert told.outcome is not None
+        assert told.outcome.message.key == "station.order_cancelled"
+        assert told.state.order is None
+    finally:
+        st.stop()
+        sync.close()
+    with station_db.sessions() as s:
+        assert s.get_one(Order, f"WB-{first}").status == "packed"
+        assert s.get_one(Order, f"WB-{second}").status == "cancelled"
