@@ -12,6 +12,9 @@ from packstation.cli.common import CliError, add_db_option, config_of, database_
 from packstation.config import ConfigError
 from packstation.domain.text import printable
 
+#: Product facts (weight, size, barcodes) older than this are asked for again.
+PRODUCT_FACTS_FOR = timedelta(days=7)
+
 if TYPE_CHECKING:
     from packstation.channels.settings import ChannelSettings
 
@@ -108,8 +111,23 @@ def run_sync(args: argparse.Namespace) -> int:
     channels = _settings(args)
     db = database_of(args)
     calls: list[CallRecord] = []
+    from packstation.models.channel_repo import ProductCache
+
+    caches = {s.name: ProductCache(db, s.name, utcnow() - PRODUCT_FACTS_FOR) for s in channels}
     try:
-        clients = [(s, make_marketplace(s, now=utcnow, recorder=calls.append)) for s in channels]
+        clients = [
+            (
+                s,
+                make_marketplace(
+                    s,
+                    now=utcnow,
+                    recorder=calls.append,
+                    product_cache=caches[s.name].get,
+                    product_store=caches[s.name].put,
+                ),
+            )
+            for s in channels
+        ]
     except ConfigError as exc:
         db.dispose()
         raise CliError(str(exc)) from exc
@@ -121,6 +139,7 @@ def run_sync(args: argparse.Namespace) -> int:
         while True:
             for settings, marketplace in clients:
                 report = sync_channel(db, marketplace, settings, now=utcnow, calls=calls)
+                caches[settings.name].flush(utcnow())
                 failed = failed or bool(report.errors)
                 if args.json:
                     say(json.dumps(report.as_dict(), ensure_ascii=False))

@@ -6,10 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from packstation.models.db import Database
 
 from packstation.channels.base import CallRecord
 from packstation.domain.orders import OrderStatus
@@ -218,44 +221,45 @@ def health(session: Session, since: datetime) -> list[ChannelHealth]:
 
 
 class ProductCache:
-    """A channel's product facts kept in `channel_products`, read and written in batches."""
+    """A channel's product facts from `channel_products`, for the clients' `product_cache`
+    / `product_store` callables: read once (facts fetched since `fresh_after`), new
+    facts written in one transaction by `flush`, so a sync of 10,000 postings over 200
+    products asks the marketplace about each product once a week, not once per posting."""
 
-    def __init__(self, session: Session, channel: str) -> None:
-        self.session = session
+    def __init__(self, db: Database, channel: str, fresh_after: datetime) -> None:
+        self.db = db
         self.channel = channel
-
-    def get(self, refs: Sequence[str]) -> dict[str, dict[str, Any]]:
-        found: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(refs), 500):
-            rows = self.session.execute(
+        with db.unit_of_work() as session:
+            rows = session.execute(
                 select(ChannelProduct.product_ref, ChannelProduct.data).where(
-                    ChannelProduct.channel == self.channel,
-                    ChannelProduct.product_ref.in_(refs[start : start + 500]),
+                    ChannelProduct.channel == channel, ChannelProduct.fetched_at >= fresh_after
                 )
             )
-            found.update({r.product_ref: dict(r.data) for r in rows})
-        return found
+            self.known: dict[str, dict[str, Any]] = {r.product_ref: dict(r.data) for r in rows}
+        self.pending: dict[str, dict[str, Any]] = {}
 
-    def put(self, facts: dict[str, dict[str, Any]], now: datetime) -> None:
-        known = set(self.get(list(facts)))
-        for ref, data in facts.items():
-            if ref in known:
-                self.session.execute(
-                    update(ChannelProduct)
-                    .where(
-                        ChannelProduct.channel == self.channel, ChannelProduct.product_ref == ref
-                    )
-                    .values(data=data, fetched_at=now)
+    def get(self, ref: str) -> dict[str, Any] | None:
+        return self.known.get(ref)
+
+    def put(self, ref: str, data: dict[str, Any]) -> None:
+        self.known[ref] = data
+        self.pending[ref] = data
+
+    def flush(self, now: datetime) -> None:
+        if not self.pending:
+            return
+        with self.db.unit_of_work() as session:
+            refs = list(self.pending)
+            session.execute(
+                delete(ChannelProduct).where(
+                    ChannelProduct.channel == self.channel, ChannelProduct.product_ref.in_(refs)
                 )
-            else:
-                self.session.execute(
-                    insert(ChannelProduct),
-                    [
-                        {
-                            "channel": self.channel,
-                            "product_ref": ref,
-                            "data": data,
-                            "fetched_at": now,
-                        }
-                    ],
-                )
+            )
+            session.execute(
+                insert(ChannelProduct),
+                [
+                    {"channel": self.channel, "product_ref": ref, "data": data, "fetched_at": now}
+                    for ref, data in self.pending.items()
+                ],
+            )
+        self.pending.clear()

@@ -74,9 +74,13 @@ def test_a_wb_order_from_the_fake_to_the_handoff(
         "needs_correction": 0, "cancelled": 0, "refused": [], "errors": [],
     }  # fmt: skip
     with station_db.sessions() as s:
+        asked = s.scalars(select(ChannelCall.endpoint)).all()
         order = s.get_one(Order, order_id)
         assert (order.status, order.channel, order.channel_ref) == ("ready", "wb-main", str(wb_id))
         assert [(ln.sku, ln.qty, ln.marked) for ln in order.lines] == [("SNK-42", 1, True)]
+        assert [ln.unit_weight_g for ln in order.lines] == [780]
+    # The product's card was read once: the second sync took its facts from the database.
+    assert asked.count("/content/v2/get/cards/list") == 1, asked
 
     # 2. The station packs it by scans; its agent talks to WB.
     settings = ChannelSettings(
