@@ -41,6 +41,8 @@ sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 PACKSTATION = str(BIN / "packstation")
 KEY_ENV = "BENCH_MARKETPLACE_KEY"
+#: The fake Ozon's account (tests/channels/fake_ozon.CLIENT_ID).
+OZON_CLIENT = "1234567"
 
 
 # --- the fake, in its own process ---------------------------------------------------------
@@ -56,9 +58,9 @@ def serve(kind: str, postings: int, products: int) -> None:
         fake: Any = FakeWildberries(now=utcnow())
         fake.add_orders(postings, products=products)
     else:
-        from tests.channels.fake_ozon import KEY, FakeOzon  # type: ignore[attr-defined]
+        from tests.channels.fake_ozon import KEY, FakeOzon
 
-        fake = FakeOzon()
+        fake = FakeOzon(now=utcnow())
         fake.add_postings(postings, products=products)
     fake.check_requests = False
     fake.check_responses = False
@@ -91,7 +93,7 @@ class Fake:
 
 def config(tmp: Path, kind: str, url: str) -> Path:
     path = tmp / "station.toml"
-    extra = 'client_id = "100500"\n' if kind == "ozon" else ""
+    extra = f'client_id = "{OZON_CLIENT}"\n' if kind == "ozon" else ""
     path.write_text(
         f'[[channels]]\nkind = "{kind}"\nname = "bench"\nbase_url = "{url}"\n'
         f'api_key_env = "{KEY_ENV}"\n{extra}',
@@ -112,7 +114,7 @@ def timed_child(args: list[str], env: dict[str, str]) -> tuple[float, float]:
     return took, max(peak, before) / 1024
 
 
-def bare_sync(kind: str, url: str, key: str, db: Path) -> float:
+def bare_sync(kind: str, url: str, key: str, db: Path) -> tuple[float, int]:
     """The floor: list every posting, store orders and lines; nothing else."""
     code = f"""
 import httpx, sqlite3, time
@@ -126,16 +128,16 @@ else:
     offset = 0
     while True:
         body = client.post("/v3/posting/fbs/unfulfilled/list",
-            headers={{"Client-Id": "100500", "Api-Key": {key!r}}},
+            headers={{"Client-Id": {OZON_CLIENT!r}, "Api-Key": {key!r}}},
             json={{"dir": "ASC", "filter": {{"cutoff_from": "2020-01-01T00:00:00Z",
                 "cutoff_to": "2100-01-01T00:00:00Z", "status": "awaiting_packaging"}},
                 "limit": 1000, "offset": offset, "with": {{}}}}).json()["result"]
         for p in body["postings"]:
             for it in p["products"]:
                 rows.append((p["posting_number"], it["offer_id"], it["quantity"], str(it["sku"])))
-        if not body.get("has_next"):
-            break
         offset += 1000
+        if offset >= body["count"]:
+            break
 db = sqlite3.connect({str(db)!r})
 db.execute("PRAGMA journal_mode=WAL"); db.execute("PRAGMA synchronous=FULL")
 db.execute("CREATE TABLE IF NOT EXISTS o (id TEXT PRIMARY KEY)")
@@ -149,7 +151,7 @@ print(len(rows))
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(done.stderr)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, int(done.stdout.strip() or 0)
 
 
 def sync_figures(kind: str, postings: int, products: int) -> None:
@@ -165,12 +167,12 @@ def sync_figures(kind: str, postings: int, products: int) -> None:
             cmd = [PACKSTATION, "--config", str(cfg), "channels", "sync", "--once", "--db", str(db)]
             first, rss = timed_child(cmd, env)
             again, rss_again = timed_child(cmd, env)
-            floor = bare_sync(kind, fake.url, fake.key, tmp / "bare.sqlite")
+            floor, bare_lines = bare_sync(kind, fake.url, fake.key, tmp / "bare.sqlite")
             count = sqlite3.connect(db).execute("SELECT count(*) FROM orders").fetchone()[0]
     finally:
         fake.stop()
     print(f"\n== sync: {kind}, {postings} postings over {products} products ==")
-    print(f"stored orders: {count}")
+    print(f"stored orders: {count}; the bare floor stored {bare_lines} lines")
     print(f"first sync (process): {first:.2f} s = {postings / first:,.0f} postings/s, "
           f"peak RSS {rss:.0f} MB")  # fmt: skip
     print(f"again, nothing new:   {again:.2f} s = {postings / again:,.0f} postings/s, "
