@@ -97,7 +97,9 @@ def run_check(args: argparse.Namespace) -> int:
                 f"{printable(result['account'], limit=80)} ({printable(result['id'], limit=40)})"
             )
         else:
-            say(f"{settings.name} ({settings.kind}): FAILED: {printable(result['error'])}")
+            say(
+                f"{settings.name} ({settings.kind}): FAILED: {printable(result['error'], limit=500)}"
+            )
     return 1 if failed else 0
 
 
