@@ -157,8 +157,9 @@ class ChannelHttp:
                 if 200 <= status < 300 or status in accept:
                     return response
                 if status not in RETRY_STATUSES:
+                    words = refusal_words(response)
                     raise ChannelError(
-                        f"{self.channel}: {method} {path} answered {status}: {_reason(response)}",
+                        f"{self.channel}: {method} {path} answered {status}: {words}",
                         status=status,
                     )
                 if status != 429 and not idempotent:
@@ -200,14 +201,15 @@ class ChannelHttp:
         )
 
 
-def _reason(response: httpx.Response) -> str:
-    """The marketplace's own words, short; both put them in `message` (WB also `detail`)."""
+def refusal_words(response: httpx.Response) -> str:
+    """The marketplace's own words for a refusal, short: both put them in `message` (WB's
+    gateway in `detail`, some answers in `error` or `title`)."""
     try:
         body = response.json()
     except ValueError:
         return response.text[:200] or response.reason_phrase
     if isinstance(body, dict):
-        for key in ("message", "detail", "title", "error"):
+        for key in ("message", "detail", "error", "title"):
             value = body.get(key)
             if isinstance(value, str) and value:
                 return value[:200]

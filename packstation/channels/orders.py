@@ -38,6 +38,8 @@ def to_order(kind: str, channel: str, posting: Posting) -> OrderData:
                 qty=item.qty,
                 unit_weight_g=item.unit_weight_g,
                 marked=MarkKind.SGTIN in item.required,
+                # The marketplace wants each unit's IMEI: the station asks for it after the item.
+                serial="imei" if MarkKind.IMEI in item.required else "",
                 unit_price=item.unit_price,
                 dims_mm=item.dims_mm,
             )

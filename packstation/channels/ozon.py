@@ -38,6 +38,7 @@ from packstation.channels.http import (
     Recorder,
     Sleep,
     TokenBucket,
+    refusal_words,
 )
 from packstation.channels.ozon_map import (
     CHECKING,
@@ -327,7 +328,7 @@ class OzonMarketplace:
         without saying which is which, so those are kept in `Posting.extra`."""
         response = self._post(LABEL, {"posting_number": [ref]}, accept=REFUSALS)
         if response.status_code != 200:
-            reason = _reason(response)
+            reason = refusal_words(response)
             if "aren't ready" in reason or "not ready" in reason.lower():
                 raise NotReady(f"{self.name}: the label of {ref} is not ready yet ({reason})")
             raise ChannelError(
@@ -478,16 +479,6 @@ def _body(channel: str, path: str, response: httpx.Response) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ChannelError(f"{channel}: {path} answered JSON that is not an object")
     return body
-
-
-def _reason(response: httpx.Response) -> str:
-    """Ozon's `message` (RpcStatus), short."""
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:200] or response.reason_phrase
-    message = body.get("message") if isinstance(body, dict) else None
-    return str(message)[:200] if message else str(body)[:200]
 
 
 def _pdf(channel: str, path: str, response: httpx.Response) -> bytes:

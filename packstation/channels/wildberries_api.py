@@ -22,6 +22,7 @@ from packstation.channels.http import (
     Recorder,
     Sleep,
     TokenBucket,
+    refusal_words,
 )
 from packstation.channels.settings import ChannelSettings, Secret
 
@@ -161,15 +162,5 @@ class WbApi:
             self._clients.clear()
 
 
-def words(response: httpx.Response) -> str:
-    """WB's own words for a refusal (`message`, or `detail` on the gateway's errors)."""
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:200] or response.reason_phrase
-    if isinstance(body, dict):
-        for key in ("message", "detail", "error", "title"):
-            value = body.get(key)
-            if isinstance(value, str) and value:
-                return value[:200]
-    return str(body)[:200]
+#: WB's own words for a refusal (`message`, or `detail` on the gateway's errors).
+words = refusal_words

@@ -97,9 +97,8 @@ def run_check(args: argparse.Namespace) -> int:
                 f"{printable(result['account'], limit=80)} ({printable(result['id'], limit=40)})"
             )
         else:
-            say(
-                f"{settings.name} ({settings.kind}): FAILED: {printable(result['error'], limit=500)}"
-            )
+            error = printable(result["error"], limit=500)
+            say(f"{settings.name} ({settings.kind}): FAILED: {error}")
     return 1 if failed else 0
 
 

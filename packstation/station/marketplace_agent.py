@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from functools import partial
 from typing import TypeVar
 
@@ -32,6 +33,7 @@ from packstation.channels.base import (
     UnitMarks,
 )
 from packstation.devices.base import Printer, PrintError
+from packstation.domain.text import printable
 from packstation.domain.workflow import Command, MarketplaceLabel, MarksRejected
 from packstation.domain.workflow.state import PackState
 from packstation.i18n import Msg
@@ -54,11 +56,15 @@ class AgentNote:
 
 @dataclass(frozen=True, slots=True)
 class Unit:
-    """One marked unit scanned: its code as scanned, and the identity it is stored under."""
+    """One unit scanned: its code as scanned, the marking identity it is stored under
+    (None: not a marking code), and what was captured with it (serial/IMEI, expiry, GTIN)."""
 
     line_sku: str
     code: str
-    identity: str
+    identity: str | None
+    serial: str | None = None
+    expiry: date | None = None
+    gtin: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +107,7 @@ def job_for(state: PackState) -> Job | None:
         boxes.append(tuple(counts.items()))
         start = end
     units = tuple(
-        Unit(sku[s.line_id], s.code, s.identity) for s in state.scans if s.identity is not None
+        Unit(sku[s.line_id], s.code, s.identity, s.serial, s.expiry, s.gtin) for s in state.scans
     )
     parcels = tuple(p.parcel_id for p in sorted(state.parcels, key=lambda p: p.seq))
     return Job(order.id, order.channel, parcels, tuple(boxes), units)
@@ -193,13 +199,13 @@ class MarketplaceAgent:
         self, marketplace: Marketplace, posting: Posting, facts: OrderFacts, job: Job
     ) -> list[str] | None:
         units = [
-            UnitMarks(facts.products.get(u.line_sku, ""), {MarkKind.SGTIN: u.code})
+            UnitMarks(facts.products.get(u.line_sku, ""), marks)
             for u in job.units
-            if "sgtin" in facts.required.get(u.line_sku, ())
+            if (marks := unit_marks(u, facts.required.get(u.line_sku, ())))
         ]
         if units:
             verdicts = marketplace.submit_marks(posting, units)
-            by_code = {u.code: u.identity for u in job.units}
+            by_code = {u.code: u.identity for u in job.units if u.identity is not None}
             refused = tuple(
                 (by_code[v.value], v.reason or "refused")
                 for v in verdicts
@@ -207,6 +213,12 @@ class MarketplaceAgent:
             )
             if refused:
                 self.submit(MarksRejected(job.order_id, refused))
+                return None
+            other = next((v for v in verdicts if not v.accepted), None)
+            if other is not None:  # an IMEI or a date refused: not a unit the packer swaps
+                error = f"{printable(other.value, limit=40)}: {other.reason or 'refused'}"
+                self.tell(Msg("station.marketplace_failed", {"order": job.order_id,
+                                                             "error": error}), False)  # fmt: skip
                 return None
         boxes = [[(facts.products.get(sku, sku), qty) for sku, qty in box] for box in job.boxes]
         return marketplace.ship(posting, boxes)
@@ -251,6 +263,21 @@ class MarketplaceAgent:
             self.tell(Msg("station.print_failed", error), False)
             return False
         return True
+
+
+def unit_marks(unit: Unit, required: Sequence[str]) -> dict[MarkKind, str]:
+    """What the marketplace asked for of this unit's line, from what was captured with it:
+    the marking code, the IMEI (the serial step), the GTIN and expiry of its GS1 code."""
+    marks: dict[MarkKind, str] = {}
+    if "sgtin" in required and unit.identity is not None:
+        marks[MarkKind.SGTIN] = unit.code
+    if "imei" in required and unit.serial:
+        marks[MarkKind.IMEI] = unit.serial
+    if "gtin" in required and unit.gtin:
+        marks[MarkKind.GTIN] = unit.gtin
+    if "expiration" in required and unit.expiry is not None:
+        marks[MarkKind.EXPIRATION] = unit.expiry.isoformat()
+    return marks
 
 
 def _posting(facts: OrderFacts, job: Job) -> Posting:

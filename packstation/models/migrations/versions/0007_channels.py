@@ -18,10 +18,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("orders", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("channel", sa.String(length=64), nullable=True))
-        batch_op.add_column(sa.Column("channel_ref", sa.String(length=64), nullable=True))
-        batch_op.create_unique_constraint("uq_orders_channel_ref", ["channel", "channel_ref"])
+    # Plain ALTER TABLE ADD COLUMN and a unique index, never a copy of `orders` (a batch
+    # constraint would be one on SQLite): with foreign keys on, dropping the old copy
+    # would delete every order's lines and barcodes (ON DELETE CASCADE).
+    op.add_column("orders", sa.Column("channel", sa.String(length=64), nullable=True))
+    op.add_column("orders", sa.Column("channel_ref", sa.String(length=64), nullable=True))
+    op.create_index("uq_orders_channel_ref", "orders", ["channel", "channel_ref"], unique=True)
     op.create_table(
         "channel_calls",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -54,7 +56,7 @@ def downgrade() -> None:
     op.drop_table("channel_products")
     op.drop_index("ix_channel_calls_channel_at", table_name="channel_calls")
     op.drop_table("channel_calls")
-    with op.batch_alter_table("orders", schema=None) as batch_op:
-        batch_op.drop_constraint("uq_orders_channel_ref", type_="unique")
+    op.drop_index("uq_orders_channel_ref", table_name="orders")
+    with op.batch_alter_table("orders", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("channel_ref")
         batch_op.drop_column("channel")
