@@ -83,6 +83,8 @@ GAP_S = (0.030, 0.300)
 STATION_FPS = os.environ.get("TEXTUAL_FPS", "120")
 BADGE = "BENCH-BADGE"
 ORDERS = {"BENCH-300": 300, "BENCH-2000": 2000}
+#: --sounds: a copy of the 300-line order, packed by a station that plays a sound a result.
+SOUND_ORDER, SOUND_LINES = "BENCH-SOUND", 300
 
 #: The floor: Textual and pyserial only, nothing of packstation.
 FLOOR_APP = r"""
@@ -140,7 +142,9 @@ def codes_of(order_id: str, lines: int) -> list[str]:
     return [ean13(f"{prefix}{i:08d}") for i in range(lines)]
 
 
-def seed_database(url: str, codes: dict[str, list[str]] | None = None) -> None:
+def seed_database(
+    url: str, codes: dict[str, list[str]] | None = None, *, badge: bool = True
+) -> None:
     """One order per entry of `codes` (order id -> its item codes, one unit each; default
     the two orders of `ORDERS`) and the bench's packer badge."""
     now = utcnow()
@@ -164,7 +168,8 @@ def seed_database(url: str, codes: dict[str, list[str]] | None = None) -> None:
     db = open_database(url)
     with db.unit_of_work() as s:
         import_orders(s, orders, lambda o: [], now=now)
-        add_operator(s, badge=BADGE, name="Bench", role="packer", pin_hash=None, now=now)
+        if badge:
+            add_operator(s, badge=BADGE, name="Bench", role="packer", pin_hash=None, now=now)
     db.dispose()
 
 
@@ -320,7 +325,7 @@ def measure_station(
     config: Path | None = None,
     station: str | None = None,
 ) -> list[Timed]:
-    total = ORDERS[order_id]
+    total = ORDERS.get(order_id, SOUND_LINES)
     term = Terminal(
         station_args(url, scanner, station or f"LAT-{order_id}", config),
         {"PACKSTATION_TRACE": str(trace_file)},
@@ -485,6 +490,12 @@ def main() -> None:
     ap.add_argument(
         "--no-compile", action="store_true", help="leave packstation without bytecode files"
     )
+    ap.add_argument(
+        "--sounds",
+        action="store_true",
+        help="also the 300-line order with a sound per result (issue 12: playing never "
+        "delays a scan), a stand-in player process that plays for 250 ms each time",
+    )
     args = ap.parse_args()
     package = Path(packstation.__file__).parent
     if not args.no_compile:
@@ -510,12 +521,26 @@ def main() -> None:
     )
     scanner = ScannerSimulator()
     results: dict[str, tuple[list[Timed], list[Timed], dict[str, list[float]]]] = {}
+    with_sound: list[Timed] = []
     try:
         for order_id, (codes, gaps) in plan.items():
             floor = measure_floor(scanner, codes, gaps)
             trace_file = tmp / f"trace-{order_id}.txt"
             station = measure_station(url, scanner, order_id, codes, gaps, trace_file)
             results[order_id] = (floor, station, stage_times(read_trace(trace_file), station))
+        if args.sounds:
+            sounds = tmp / "sounds.toml"
+            # A player as slow as a real one (aplay of a 250 ms tone), its file path last.
+            sounds.write_text(
+                '[sounds]\nenabled = true\nplayer = ["sh", "-c", "sleep 0.25", "player"]\n',
+                encoding="utf-8",
+            )
+            seed_database(url, {SOUND_ORDER: codes_of("BENCH-300", SOUND_LINES)}, badge=False)
+            codes, gaps = plan["BENCH-300"]
+            trace_file = tmp / "trace-sounds.txt"
+            with_sound = measure_station(
+                url, scanner, SOUND_ORDER, codes, gaps, trace_file, sounds, "LAT-SOUND"
+            )
         fsync_ms = fsync_commits(tmp / "fsync.db", fsync_gaps)
         starts = [start_to_ready(url, scanner, f"START-{k}") for k in range(args.starts)]
     finally:
@@ -543,6 +568,15 @@ def main() -> None:
         met[f"{lines:,} lines: p99 <= 1.6x floor p99"] = s99 <= 1.6 * f99
         met[f"{lines:,} lines: p99 <= floor p99 + fsync p99 + 2 ms"] = s99 <= f99 + fsync_p99 + 2
         met[f"{lines:,} lines: every scan committed, in order"] = stored == codes
+    if args.sounds:
+        quiet_ms = [t.ms for t in results["BENCH-300"][1]]
+        sound_ms = [t.ms for t in with_sound]
+        print("300-line order, a sound played for every result (player: 250 ms a sound):")
+        print("  " + summary("station, sounds off", quiet_ms))
+        print("  " + summary("station, sounds on", sound_ms))
+        extra = pct(sound_ms, 99) - pct(quiet_ms, 99)
+        print(f"  p99 difference: {extra:+.1f} ms")
+        met["sounds: p99 within 2 ms of sounds off"] = extra <= 2.0
     print(
         f"start to ready (process start to the badge accepted on screen), {len(starts)} runs: "
         + ", ".join(f"{s:.2f}" for s in starts)

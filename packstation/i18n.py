@@ -57,6 +57,10 @@ TABLE: dict[str, dict[str, str]] = {
         "Unknown badge {badge}",
         "Неизвестный пропуск {badge}",
     ),
+    "login.trainee": _e(
+        "{name} is a trainee: train first (a lead marks you ready)",
+        "{name} — стажёр: сначала обучение (готовность отмечает старший)",
+    ),
     "login.badge_first": _e("Log in first: scan your badge", "Сначала войдите: сканируйте пропуск"),
     "logout.ok": _e("Goodbye, {name}", "До свидания, {name}"),
     "logout.idle": _e(
@@ -692,6 +696,8 @@ TABLE: dict[str, dict[str, str]] = {
     "ui.checklist": _e("Packaging checklist", "Проверка упаковки"),
     "ui.check_skipped": _e("skipped by {name}", "пропущено: {name}"),
     "ui.documents": _e("Documents (scan each)", "Документы (сканируйте каждый)"),
+    "ui.instruction_confirm": _e("(confirm at checks)", "(подтвердить на проверке)"),
+    "ui.instructions_more": _e("+{count} more", "ещё {count}"),
     "ui.no_scale": _e("no reading from the scale", "нет данных от весов"),
     "ui.stable": _e("stable", "стабильно"),
     "ui.motion": _e("in motion", "колеблется"),
@@ -842,9 +848,9 @@ TABLE: dict[str, dict[str, str]] = {
 
 def _merge_area_texts() -> None:
     """Areas keep their sentences in packstation/texts/*; one table serves them all."""
-    from packstation.texts import notify, queue, returns
+    from packstation.texts import notify, queue, returns, training, units
 
-    for area in (notify, queue, returns):
+    for area in (notify, queue, returns, training, units):
         clash = set(area.TEXTS) & set(TABLE)
         if clash:
             raise RuntimeError(f"i18n keys defined twice: {sorted(clash)}")

@@ -38,6 +38,7 @@ COMMAND_MODULES = (
     "audit_cmd",
     "evidence_cmd",
     "channels_cmd",
+    "training_cmd",
 )
 #: Commands parsed with their own module alone: `packstation run` starts without importing
 #: every other command (and all they import: PDF, barcodes, HTTP, ...).

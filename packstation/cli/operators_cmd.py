@@ -17,7 +17,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add = osub.add_parser("add", help="register a badge")
     add.add_argument("--badge", required=True)
     add.add_argument("--name", required=True)
-    add.add_argument("--role", required=True, choices=["packer", "returns", *sorted(LEAD_ROLES)])
+    add.add_argument(
+        "--role", required=True, choices=["packer", "trainee", "returns", *sorted(LEAD_ROLES)]
+    )
     pin = add.add_mutually_exclusive_group()
     pin.add_argument("--pin", action="store_true", help="ask for a PIN (not echoed)")
     pin.add_argument("--pin-stdin", action="store_true", help="read the PIN from stdin")

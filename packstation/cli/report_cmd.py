@@ -39,7 +39,7 @@ def _until(text: str) -> datetime:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    report = sub.add_parser("report", help="lead reports: deliveries, shift")
+    report = sub.add_parser("report", help="lead reports: deliveries, shift, training")
     rsub = report.add_subparsers(dest="report_command", required=True, metavar="REPORT")
     dlv = rsub.add_parser(
         "deliveries",
@@ -70,6 +70,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     shift.add_argument("--csv", metavar="FILE", help="write CSV to FILE ('-' for stdout)")
     add_db_option(shift)
     shift.set_defaults(func=run_shift)
+    from packstation.cli.training_cmd import add_report
+
+    add_report(rsub)  # `report training`
 
 
 # --------------------------------------------------------------------------- output helpers

@@ -43,6 +43,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run.add_argument(
         "--ascii", action="store_true", help="ASCII borders and marks (Linux console fonts)"
     )
+    run.add_argument(
+        "--training",
+        action="store_true",
+        help="practice orders in a sandbox of their own (only lesson scores reach the database)",
+    )
+    run.add_argument("--lesson", metavar="NAME", help="training: this lesson (id or number)")
     run.set_defaults(func=run_station)
 
     demo = sub.add_parser("demo", help="the station on a throw-away database with simulators")
@@ -165,6 +171,10 @@ def run_station(args: argparse.Namespace) -> int:
     cfg = config_of(args)
     fast_screen_updates()
     plain_console(args.ascii or cfg.ascii)
+    if args.training or args.lesson:
+        from packstation.cli.training_cmd import run_training
+
+        return run_training(args, cfg)
     from packstation.screens.station_app import StationApp, StationSetup
     from packstation.sounds.settings import sound_settings
 

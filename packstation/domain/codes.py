@@ -22,6 +22,8 @@ Order of interpretation (SPEC section 3):
 5. GS1 element strings (via biip). Without a GS1 AIM prefix or a GS in the
    data they only count if they carry AI 00, 01 or 02, because e.g.
    ``10-PACK`` or ``21ABC`` also parse as GS1 (batch, serial) but are SKUs.
+   One that starts with AI 01 and a valid GTIN but does not parse (an expiry
+   date of month 13) is INVALID with biip's reason, not an unknown SKU.
 6. Everything else printable is TEXT (Code128 SKU, badge, order, tote ...).
 
 Decisions:
@@ -197,6 +199,8 @@ _MARKING_NO_GS = (
     re.compile(r"01(\d{14})21([!-~]{6})(93[!-~]{4})"),
 )
 _TOBACCO = re.compile(r"(\d{14})([!-~]{7})([!-~]{8})")
+#: AI 01 and 14 digits: a GS1 item code even without an AIM prefix or a GS.
+_GTIN_FIRST = re.compile(r"01\d{14}")
 
 _NAME = re.compile(r"[A-Z0-9_-]+")
 _BOX_TYPE = re.compile(r"[A-Z0-9_.-]+")
@@ -481,7 +485,8 @@ def _gs1(base: ScannedCode, core: str, aim_code: str | None) -> ScannedCode | No
             symbology = _symbology(aim_code, "DataMatrix")
             return _marking(base, found[1], found[2], found[3], symbology)
 
-    if gs1_context:
+    gtin_first = elements is None and len(core) > 16 and _GTIN_FIRST.match(core) is not None
+    if gs1_context or (gtin_first and _check_digit_problem(core[2:16]) is None):
         return _invalid(
             base,
             f"not a valid GS1 element string: {error}",

@@ -5,8 +5,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+
+from packstation.domain.instructions import Instruction
 
 
 class OrderStatus(enum.StrEnum):
@@ -70,6 +72,10 @@ class LineData:
     unit_price: Decimal | None = None
     #: Length, width and height in whole millimetres (optional: for the box suggestion).
     dims_mm: tuple[int, int, int] | None = None
+    #: "serial" or "imei": each unit's serial number is asked for at packing ("": not).
+    serial: str = ""
+    #: Pack instructions for this line's SKU (order files; `domain/instructions.py`).
+    instructions: list[Instruction] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -78,12 +84,17 @@ class OrderData:
     tote: str = ""
     priority: int = 0
     ship_by: datetime | None = None
+    #: The day the order must reach the customer (optional; units must not expire before).
+    deliver_by: date | None = None
     customer: Customer = field(default_factory=Customer)
     address: Address = field(default_factory=Address)
     carrier: str = ""
     declared_value: Decimal | None = None
     currency: str = ""
     lines: list[LineData] = field(default_factory=list)
+    #: Pack instructions for the whole order, and the gift note printed as an insert.
+    instructions: list[Instruction] = field(default_factory=list)
+    gift_note: str = ""
     #: Where in the file the order came from ("orders[2]" or "line 5"), for messages.
     source: str = ""
 
@@ -101,4 +112,13 @@ def moved_to_future(orders: Iterable[OrderData], now: datetime) -> list[OrderDat
         return orders
     days = (now - earliest) // timedelta(days=1) + 1
     shift = timedelta(days=days)
-    return [o if o.ship_by is None else replace(o, ship_by=o.ship_by + shift) for o in orders]
+    return [
+        o
+        if o.ship_by is None
+        else replace(
+            o,
+            ship_by=o.ship_by + shift,
+            deliver_by=o.deliver_by + shift if o.deliver_by is not None else None,
+        )
+        for o in orders
+    ]

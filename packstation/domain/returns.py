@@ -19,7 +19,10 @@ The steps, derived from the session (never stored)::
 An item is refused when it is not in the order, or when more units would come
 back than were shipped (ordered minus short-shipped) less those already
 returned. A marking code that was never packed into this order is accepted
-as `not_ours` (no refund), so the inspection records what came back.
+as `not_ours` (no refund), so the inspection records what came back; so is a
+serial, or a lot, that this order did not ship (`domain/units.match_returned`). A
+line whose every unit left with a serial takes a unit only by its serial (its
+GS1 code, or the serial label scanned by itself).
 Refunds are per unit: full is the line's unit price, partial an amount up to
 it with a reason, none needs a reason. A line without a unit price can only
 get `none` (the amount must come from the order).
@@ -39,6 +42,13 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from packstation.domain.codes import CodeKind, ScannedCode, gtin14, parse_code
+from packstation.domain.units import (
+    Mismatch,
+    ShippedUnit,
+    item_serial,
+    match_returned,
+    serial_line,
+)
 from packstation.i18n import Msg
 
 __all__ = [
@@ -123,6 +133,8 @@ DECISION_KEYS: dict[str, Decision] = {
 REASONS: tuple[str, ...] = ("used", "damaged", "missing_parts", "not_ours", "late")
 #: Reason stored for a unit whose marking code this order never shipped.
 MARKING_MISMATCH = "marking_mismatch"
+#: Reasons of a unit that is not the one shipped (its serial then stays shipped).
+_MISMATCHES = frozenset({MARKING_MISMATCH, *(m.value for m in Mismatch)})
 
 
 def may_open_returns(role: str | None) -> bool:
@@ -204,6 +216,8 @@ class ReturnView:
     announced_items: tuple[tuple[str, int], ...] = ()
     #: Marking-code identities packed into this order (empty when none were recorded).
     markings: frozenset[str] = frozenset()
+    #: Units of the order with a serial or lot that left and have not come back yet.
+    units: tuple[ShippedUnit, ...] = ()
     #: When the label was scanned (the screen's clock): stored as the return's received_at.
     received_at: datetime | None = None
 
@@ -254,6 +268,9 @@ class Item:
     #: Refund for this unit; for partial set by the AMOUNT step (0 until then).
     amount: Decimal = Decimal(0)
     reason: str = ""
+    #: The unit's serial and lot as scanned (its GS1 code, or its serial label).
+    serial: str | None = None
+    lot: str | None = None
 
     @property
     def step(self) -> ReturnStep:
@@ -432,6 +449,11 @@ def _item(session: ReturnSession, code: ScannedCode) -> tuple[ReturnSession, Out
     if code.kind is CodeKind.INVALID:
         return session, _invalid(session, code)
     lines = [line for line in view.lines if line.matches(code)]
+    serial = item_serial(code)
+    if not lines and code.kind is CodeKind.TEXT:  # a serial label scanned by itself
+        found = serial_line(view.units, code.text)
+        lines = [line for line in view.lines if line.line_id == found]
+        serial = code.text if lines else None
     if not lines:
         if code.text in view.scan_keys():
             return session, _info(session, "returns.already_open", order=view.order_id)
@@ -450,7 +472,13 @@ def _item(session: ReturnSession, code: ScannedCode) -> tuple[ReturnSession, Out
             returned=line.returned_before + session.count(line.line_id),
         )
     line = open_lines[0]
-    item = Item(line.line_id, code.text, code.identity)
+    item = Item(line.line_id, code.text, code.identity, serial=serial, lot=code.batch)
+    if serial is not None and any(i.serial == serial for i in session.items):
+        return session, _bad(session, "returns.serial_repeat", code.text)
+    out = line.shipped - line.returned_before
+    mismatch = match_returned(view.units, line.line_id, out, serial, code.batch)
+    if mismatch is Mismatch.NO_SERIAL:
+        return session, _bad(session, "returns.serial_needed", code.text, sku=line.sku)
     if code.identity is not None:
         if any(i.identity == code.identity for i in session.items):
             return session, _bad(session, "returns.marking_repeat", code.text)
@@ -463,6 +491,11 @@ def _item(session: ReturnSession, code: ScannedCode) -> tuple[ReturnSession, Out
             )
             after = replace(session, items=(*session.items, item))
             return after, _bad(after, "returns.marking_foreign", code.text, sku=line.sku)
+    if mismatch is not None:  # not the unit this order shipped: recorded, never refunded
+        item = replace(item, condition=Condition.NOT_OURS, decision=Decision.NONE)
+        after = replace(session, items=(*session.items, replace(item, reason=mismatch.value)))
+        key = "returns.lot_foreign" if mismatch is Mismatch.LOT else "returns.serial_foreign"
+        return after, _bad(after, key, code.text, sku=line.sku, lot=code.batch or "")
     after = replace(session, items=(*session.items, item))
     n = line.returned_before + after.count(line.line_id)
     return after, _good(
@@ -585,6 +618,9 @@ class ClosePlan:
     currency: str
     received_at: datetime | None = None
     identities: tuple[str, ...] = field(default=())
+    #: Units that came back with a serial or lot, and the serials matched to units shipped.
+    returned_units: tuple[ShippedUnit, ...] = field(default=())
+    serials_back: tuple[str, ...] = field(default=())
 
     @property
     def units(self) -> int:
@@ -616,6 +652,12 @@ def close_plan(session: ReturnSession) -> ClosePlan:
         currency=view.currency,
         received_at=view.received_at,
         identities=tuple(i.identity for i in session.items if i.identity),
+        returned_units=tuple(
+            ShippedUnit(i.line_id, i.serial, i.lot) for i in session.items if i.serial or i.lot
+        ),
+        serials_back=tuple(
+            i.serial for i in session.items if i.serial and i.reason not in _MISMATCHES
+        ),
     )
 
 

@@ -14,6 +14,14 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from packstation.domain.instructions import (
+    InsertRule,
+    InstructionError,
+    InstructionRule,
+    insert_rules,
+    instruction_rules,
+)
+
 __all__ = [
     "DEFAULT_RAW",
     "Box",
@@ -21,6 +29,7 @@ __all__ = [
     "CarrierChoiceRules",
     "DefectPolicy",
     "DocumentRules",
+    "ExpiryRules",
     "LatePolicy",
     "PackRules",
     "RulesError",
@@ -126,6 +135,16 @@ class CarrierChoiceRules:
 
 
 @dataclass(frozen=True, slots=True)
+class ExpiryRules:
+    """``[expiry]``: a unit scanned with an expiry date (GS1 AI 17) must still be good
+    ``margin_days`` after the order's delivery date: its ``deliver_by``, else its ship-by
+    date plus ``transit_days`` (`domain/units.py`)."""
+
+    margin_days: int = 0
+    transit_days: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class PackRules:
     boxes: tuple[Box, ...]
     #: (profile, items) pairs in config order: always, fragile, liquid, marked, ... any key.
@@ -137,6 +156,10 @@ class PackRules:
     #: Log a packer out after this many idle seconds without an order; 0 = never.
     idle_logout_s: int = 900
     carrier_choice: CarrierChoiceRules = CarrierChoiceRules()
+    expiry: ExpiryRules = ExpiryRules()
+    #: ``[[instructions]]`` and ``[[inserts]]`` (`domain/instructions.py`).
+    instructions: tuple[InstructionRule, ...] = ()
+    inserts: tuple[InsertRule, ...] = ()
 
     def box(self, code: str) -> Box | None:
         wanted = code.upper()
@@ -158,6 +181,11 @@ class PackRules:
         merged = {**DEFAULT_RAW, **{k: v for k, v in raw.items() if k in DEFAULT_RAW}}
         station = raw.get("station", {})
         _need(isinstance(station, Mapping), "station", "must be a table")
+        try:
+            instructions = instruction_rules(raw.get("instructions", []))
+            inserts = insert_rules(raw.get("inserts", []))
+        except InstructionError as e:
+            raise RulesError(f"config key {e.where}: {e.detail}") from None
         return cls(
             boxes=_boxes(merged["boxes"]),
             checklists=_checklists(merged["checklists"]),
@@ -167,6 +195,9 @@ class PackRules:
             carriers=_carriers(merged["carriers"]),
             idle_logout_s=_int(station.get("idle_logout_s", 900), "station.idle_logout_s", 0),
             carrier_choice=_carrier_choice(merged["carrier_choice"]),
+            expiry=_expiry(merged["expiry"]),
+            instructions=instructions,
+            inserts=inserts,
         )
 
 
@@ -222,6 +253,8 @@ DEFAULT_RAW: dict[str, Any] = {
     # Unlike the sample (min_reliability 0.9, late "fastest"), a station without the section
     # gets the key defaults: no reliability floor, and a late parcel waits for a lead.
     "carrier_choice": {},
+    # Without the section an item must only outlast its delivery (the ship-by day).
+    "expiry": {},
 }  # fmt: skip
 
 
@@ -374,6 +407,19 @@ def _carrier_choice(value: Any) -> CarrierChoiceRules:
     known = isinstance(late, str) and late in {p.value for p in LatePolicy}
     _need(known, "carrier_choice.late", f"must be one of {choices}")
     return CarrierChoiceRules(min_reliability=floor, late=LatePolicy(late))
+
+
+#: Upper bounds of the ``[expiry]`` days: past them a typo (and dates past year 9999).
+_EXPIRY_MAX = {"margin_days": 3650, "transit_days": 365}
+
+
+def _expiry(value: Any) -> ExpiryRules:
+    section = _table(value, "expiry")
+    days: dict[str, int] = {}
+    for name, most in _EXPIRY_MAX.items():
+        days[name] = _int(section.get(name, 0), f"expiry.{name}", 0)
+        _need(days[name] <= most, f"expiry.{name}", f"must be <= {most}")
+    return ExpiryRules(**days)
 
 
 def _tariff(raw: Any, key: str) -> Tariff:

@@ -34,9 +34,10 @@ class SignalClass(enum.StrEnum):
     """The order is packed: its last label scanned."""
     WRONG_ITEM = "wrong_item"
     """Something that does not belong here: not in this order, unknown, unreadable, another
-    order's label or document."""
+    order's label or document, a unit that expires too soon."""
     OVER_SCAN = "over_scan"
-    """One more than the order asks for, or a marking code scanned twice or used elsewhere."""
+    """One more than the order asks for, or a marking code or serial scanned twice or used
+    elsewhere."""
     WEIGHT = "weight"
     """The parcel's weight is out of tolerance."""
     NEEDS_LEAD = "needs_lead"
@@ -75,9 +76,18 @@ _WRONG_ITEM = frozenset(
         "scan.bad_check_digit_detail",
         "label.wrong",
         "document.other_order",
+        "scan.expires_too_soon",
     }
 )
-_OVER_SCAN = frozenset({"scan.over_scan", "scan.marking_repeat", "scan.marking_used"})
+_OVER_SCAN = frozenset(
+    {
+        "scan.over_scan",
+        "scan.marking_repeat",
+        "scan.marking_used",
+        "serial.repeat",
+        "serial.shipped",
+    }
+)
 _WEIGHT = frozenset({"weight.out_of_tolerance"})
 #: Green results that open a lead's dialog, and red ones only a lead can resolve.
 _NEEDS_LEAD = frozenset(

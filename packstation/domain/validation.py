@@ -162,6 +162,8 @@ def _check_amount(value: Decimal, field: str, add: Add) -> None:
 def _check_order(order: OrderData, add: Add) -> None:
     if order.ship_by is None:
         add("ship_by", "required")  # the packing queue is ordered by deadline
+    elif order.deliver_by is not None and order.deliver_by < order.ship_by.date():
+        add("deliver_by", f"{order.deliver_by} is before ship_by ({order.ship_by.date()})")
     if order.priority < 0:
         add("priority", f"must be 0 or more, got {order.priority}")
     currency = order.currency.strip()

@@ -1,11 +1,17 @@
-"""Paper that travels in the box: the invoice and, abroad, the CN23 customs declaration.
+"""Paper that travels in the box: the invoice, abroad the CN23 customs declaration, and
+inserts (a gift note, a flyer: `domain/instructions.py`), each page its own DOC code.
 
 Each page carries the Code128 `DOC:<KIND>:<ORDER>` that the station asks the
-packer to scan, so the right document is proven to be in the right parcel.
+packer to scan, so the right document is proven to be in the right parcel. Once an
+order is packed, the invoice lists under each line the serial numbers (or IMEIs) and the
+lots with their expiry dates of the units that went out (`packed_units`): the customer's
+warranty and recall reference. Printed at the claim, before any unit is scanned, it has
+none yet; `packstation documents` prints it again with them.
 """
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -22,6 +28,8 @@ MODULE_MM = 0.5
 BAR_H = 12.0  # mm
 TEXT_PT = 10.5
 LINE = 5.4  # mm between table lines
+#: Characters of one serials/lots row under an invoice line (the table is 79 wide).
+UNITS_WIDTH = 75
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +40,29 @@ class DocLine:
     unit_weight_g: Decimal
     unit_price: Decimal | None
     hs_code: str
+    #: The packed units' serial numbers, "S/N" or "IMEI" (empty before packing).
+    serials: tuple[str, ...] = ()
+    serial_label: str = "S/N"
+    #: (lot, expiry, units) of the packed units that had a lot or an expiry date.
+    lots: tuple[tuple[str, date | None, int], ...] = ()
+
+    def unit_rows(self) -> list[str]:
+        """What the invoice prints under the line: serials, then lots, wrapped."""
+        items = [f"{self.serial_label} {serial}" for serial in self.serials]
+        for lot, expiry, count in self.lots:
+            text = " ".join(x for x in (f"lot {lot}" if lot else "", _exp(expiry)) if x)
+            items.append(f"{text} x{count}" if count > 1 else text)
+        rows: list[str] = []
+        for item in items:
+            if rows and len(rows[-1]) + 2 + len(item) <= UNITS_WIDTH:
+                rows[-1] += f"; {item}"
+            else:
+                rows.append(item[:UNITS_WIDTH])
+        return rows
+
+
+def _exp(expiry: date | None) -> str:
+    return f"exp {expiry:%Y-%m-%d}" if expiry is not None else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +77,8 @@ class DocumentData:
     origin_country: str = "RU"
     declared_value: Decimal | None = None
     currency: str = "RUB"
+    #: (kind, text) of the order's inserts: a gift note, config flyers.
+    inserts: tuple[tuple[str, str], ...] = ()
 
     @property
     def total_value(self) -> Decimal:
@@ -102,6 +135,9 @@ def invoice_page(canvas: Canvas, doc: DocumentData) -> None:
             TEXT_PT,
         )
         y += LINE
+        for row in line.unit_rows():
+            canvas.text(MARGIN + 4.0, y, row, TEXT_PT - 1.5)
+            y += LINE - 0.8
     canvas.text(MARGIN, y + 4.0, f"Total: {doc.total_value:.2f} {doc.currency}", 13.5)
 
 
@@ -135,10 +171,38 @@ def cn23_page(canvas: Canvas, doc: DocumentData) -> None:
 
 
 RENDERERS = {"INVOICE": invoice_page, "CN23": cn23_page}
+#: Insert pages: the text's columns and rows at INSERT_PT (one A4 page).
+INSERT_PT = 12.0
+INSERT_WIDTH = 68
+INSERT_ROWS = 30  # the last row ends above 280 mm even under the longest header
+_INSERT_TITLES = {"GIFTNOTE": "GIFT NOTE / ПОДАРОК"}
 
 
-def _known(kinds: tuple[str, ...]) -> list[str]:
-    known = [k for k in kinds if k in RENDERERS]
+def insert_page(canvas: Canvas, doc: DocumentData, kind: str, text: str) -> None:
+    """An insert: its DOC barcode and addressee like any document, then its text wrapped
+    (paragraphs kept; past one page cut with an ellipsis)."""
+    y = _header(canvas, _INSERT_TITLES.get(kind, kind), kind, doc)
+    rows: list[str] = []
+    for paragraph in text.splitlines():
+        rows += textwrap.wrap(paragraph, INSERT_WIDTH) or [""]
+    if len(rows) > INSERT_ROWS:
+        rows = [*rows[: INSERT_ROWS - 1], rows[INSERT_ROWS - 1][: INSERT_WIDTH - 1] + "…"]
+    for row in rows:
+        canvas.text(MARGIN, y, row, INSERT_PT)
+        y += LINE + 0.8
+
+
+def _render(kind: str, canvas: Canvas, doc: DocumentData) -> None:
+    inserts = dict(doc.inserts)
+    if kind in inserts:
+        insert_page(canvas, doc, kind, inserts[kind])
+    else:
+        RENDERERS[kind](canvas, doc)
+
+
+def _known(kinds: tuple[str, ...], doc: DocumentData) -> list[str]:
+    inserts = {kind for kind, _ in doc.inserts}
+    known = [k for k in kinds if k in RENDERERS or k in inserts]
     if not known:
         raise ValueError(f"no renderer for {', '.join(kinds) or 'nothing'}")
     return known
@@ -148,19 +212,19 @@ def documents_pdf(doc: DocumentData, kinds: tuple[str, ...]) -> bytes:
     """The documents as one vector PDF, for a document printer (the station prints them at
     claim); the barcode's bars sit on the 203 dpi grid and print crisp on a laser too."""
     book = PdfBook(datetime.combine(doc.issued, time(), tzinfo=UTC), A4, LABEL_DPI)
-    for kind in _known(kinds):
-        RENDERERS[kind](book.page(), doc)
+    for kind in _known(kinds, doc):
+        _render(kind, book.page(), doc)
     return book.output()
 
 
 def write_documents(doc: DocumentData, kinds: tuple[str, ...], path: Path) -> list[str]:
     """A PDF (or one 300 dpi PNG per page: name-KIND.png) of the documents this station can
     render."""
-    known = _known(kinds)
+    known = _known(kinds, doc)
     if path.suffix.lower() == ".png":
         for kind in known:
             page = RasterPage.blank(A4, PNG_DPI)
-            RENDERERS[kind](page, doc)
+            _render(kind, page, doc)
             save_png([page], path.with_name(f"{path.stem}-{kind}.png"))
     else:
         path.write_bytes(documents_pdf(doc, kinds))

@@ -14,6 +14,7 @@ is built, so importing this module costs nothing at station start-up.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 MM_PER_INCH = 25.4
 #: Thermal label printers: the dot grid vector bars snap to in PDFs and SVGs.
@@ -97,12 +98,31 @@ def gs1_datamatrix(element_string: str) -> Symbol:
         raise SymbolError(f"cannot encode {element_string!r} as GS1 DataMatrix: {exc}") from exc
     if made.bytes.decode("latin-1") != element_string.rstrip("\x1d"):
         raise SymbolError(f"GS1 DataMatrix of {element_string!r} would read {made.bytes!r}")
+    return _matrix(element_string, made)
+
+
+def datamatrix(text: str) -> Symbol:
+    """A square plain DataMatrix of `text` (commands, document and parcel codes shown on a
+    training screen), with the same quiet zone as the GS1 one."""
+    import zxingcpp
+
+    if not text:
+        raise SymbolError("nothing to encode")
+    try:
+        made = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.DataMatrix, forceSquare=True)
+    except Exception as exc:  # zxing-cpp's ValueError for what it cannot encode
+        raise SymbolError(f"cannot encode {text!r} as DataMatrix: {exc}") from exc
+    return _matrix(text, made)
+
+
+def _matrix(data: str, made: Any) -> Symbol:
+    """zxing-cpp's DataMatrix bitmap as module rows, with a MATRIX_QUIET quiet zone."""
     image = made.to_image(scale=1, add_quiet_zones=False)
     height, width = image.shape
     # One byte a module, 0 = dark; the stub omits the buffer protocol the object has.
-    pixels = bytes(memoryview(image))  # type: ignore[arg-type]
+    pixels = bytes(memoryview(image))
     if len(pixels) != width * height:
-        raise SymbolError(f"unexpected DataMatrix bitmap layout for {element_string!r}")
+        raise SymbolError(f"unexpected DataMatrix bitmap layout for {data!r}")
     quiet = "0" * MATRIX_QUIET
     blank = "0" * (width + 2 * MATRIX_QUIET)
     rows = [
@@ -111,11 +131,7 @@ def gs1_datamatrix(element_string: str) -> Symbol:
         + quiet
         for r in range(height)
     ]
-    return Symbol(
-        element_string,
-        (blank,) * MATRIX_QUIET + tuple(rows) + (blank,) * MATRIX_QUIET,
-        linear=False,
-    )
+    return Symbol(data, (blank,) * MATRIX_QUIET + tuple(rows) + (blank,) * MATRIX_QUIET, False)
 
 
 def fit_module(symbol: Symbol, dpi: int, max_mm: float, preferred: int) -> int | None:

@@ -5,7 +5,14 @@ from packstation.models.channels import ChannelCall, ChannelProduct
 from packstation.models.manifests import Manifest
 from packstation.models.orders import Barcode, Order, OrderLine
 from packstation.models.outbox import Notification
-from packstation.models.packing import Defect, Event, MarkingCode, PackSession, Parcel
+from packstation.models.packing import (
+    Defect,
+    Event,
+    MarkingCode,
+    PackedUnit,
+    PackSession,
+    Parcel,
+)
 from packstation.models.people import Operator, Role, Station
 from packstation.models.returns import Refund, Return, ReturnLine
 
@@ -22,6 +29,7 @@ __all__ = [
     "Operator",
     "Order",
     "OrderLine",
+    "PackedUnit",
     "PackSession",
     "Parcel",
     "Refund",

@@ -31,7 +31,14 @@ OVERRIDE_KINDS = (
     "override.denied",
     "order.released",
 )
-LEAD_KINDS = ("lead.release", "lead.hold", "lead.priority", "lead.reassign", "lead.denied")
+LEAD_KINDS = (
+    "lead.release",
+    "lead.hold",
+    "lead.priority",
+    "lead.reassign",
+    "lead.denied",
+    "lead.trainee_ready",  # a trainee may pack real orders (models/training_repo.mark_ready)
+)
 BADGE_KINDS = ("pin.failed", "badge.locked", "badge.unlocked", "kiosk.exit", "pin.set")
 AUDIT_KINDS = (*OVERRIDE_KINDS, *LEAD_KINDS, *LOGIN_KINDS, *BADGE_KINDS)
 

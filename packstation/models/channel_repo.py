@@ -109,24 +109,21 @@ def cancel(session: Session, order: OpenOrder, channel: str, now: datetime) -> s
     """The marketplace cancelled it: the order is cancelled here too and leaves the station
     packing it (that station then shows "cancelled by the buyer: put the items back").
     Returns the station it left, if any. Audited as `order.cancelled`."""
-    station_id = order.station_id if order.status == OrderStatus.PACKING else None
-    freed = free_order(
-        session,
-        order.order_id,
-        station_id,
-        status=OrderStatus.CANCELLED.value,
-        outcome="cancelled",
-        at=now,
-    )
-    if freed is None and station_id is not None:  # it moved on meanwhile: cancel it anyway
+    holder = order.station_id if order.status == OrderStatus.PACKING else None
+    freed = None
+    # The station packing it first (its session and row are closed); if it moved on
+    # meanwhile, the order is cancelled wherever it is.
+    for station_id in dict.fromkeys((holder, None)):
         freed = free_order(
             session,
             order.order_id,
-            None,
+            station_id,
             status=OrderStatus.CANCELLED.value,
             outcome="cancelled",
             at=now,
         )
+        if freed is not None:
+            break
     left = freed.station_id if freed is not None else None
     session.execute(
         insert(Event),

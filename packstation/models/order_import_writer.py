@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Table
@@ -72,6 +72,7 @@ ORDER_COLUMNS = (
     "created_at",
     "updated_at",
     "extra",
+    "deliver_by",
 )
 LINE_COLUMNS = (
     "id",
@@ -89,6 +90,7 @@ LINE_COLUMNS = (
     "length_mm",
     "width_mm",
     "height_mm",
+    "serial",
 )
 BARCODE_COLUMNS = ("line_id", "order_id", "code", "gtin")
 EVENT_COLUMNS = ("at", "kind", "order_id", "payload")
@@ -163,7 +165,8 @@ class ImportWriter:
         proc = self.processor
         self.when = proc(ORDERS, "created_at")(now)
         self.no_problems = proc(ORDERS, "problems")([])
-        self.no_extra = proc(ORDERS, "extra")({})
+        self.extra = proc(ORDERS, "extra")
+        self.no_extra = self.extra({})
         self.problems = proc(ORDERS, "problems")
         self.money = proc(ORDERS, "declared_value")
         self.weight = proc(LINES, "unit_weight_g")
@@ -171,6 +174,7 @@ class ImportWriter:
         self.payload = proc(EVENTS, "payload")
         self.note_payload = proc(NOTIFICATIONS, "payload")
         self._ship_by = proc(ORDERS, "ship_by")
+        self._day = proc(ORDERS, "deliver_by")
         self._ship_by_seen: dict[datetime, Any] = {}
         self._payloads: dict[tuple[OrderStatus, str | None, str], Any] = {}
 
@@ -230,6 +234,10 @@ class ImportWriter:
         if done is None:
             done = self._ship_by_seen[value] = self._ship_by(value)
         return done
+
+    def day(self, value: date | None) -> Any:
+        """``deliver_by`` as the database takes it (most orders have none)."""
+        return None if value is None else self._day(value)
 
     # ------------------------------------------------------------------ reads
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +21,7 @@ class Order(Base):
         # The queue screen's carrier filter and the manifest's batch.
         Index("ix_orders_carrier", "carrier"),
         # A marketplace posting is one order, however often the sync sees it.
-        UniqueConstraint("channel", "channel_ref", name="uq_orders_channel_ref"),
+        Index("uq_orders_channel_ref", "channel", "channel_ref", unique=True),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -29,6 +29,9 @@ class Order(Base):
     status: Mapped[str] = mapped_column(String(24), default="new")
     priority: Mapped[int] = mapped_column(default=0)
     ship_by: Mapped[datetime | None] = mapped_column(default=None)
+    #: The day the order must reach the customer (order files); units must not expire
+    #: before it plus `[expiry] margin_days`. None: ship-by plus `[expiry] transit_days`.
+    deliver_by: Mapped[date | None] = mapped_column(default=None)
     customer_name: Mapped[str] = mapped_column(String(200), default="")
     phone: Mapped[str] = mapped_column(String(32), default="")
     email: Mapped[str] = mapped_column(String(254), default="")
@@ -95,6 +98,8 @@ class OrderLine(Base):
     length_mm: Mapped[int | None] = mapped_column(default=None)
     width_mm: Mapped[int | None] = mapped_column(default=None)
     height_mm: Mapped[int | None] = mapped_column(default=None)
+    #: "serial" or "imei": each unit's serial number is asked for at packing (None: not).
+    serial: Mapped[str | None] = mapped_column(String(8), default=None)
 
     order: Mapped[Order] = relationship(back_populates="lines")
     barcodes: Mapped[list[Barcode]] = relationship(

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from packstation.clock import utcnow
 from packstation.domain.codes import gtin14
+from packstation.domain.instructions import Instruction, to_json
 from packstation.domain.orders import EDITABLE_STATUSES, OrderData, OrderStatus, Problem
 from packstation.models.order_import_writer import (
     BARCODE_COLUMNS,
@@ -109,6 +110,8 @@ def content_hash(order: OrderData) -> str:
         str(order.declared_value),
         order.currency,
     ]
+    if order.deliver_by is not None:  # only when given: orders without it hash as before
+        parts.append(("deliver_by", order.deliver_by.isoformat()))
     parts += [
         (
             ln.sku,
@@ -122,11 +125,32 @@ def content_hash(order: OrderData) -> str:
             ln.hs_code,
             str(ln.unit_price),
         )
-        # Sizes only when given: a line without them hashes as before they existed.
+        # Sizes and the serial flag only when given: a line without them hashes as before.
         + ((ln.dims_mm,) if ln.dims_mm is not None else ())
+        + ((("serial", ln.serial),) if ln.serial else ())
         for ln in order.lines
     ]
+    # Instructions and the gift note only when given: an order without them hashes as before.
+    if any(ln.instructions for ln in order.lines) or order.instructions:
+        parts.append(("instructions", to_json(order_instructions(order))))
+    if order.gift_note:
+        parts.append(("gift_note", order.gift_note))
     return hashlib.sha256(_HASH_JSON.encode(parts).encode()).hexdigest()
+
+
+def order_instructions(order: OrderData) -> list[Instruction]:
+    """The order's own instructions, then its lines' (each names its SKU as the source)."""
+    return [*order.instructions, *(i for ln in order.lines for i in ln.instructions)]
+
+
+def order_extra(order: OrderData) -> dict[str, Any]:
+    """What an order file gives beyond the columns, kept in ``orders.extra`` (empty: none)."""
+    extra: dict[str, Any] = {}
+    if instructions := order_instructions(order):
+        extra["instructions"] = to_json(instructions)
+    if order.gift_note:
+        extra["gift_note"] = order.gift_note
+    return extra
 
 
 def _chunks(items: Iterable[OrderData], size: int) -> Iterator[list[OrderData]]:
@@ -234,7 +258,8 @@ def _import_chunk(
             when,
             when,
             when,
-            w.no_extra,
+            w.extra(extra) if (extra := order_extra(order)) else w.no_extra,
+            w.day(order.deliver_by),
         )
         if before is None:
             inserts.append(row)
@@ -293,6 +318,7 @@ def _insert_lines(w: ImportWriter, orders: list[OrderData], gtins: dict[str, str
                     line.marked,
                     line.hs_code,
                     *(line.dims_mm or _NO_DIMS),
+                    line.serial or None,
                 )
             )
             for code in line.barcodes:

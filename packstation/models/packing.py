@@ -1,12 +1,13 @@
-"""What happens at a station: pack sessions, the event log, marking codes, defects, parcels."""
+"""What happens at a station: pack sessions, the event log, marking codes, defects, parcels,
+and the lot, expiry and serial of packed units."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, Numeric, String
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, Numeric, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from packstation.clock import utcnow
@@ -87,6 +88,48 @@ class Defect(Base):
     station_id: Mapped[str | None] = mapped_column(String(64), default=None)
     operator_id: Mapped[int | None] = mapped_column(default=None)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    #: The faulty unit's lot (GS1 AI 10), expiry (AI 17) and serial, when captured.
+    lot: Mapped[str | None] = mapped_column(String(20), default=None)
+    expiry: Mapped[date | None] = mapped_column(default=None)
+    serial: Mapped[str | None] = mapped_column(String(64), default=None)
+
+
+#: A serial leaves once: unique within its scope (SKU, or "IMEI") among units not returned.
+_NOT_RETURNED = text("returned_at IS NULL")
+
+
+class PackedUnit(Base):
+    """A packed unit whose lot, expiry or serial was captured (written with ``order.packed``).
+
+    A returned unit, once matched by its serial at the returns desk, gets ``returned_at``:
+    its serial may then leave again in another order.
+    """
+
+    __tablename__ = "packed_units"
+    __table_args__ = (
+        Index(
+            "uq_packed_units_serial",
+            "serial_scope",
+            "serial",
+            unique=True,
+            sqlite_where=_NOT_RETURNED,
+            postgresql_where=_NOT_RETURNED,
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("order_lines.id"))
+    parcel_id: Mapped[str] = mapped_column(String(64), default="")
+    gtin: Mapped[str | None] = mapped_column(String(14), default=None)
+    lot: Mapped[str | None] = mapped_column(String(20), default=None)
+    expiry: Mapped[date | None] = mapped_column(default=None)
+    serial: Mapped[str | None] = mapped_column(String(64), default=None)
+    #: Where the serial is unique: the line's SKU, or "IMEI" (None without a serial).
+    serial_scope: Mapped[str | None] = mapped_column(String(100), default=None)
+    packed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    returned_at: Mapped[datetime | None] = mapped_column(default=None)
+    return_id: Mapped[int | None] = mapped_column(ForeignKey("returns.id"), default=None)
 
 
 class Parcel(Base):

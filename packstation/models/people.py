@@ -18,6 +18,8 @@ class Role(enum.StrEnum):
     LEAD = "lead"
     ADMIN = "admin"
     RETURNS = "returns"
+    #: Practice orders only (`run --training`) until a lead marks them ready (then packer).
+    TRAINEE = "trainee"
 
 
 class Operator(Base):

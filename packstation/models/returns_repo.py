@@ -4,7 +4,8 @@ Closing writes everything a return means in the caller's one transaction: the
 return row (the announced one, or a new one for a return nobody announced),
 its lines, the refund, the events `return.received` and `refund.decided`, the
 order's status `returned`, and the customer notifications `return_received`
-and `refund_issued` (the latter only when money is paid back). Quantities
+and `refund_issued` (the latter only when money is paid back); the units matched by
+their serial are marked returned in `packed_units` (their serial may leave again). Quantities
 and amounts are checked again there, under a row lock on the order
 (PostgreSQL; SQLite serialises writers), so two stations receiving the same
 order cannot take back more than was shipped.
@@ -19,7 +20,7 @@ from decimal import Decimal
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from packstation.clock import utcnow
@@ -38,9 +39,10 @@ from packstation.domain.returns import (
     return_line_view,
 )
 from packstation.domain.returns_file import AnnouncedReturn
+from packstation.domain.units import ShippedUnit
 from packstation.models.orders import Barcode, Order
 from packstation.models.outbox_repo import customer_channel, enqueue
-from packstation.models.packing import Defect, Event, MarkingCode
+from packstation.models.packing import Defect, Event, MarkingCode, PackedUnit
 from packstation.models.returns import Refund, Return, ReturnLine
 
 __all__ = [
@@ -144,6 +146,14 @@ def find_return(
     markings = frozenset(
         session.scalars(select(MarkingCode.identity).where(MarkingCode.order_id == order.id))
     )
+    units = tuple(
+        ShippedUnit(line_id, serial, lot)
+        for line_id, serial, lot in session.execute(
+            select(PackedUnit.line_id, PackedUnit.serial, PackedUnit.lot)
+            .where(PackedUnit.order_id == order.id, PackedUnit.returned_at.is_(None))
+            .order_by(PackedUnit.id)
+        )
+    )
     announced: tuple[tuple[str, int], ...] = ()
     if ret is not None:
         announced = tuple(
@@ -161,6 +171,7 @@ def find_return(
         reason=ret.reason if ret is not None else "",
         announced_items=announced,
         markings=markings,
+        units=units,
         received_at=now or utcnow(),
     )
 
@@ -243,6 +254,17 @@ def close_return(
                 reason=planned.reason,
             )
         )
+    if plan.serials_back:  # the units shipped with these serials are back: they may leave again
+        session.execute(
+            update(PackedUnit)
+            .where(
+                PackedUnit.order_id == order.id,
+                PackedUnit.serial.in_(plan.serials_back),
+                PackedUnit.returned_at.is_(None),
+            )
+            .values(returned_at=now, return_id=ret.id)
+            .execution_options(synchronize_session=False)
+        )
     currency = _currency(order)
     if plan.refund > 0:
         session.add(
@@ -283,6 +305,10 @@ def close_return(
                         for line, p in zip(lines, plan.lines, strict=True)
                     ],
                     "identities": list(plan.identities),
+                    "unit_facts": [
+                        {"line_id": u.line_id, "serial": u.serial, "lot": u.lot}
+                        for u in plan.returned_units
+                    ],
                     "order_from": order_from,
                     "order_status": order.status,
                 },

@@ -7,6 +7,7 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher
 
 from packstation.widgets.bars import HeaderBar, StatusBar, StepBar
+from packstation.widgets.instructions import InstructionsLine
 from packstation.widgets.lines_table import LinesTable
 from packstation.widgets.panels import ChecklistPanel, WeightPanel
 from packstation.widgets.result_panel import ResultPanel
@@ -22,6 +23,7 @@ class PackScreen(Screen[None]):
             yield LinesTable(id="lines")
             yield WeightPanel(id="weight")
             yield ChecklistPanel(id="checklist")
+        yield InstructionsLine(id="instructions")
         yield TextRows(id="progress")
         yield TextRows(id="keys")
         yield StatusBar(id="status")

@@ -154,6 +154,7 @@ class QueueScreen(Screen[None]):
         Binding("h", "lead('hold')", "hold"),
         Binding("a", "lead('reassign')", "reassign"),
         Binding("v", "evidence", "video"),
+        Binding("t", "trainees", "trainees"),
         Binding("right_square_bracket", "page(1)", "next page"),
         Binding("left_square_bracket", "page(-1)", "previous page"),
         Binding("escape", "close_search", show=False),
@@ -458,6 +459,13 @@ class QueueScreen(Screen[None]):
         setup = self.setup
         screen = EvidenceScreen.of(order_id, self.feed, setup.evidence, setup.web_url, self.locale)
         self.app.push_screen(screen)
+
+    def action_trainees(self) -> None:
+        """The trainees' lessons and scores, and a lead's "ready" (`screens/trainees.py`)."""
+        from packstation.screens.trainees import TraineesScreen
+
+        setup = self.setup
+        self.app.push_screen(TraineesScreen(setup.db, self.locale, setup.clock, setup.pin_limits))
 
     def _lead_request(self, request: LeadRequest | None) -> None:
         if request is None:

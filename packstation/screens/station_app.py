@@ -46,6 +46,7 @@ from packstation.station.demo import WRONG_ITEM, next_action
 from packstation.station.input import command_for_text, masked
 from packstation.station.runner import IDLE_S, DeviceNote, RunResult, StationRunner
 from packstation.widgets.bars import HeaderBar, StatusBar, StepBar
+from packstation.widgets.instructions import InstructionsLine
 from packstation.widgets.lines_table import LinesTable
 from packstation.widgets.panels import ChecklistPanel, WeightPanel
 from packstation.widgets.result_panel import ResultPanel
@@ -146,6 +147,10 @@ class StationApp(App[None]):
         }
     )
 
+    #: The screens it switches between (training shows its own, with the TRAINING banner).
+    login_screen: type[LoginScreen] = LoginScreen
+    pack_screen: type[PackScreen] = PackScreen
+
     def __init__(self, setup: StationSetup) -> None:
         super().__init__()
         self.setup = setup
@@ -213,7 +218,7 @@ class StationApp(App[None]):
 
     async def on_mount(self) -> None:
         trace.mark("start.mount")
-        await self.push_screen(LoginScreen())
+        await self.push_screen(self.login_screen())
         for name, device in self.setup.devices.items():
             self._wire(name, device)
         self.runner.start()
@@ -297,6 +302,11 @@ class StationApp(App[None]):
         from packstation.screens.queue_app import QueueScreen
         from packstation.screens.queue_modal import LeadActionScreen
 
+        trainees = sys.modules.get("packstation.screens.trainees")  # loaded by the queue's `t`
+        if trainees is not None and isinstance(
+            self.screen, trainees.TraineesScreen | trainees.ReadyScreen
+        ):
+            return True
         return self._returns() is not None or isinstance(
             self.screen, QueueScreen | LeadActionScreen
         )
@@ -576,9 +586,9 @@ class StationApp(App[None]):
         if not logged_in and self._returns() is not None:
             await self.pop_screen()  # logged out (idle): the returns desk closes with the session
         if logged_in and isinstance(self.screen, LoginScreen):
-            await self.switch_screen(PackScreen())
+            await self.switch_screen(self.pack_screen())
         elif not logged_in and isinstance(self.screen, PackScreen):
-            await self.switch_screen(LoginScreen())
+            await self.switch_screen(self.login_screen())
         # A burst of results (500 codes in one write) renders once, not 500 times.
         if not self._render_pending:
             self._render_pending = True
@@ -675,6 +685,8 @@ class StationApp(App[None]):
             if self._changed("steps", state.stage, state.step, state.order is not None):
                 screen.query_one(StepBar).render_state(state, self.locale)
             self._render_body()
+            for line in screen.query(InstructionsLine):
+                line.render_state(state, self.locale)
             self._render_progress()
             role = state.operator.role if state.operator else ""
             if self._changed("keys", role):

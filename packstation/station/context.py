@@ -23,6 +23,7 @@ from packstation.clock import Clock, utcnow
 from packstation.config import PinLimits
 from packstation.domain.codes import ScannedCode
 from packstation.domain.evidence import CameraState
+from packstation.domain.instructions import GIFT_NOTE, from_json, named_customers
 from packstation.domain.rules import PackRules
 from packstation.domain.workflow import (
     ClaimRefusal,
@@ -33,7 +34,15 @@ from packstation.domain.workflow import (
     line_view,
 )
 from packstation.domain.workflow.commands import PinVerdict
-from packstation.models import Barcode, MarkingCode, Order, OrderLine, Parcel, Station
+from packstation.models import (
+    Barcode,
+    MarkingCode,
+    Order,
+    OrderLine,
+    PackedUnit,
+    Parcel,
+    Station,
+)
 from packstation.models import Operator as OperatorRow
 from packstation.station.leases import is_live
 
@@ -57,6 +66,10 @@ _ORDER_COLUMNS = (
     Order.station_id,
     Order.reserved_for,
     Order.channel,
+    Order.deliver_by,
+    Order.extra,
+    Order.email,
+    Order.customer_name,
 )
 #: Lines with their barcodes in one query, in position then barcode order.
 _LINE_ROWS = (
@@ -69,6 +82,7 @@ _LINE_ROWS = (
         OrderLine.fragile,
         OrderLine.liquid,
         OrderLine.marked,
+        OrderLine.serial,
         OrderLine.length_mm,
         OrderLine.width_mm,
         OrderLine.height_mm,
@@ -121,7 +135,7 @@ _SKIP_LOCKED = {
 _SQLITE_WRITE_LOCK = update(Station).where(false()).values(name=Station.name)
 
 
-def _load_view(session: Session, row: OrderRow) -> OrderView:
+def _load_view(session: Session, row: OrderRow, rules: PackRules) -> OrderView:
     """The view of an order row plus its lines, without ORM objects.
 
     Core rows, not entities: a claim is on every station's hot path and the ORM's
@@ -134,7 +148,7 @@ def _load_view(session: Session, row: OrderRow) -> OrderView:
 
     def flush() -> None:
         if current is not None:
-            lid, sku, name, qty, weight, fragile, liquid, marked, *dims = current
+            lid, sku, name, qty, weight, fragile, liquid, marked, serial, *dims = current
             lines.append(
                 line_view(
                     lid,
@@ -147,6 +161,7 @@ def _load_view(session: Session, row: OrderRow) -> OrderView:
                     liquid=liquid,
                     marked=marked,
                     dims_mm=tuple(dims) if None not in dims else (),
+                    serial=serial or "",
                 )  # fmt: skip
             )
 
@@ -157,6 +172,8 @@ def _load_view(session: Session, row: OrderRow) -> OrderView:
         if code is not None:
             codes.append(code)
     flush()
+    extra = row.extra if isinstance(row.extra, dict) else {}
+    customer = named_customers((row.email, row.customer_name), rules.instructions, rules.inserts)
     return OrderView(
         id=row.id,
         lines=tuple(lines),
@@ -167,6 +184,10 @@ def _load_view(session: Session, row: OrderRow) -> OrderView:
         carrier=row.carrier or "",
         priority=row.priority,
         channel=row.channel or "",
+        deliver_by=row.deliver_by,
+        instructions=from_json(extra.get("instructions")),
+        inserts=(GIFT_NOTE,) if extra.get("gift_note") else (),
+        customer=customer,
     )
 
 
@@ -258,7 +279,7 @@ class DbContext:
         mine = order.status == "packing" and order.station_id == self.station_id
         if order.status != CLAIMABLE and not mine:
             return ClaimRefusal(order.id, RefusalReason.NOT_PACKABLE, status=order.status)
-        return _load_view(self.session, order)
+        return _load_view(self.session, order, self._rules)
 
     def next_order(self) -> OrderView | None:
         """The queue's head: highest priority, then earliest ship-by (none last), then id.
@@ -296,11 +317,22 @@ class DbContext:
                 return None
             order = first(_HEAD_AT, priority=top)
             below = top
-        return _load_view(self.session, order)
+        return _load_view(self.session, order, self._rules)
 
     def marking_used_in(self, identity: str) -> str | None:
         return self.session.scalar(
             select(MarkingCode.order_id).where(MarkingCode.identity == identity)
+        )
+
+    def serial_shipped_in(self, scope: str, serial: str) -> str | None:
+        return self.session.scalar(
+            select(PackedUnit.order_id)
+            .where(
+                PackedUnit.serial_scope == scope,
+                PackedUnit.serial == serial,
+                PackedUnit.returned_at.is_(None),
+            )
+            .limit(1)
         )
 
     def order_of_code(self, code: ScannedCode) -> str | None:

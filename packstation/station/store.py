@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import String, Update, and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from packstation.domain.units import UnitFacts
 from packstation.domain.workflow import Record, order_id_of, record_from
 from packstation.domain.workflow.codec import CodecError
 from packstation.domain.workflow.records import (
@@ -36,7 +37,16 @@ from packstation.domain.workflow.records import (
     SessionLogin,
     SessionLogout,
 )
-from packstation.models import Defect, Event, MarkingCode, Order, PackSession, Parcel, Station
+from packstation.models import (
+    Defect,
+    Event,
+    MarkingCode,
+    Order,
+    PackedUnit,
+    PackSession,
+    Parcel,
+    Station,
+)
 from packstation.models.order_release import free_order
 from packstation.models.outbox_repo import customer_channel, enqueue
 from packstation.station import leases
@@ -103,6 +113,21 @@ def _touch_statement(keys: tuple[str, ...]) -> Update:
         key: bindparam(f"v_{key}") for key in ("heartbeat_at", "lease_until", *keys)
     }
     return update(Station).where(Station.id == bindparam("station")).values(**values)
+
+
+def _unit_row(record: OrderPacked, unit: UnitFacts) -> dict[str, Any]:
+    """A ``packed_units`` row (the unique index on scope + serial refuses one shipped)."""
+    return {
+        "order_id": record.order_id,
+        "line_id": unit.line_id,
+        "parcel_id": unit.parcel_id,
+        "gtin": unit.gtin,
+        "lot": unit.lot,
+        "expiry": unit.expiry,
+        "serial": unit.serial,
+        "serial_scope": unit.scope,
+        "packed_at": record.at,
+    }
 
 
 class ClaimConflict(Exception):
@@ -280,6 +305,9 @@ class StationStore:
                     operator_id=operator_id,
                     at=at,
                     note=record.sku + (" (taken out of the parcel)" if record.unit_removed else ""),
+                    lot=record.lot,
+                    expiry=record.expiry,
+                    serial=record.serial,
                 )
             )
         elif isinstance(record, NotificationQueued):
@@ -293,6 +321,8 @@ class StationStore:
                 .values(status="confirmed", confirmed_at=at)
             )
         elif isinstance(record, OrderPacked):
+            if record.units:  # lots, expiry dates, serials: a serial shipped twice is refused
+                session.execute(insert(PackedUnit), [_unit_row(record, u) for u in record.units])
             parcel = session.get(Parcel, record.parcel_id)
             self._free_order(
                 session, record, record.order_id, "packed", "packed",

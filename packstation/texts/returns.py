@@ -87,6 +87,22 @@ TEXTS: dict[str, dict[str, str]] = {
         "{sku}: this unit's marking code was not shipped in this order: recorded as not ours",
         "{sku}: код маркировки не из этого заказа: записан как «не наш»",
     ),
+    "returns.serial_repeat": _e(
+        "This serial number was already scanned in this return",
+        "Этот серийный номер уже сканирован в этом возврате",
+    ),
+    "returns.serial_needed": _e(
+        "{sku} left with serial numbers: scan this unit's serial (S/N or IMEI)",
+        "{sku} отгружен с серийными номерами: сканируйте серийный номер (S/N или IMEI)",
+    ),
+    "returns.serial_foreign": _e(
+        "{sku}: this serial number was not shipped in this order: recorded as not ours",
+        "{sku}: серийный номер не из этого заказа: записан как «не наш»",
+    ),
+    "returns.lot_foreign": _e(
+        "{sku}: lot {lot} was not shipped in this order: recorded as not ours",
+        "{sku}: партия {lot} не из этого заказа: записан как «не наш»",
+    ),
     "returns.bad_check_digit": _e(
         "Bad check digit: expected {expected}, got {got}",
         "Неверная контрольная цифра: ожидалась {expected}, получена {got}",
@@ -169,6 +185,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "returns.reason.marking_mismatch": _e(
         "marking code not shipped in this order", "код маркировки не из этого заказа"
     ),
+    "returns.reason.serial_mismatch": _e(
+        "serial number not shipped in this order", "серийный номер не из этого заказа"
+    ),
+    "returns.reason.lot_mismatch": _e("lot not shipped in this order", "партия не из этого заказа"),
     # --- the screen ------------------------------------------------------------------------
     "returns.title": _e(
         "RETURNS  {station}  {name} ({role})", "ВОЗВРАТЫ  {station}  {name} ({role})"

@@ -109,6 +109,10 @@ def test_all_columns_or_a_few_read_the_same_values() -> None:
         "length_mm": "120",
         "width_mm": "80.5",
         "height_mm": "40",
+        "deliver_by": "2026-11-30",
+        "serial": "IMEI",
+        "instructions": "Wrap it | Upright",
+        "gift_note": "С днём рождения!",
     }
     assert set(values) == set(CSV_COLUMNS)
 

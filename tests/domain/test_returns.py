@@ -234,6 +234,7 @@ def test_returns_texts_are_all_used_and_translated() -> None:
     import re
 
     from packstation.domain.returns import MARKING_MISMATCH, REASONS
+    from packstation.domain.units import Mismatch
     from packstation.i18n import TABLE
     from packstation.texts import returns as area
 
@@ -255,6 +256,7 @@ def test_returns_texts_are_all_used_and_translated() -> None:
     used |= {f"returns.cond.{c}" for c in Condition} | {f"returns.dec.{d}" for d in Decision}
     used |= {f"returns.decision_{d}" for d in Decision}
     used |= {f"returns.reason.{r}" for r in (*REASONS, MARKING_MISMATCH)}
+    used |= {f"returns.reason.{m}" for m in (Mismatch.SERIAL, Mismatch.LOT)}
     assert sorted(used - set(area.TEXTS)) == []
     assert sorted(set(area.TEXTS) - used) == []
     names = re.compile(r"{(\w+)}")

@@ -34,10 +34,10 @@ from packstation.domain.workflow import Action, Key, ScaleReading, Step
 from packstation.models import ChannelCall, Event, MarkingCode, Order
 from packstation.models.db import Database
 from packstation.station.runner import RunResult, StationRunner
-
-MarketplaceFactory = Callable[[Callable[[CallRecord], None]], dict[str, Any]]
 from tests.channels.test_sync import SETTINGS, Memory, item, posting
 from tests.station.conftest import PACKER, SyncRunner
+
+MarketplaceFactory = Callable[[Callable[[CallRecord], None]], dict[str, Any]]
 
 REF = "55501234-0001-1"
 SNEAKERS = "4605550001116"

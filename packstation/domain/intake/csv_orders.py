@@ -9,15 +9,24 @@ from decimal import Decimal
 from operator import itemgetter
 
 from packstation.domain.dimensions import DIM_FIELDS
+from packstation.domain.instructions import (
+    MAX_INSERT_TEXT,
+    Instruction,
+    InstructionError,
+    instruction_from,
+)
 from packstation.domain.intake.decoding import _content_start, _is_blank, _text, _utf8_error
 from packstation.domain.intake.errors import OrderFileError, _FieldError
 from packstation.domain.intake.fields import (
     _MAX_DIGITS,
+    DAY_EXPECTED,
     _cell_repr,
     _dims,
     _parse_datetime,
+    _parse_day,
     _parse_decimal,
     _parse_whole,
+    _serial_kind,
     normalise_locale,
 )
 from packstation.domain.intake.limits import DEFAULT_LIMITS, IntakeLimits
@@ -54,6 +63,10 @@ CSV_COLUMNS = (
     "declared_value",
     "currency",
     *DIM_FIELDS,
+    "deliver_by",
+    "serial",
+    "instructions",
+    "gift_note",
 )
 #: Without these a CSV row cannot even be placed in an order.
 CSV_REQUIRED_COLUMNS = ("order_id", "sku", "qty")
@@ -305,6 +318,8 @@ _CSV_LINE_COLUMNS = (
     "unit_price",
     "price",
     *DIM_FIELDS,
+    "serial",
+    "instructions",
 )
 _CSV_ORDER_COLUMNS = (
     "tote",
@@ -323,13 +338,28 @@ _CSV_ORDER_COLUMNS = (
     "carrier",
     "declared_value",
     "currency",
+    "deliver_by",
+    "gift_note",
 )
+
+
+def _csv_instructions(cell: str, sku: str) -> list[Instruction]:
+    """A line's ``instructions`` cell: texts separated by "|", each shown at the items step
+    without a confirmation (a confirm or another step needs a JSON file or the config)."""
+    try:
+        return [
+            instruction_from(text, "instructions", f"sku:{sku}")
+            for text in map(str.strip, cell.split("|"))
+            if text
+        ]
+    except InstructionError as e:
+        raise _FieldError("instructions", e.detail) from None
 
 
 def _csv_line(cells: Iterable[str]) -> LineData:
     """One line from its cells (`_CSV_LINE_COLUMNS`); type errors in the columns' order."""
     (sku, name, codes, qty, weight, fragile, liquid, marked, hs_code, unit_price, price,
-     length, width, height) = map(str.strip, cells)  # fmt: skip
+     length, width, height, serial, instructions) = map(str.strip, cells)  # fmt: skip
     unit_weight_g = (
         Decimal(weight)
         if weight.isdigit() and weight.isascii() and len(weight) <= _MAX_DIGITS
@@ -368,6 +398,8 @@ def _csv_line(cells: Iterable[str]) -> LineData:
         hs_code=hs_code,
         unit_price=price_value,
         dims_mm=None if not (length or width or height) else _csv_dims(length, width, height),
+        serial=_serial_kind(serial, "serial", _cell_repr(serial)) if serial else "",
+        instructions=_csv_instructions(instructions, sku) if instructions else [],
     )
 
 
@@ -395,6 +427,8 @@ def _csv_order(cells: Iterable[str], order_id: str, line: int) -> OrderData:
         carrier,
         declared_value,
         currency,
+        deliver_by_text,
+        gift_note,
     ) = map(str.strip, cells)
     ship_by = _parse_datetime(ship_by_text) if ship_by_text else None
     if ship_by_text and ship_by is None:
@@ -402,11 +436,18 @@ def _csv_order(cells: Iterable[str], order_id: str, line: int) -> OrderData:
             "ship_by",
             f"expected an ISO-8601 date-time with a timezone, got {_cell_repr(ship_by_text)}",
         )
+    deliver_by = _parse_day(deliver_by_text) if deliver_by_text else None
+    if deliver_by_text and deliver_by is None:
+        shown = _cell_repr(deliver_by_text)
+        raise _FieldError("deliver_by", f"expected {DAY_EXPECTED}, got {shown}")
+    if len(gift_note) > MAX_INSERT_TEXT:
+        raise _FieldError("gift_note", f"longer than {MAX_INSERT_TEXT} characters")
     return OrderData(
         id=order_id,
         tote=tote,
         priority=_cell_int(priority, "priority"),
         ship_by=ship_by,
+        deliver_by=deliver_by,
         customer=Customer(
             name=customer_name, phone=phone, email=email, locale=normalise_locale(locale)
         ),
@@ -421,5 +462,6 @@ def _csv_order(cells: Iterable[str], order_id: str, line: int) -> OrderData:
         carrier=carrier,
         declared_value=_cell_number(declared_value, "declared_value"),
         currency=currency.upper(),
+        gift_note=gift_note,
         source=f"line {line}",
     )

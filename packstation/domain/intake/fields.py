@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import functools
 import json
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from packstation.domain.dimensions import DimensionError, dims_from
 from packstation.domain.intake.errors import _FieldError
+from packstation.domain.units import parse_serial_kind
 
 _LOCALES = frozenset({"ru", "en"})
 _DEFAULT_LOCALE = "ru"
@@ -55,6 +56,31 @@ def _parse_datetime(text: str) -> datetime | None:
     except ValueError:
         return None
     return value if value.tzinfo is not None and value.utcoffset() is not None else None
+
+
+def _parse_day(text: str) -> date | None:
+    """``deliver_by``: an ISO date ("2026-12-10"), or a date-time with a timezone whose
+    date, as written (the customer's own), is the day; None if it is neither."""
+    if len(text) == 10:
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            return None
+    moment = _parse_datetime(text)
+    return moment.date() if moment is not None else None
+
+
+#: How a bad ``deliver_by`` is explained.
+DAY_EXPECTED = "an ISO-8601 date (2026-12-10) or a date-time with a timezone"
+
+
+def _serial_kind(text: str, field: str, shown: str) -> str:
+    """A line's ``serial`` flag: "", "serial" or "imei" (any case)."""
+    try:
+        kind = parse_serial_kind(text)
+    except ValueError:
+        raise _FieldError(field, f'expected "serial", "imei" or nothing, got {shown}') from None
+    return kind.value if kind is not None else ""
 
 
 def _parse_decimal(text: str) -> Decimal | None:

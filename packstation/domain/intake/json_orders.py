@@ -5,19 +5,28 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Generator, Iterator
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from packstation.domain.dimensions import DIM_FIELDS
+from packstation.domain.instructions import (
+    MAX_INSERT_TEXT,
+    Instruction,
+    InstructionError,
+    instruction_from,
+)
 from packstation.domain.intake.decoding import _decode
 from packstation.domain.intake.errors import OrderFileError, _FieldError
 from packstation.domain.intake.fields import (
     _INT_LIMIT,
+    DAY_EXPECTED,
     _dims,
     _parse_datetime,
+    _parse_day,
     _parse_decimal,
     _sane,
+    _serial_kind,
     _show,
     _whole,
     normalise_locale,
@@ -263,6 +272,26 @@ def _j_datetime(obj: dict[str, Any], key: str, base: str) -> datetime | None:
     )
 
 
+def _j_day(obj: dict[str, Any], key: str, base: str) -> date | None:
+    value = obj.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str):
+        parsed = _parse_day(value.strip())
+        if parsed is not None:
+            return parsed
+    raise _FieldError(f"{base}.{key}", f"expected {DAY_EXPECTED}, got {_show(value)}")
+
+
+def _j_serial(obj: dict[str, Any], base: str) -> str:
+    value = obj.get("serial")
+    if value is None or value is False:
+        return ""
+    if isinstance(value, str):
+        return _serial_kind(value, f"{base}.serial", _show(value))
+    raise _FieldError(f"{base}.serial", f'expected "serial" or "imei", got {_show(value)}')
+
+
 def _j_barcodes(obj: dict[str, Any], base: str) -> list[str]:
     value = obj.get("barcodes")
     if value is None:
@@ -277,6 +306,28 @@ def _j_barcodes(obj: dict[str, Any], base: str) -> list[str]:
         if code:
             codes.append(code)
     return codes
+
+
+def _j_instructions(obj: dict[str, Any], base: str, source: str) -> list[Instruction]:
+    """An ``instructions`` list of strings or {text, confirm, step} objects."""
+    value = obj.get("instructions")
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _FieldError(f"{base}.instructions", f"expected a list, got {_show(value)}")
+    try:
+        return [
+            instruction_from(v, f"{base}.instructions[{k}]", source) for k, v in enumerate(value)
+        ]
+    except InstructionError as e:
+        raise _FieldError(e.where, e.detail) from None
+
+
+def _j_gift_note(obj: dict[str, Any], base: str) -> str:
+    note = _j_str(obj, "gift_note", base)
+    if len(note) > MAX_INSERT_TEXT:
+        raise _FieldError(f"{base}.gift_note", f"longer than {MAX_INSERT_TEXT} characters")
+    return note
 
 
 def _json_line(item: Any, base: str) -> LineData:
@@ -297,6 +348,8 @@ def _json_line(item: Any, base: str) -> LineData:
         hs_code=_j_str(item, "hs_code", base),
         unit_price=price,
         dims_mm=_dims([_j_number(item, f, base) for f in DIM_FIELDS], f"{base}."),
+        serial=_j_serial(item, base),
+        instructions=_j_instructions(item, base, f"sku:{_j_str(item, 'sku', base)}"),
     )
 
 
@@ -334,6 +387,7 @@ def _json_order(item: Any, base: str) -> OrderData:
         tote=_j_str(item, "tote", base),
         priority=_j_int(item, "priority", base),
         ship_by=_j_datetime(item, "ship_by", base),
+        deliver_by=_j_day(item, "deliver_by", base),
         customer=Customer(
             name=_j_str(cust, "name", cbase),
             phone=_j_str(cust, "phone", cbase),
@@ -352,5 +406,7 @@ def _json_order(item: Any, base: str) -> OrderData:
         declared_value=declared_value,
         currency=currency.upper(),
         lines=[_json_line(line, f"{base}.lines[{j}]") for j, line in enumerate(raw_lines)],
+        instructions=_j_instructions(item, base, "order"),
+        gift_note=_j_gift_note(item, base),
         source=base,
     )

@@ -2,7 +2,7 @@
 
 Records are stored as ``events.payload`` (JSON) and read back on recovery, so
 the round trip must be exact: Decimals travel as strings (no float rounding),
-datetimes as ISO 8601, tuples as lists, enums as their values.
+datetimes and dates as ISO 8601, tuples as lists, enums as their values.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import dataclasses
 import enum
 import functools
 import types
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
@@ -29,7 +29,7 @@ def encode(value: object) -> Any:
         return value
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, datetime):
+    if isinstance(value, date):  # a datetime is a date too: both as ISO 8601
         return value.isoformat()
     if isinstance(value, tuple | list | frozenset):
         return [encode(v) for v in value]
@@ -71,6 +71,11 @@ def decode(tp: Any, raw: Any) -> Any:
             return datetime.fromisoformat(_expect(raw, str, tp))
         except ValueError:
             raise CodecError(f"not an ISO datetime: {raw!r}") from None
+    if tp is date:
+        try:
+            return date.fromisoformat(_expect(raw, str, tp))
+        except ValueError:
+            raise CodecError(f"not an ISO date: {raw!r}") from None
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         try:
             return tp(raw)

@@ -176,7 +176,8 @@ class Context(Protocol):
     update (status ready and not held by a live station). If that update
     matches no row, the app discards the decision and keeps its old state, so
     two stations never hold one order. Marking-code uniqueness is enforced the
-    same way by the ``marking_codes`` primary key.
+    same way by the ``marking_codes`` primary key, and a serial shipped once by the
+    unique index of ``packed_units`` (written with ``order.packed``).
     """
 
     @property
@@ -206,6 +207,11 @@ class Context(Protocol):
 
     def marking_used_in(self, identity: str) -> str | None:
         """Order id a marking identity is already stored for, else None."""
+        ...
+
+    def serial_shipped_in(self, scope: str, serial: str) -> str | None:
+        """Order id a unit with this serial (unique within ``scope``: a SKU, or "IMEI") was
+        packed in and not returned from since, else None."""
         ...
 
     def order_of_code(self, code: ScannedCode) -> str | None:

@@ -35,6 +35,7 @@ from packstation.domain.workflow.records import (
     ScanAccepted,
     ScanRejected,
     ScanUndone,
+    SerialCaptured,
     SessionLogin,
     SessionLogout,
     WeightAccepted,
@@ -53,6 +54,7 @@ from packstation.domain.workflow.state import (
     Verdict,
     WeightCheck,
 )
+from packstation.domain.workflow.units import unit_to_remove
 
 __all__ = ["evolve", "replay"]
 
@@ -71,6 +73,7 @@ def _without_order(state: PackState) -> PackState:
         order=None,
         checks=(),
         documents=(),
+        instructions=(),
         scans=(),
         box=None,
         weight=None,
@@ -99,11 +102,20 @@ def evolve(state: PackState, record: Record) -> PackState:
                 order=order,
                 checks=checks,
                 documents=documents,
+                instructions=record.instructions,
                 closed_order=None,
             )
         case ScanAccepted():
-            scan = AcceptedScan(record.line_id, record.code, record.gtin, record.identity)
+            scan = AcceptedScan(
+                record.line_id, record.code, record.gtin, record.identity, record.lot,
+                record.expiry, record.serial, record.ask,
+            )  # fmt: skip
             return replace(state, scans=(*state.scans, scan))
+        case SerialCaptured():
+            due = state.serial_due
+            if due is None or due.line_id != record.line_id:
+                return state  # pragma: no cover - decide asks only for the last unit's
+            return replace(state, scans=(*state.scans[:-1], replace(due, serial=record.serial)))
         case ScanUndone():
             return replace(state, scans=state.scans[:-1], parcels=(), no_fit=None)
         case (
@@ -228,11 +240,11 @@ def _defect(state: PackState, record: DefectRecorded) -> PackState:
     entry = DefectEntry(record.line_id, record.defect, record.qty, record.resolution)
     scans = state.scans
     if record.unit_removed:
-        # The unit taken out is the line's most recent scan (in the open box: decide
-        # refuses to short-ship a unit that is already in a sealed box).
-        last = max((i for i, s in enumerate(scans) if s.line_id == record.line_id), default=None)
-        if last is not None:
-            scans = scans[:last] + scans[last + 1 :]
+        # The unit taken out is the line's one with the defect's serial, else its most
+        # recent scan (in the open box: decide refuses to short-ship one in a sealed box).
+        out = unit_to_remove(scans, record.line_id, record.serial)
+        if out is not None:
+            scans = scans[: out[0]] + scans[out[0] + 1 :]
     state = replace(state, scans=scans, defects=(*state.defects, entry), parcels=(), no_fit=None)
     if state.splitting and not state.open_units:
         state = replace(state, splitting=False)  # the box to close has nothing left in it

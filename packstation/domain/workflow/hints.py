@@ -7,6 +7,7 @@ from decimal import Decimal
 from packstation.domain.rules import PackRules
 from packstation.domain.workflow.boxing import advice
 from packstation.domain.workflow.state import OverrideFlow, PackState, Purpose, Step
+from packstation.domain.workflow.units import serial_what
 from packstation.i18n import Msg
 
 __all__ = ["grams", "hint_for"]
@@ -28,6 +29,11 @@ def hint_for(state: PackState, rules: PackRules) -> Msg:
         return Msg("hint.scan_order")
     if step is Step.CLOSED:
         return Msg("hint.closed", {"order": state.closed_order or ""})
+    if step is Step.SERIAL and state.order is not None and state.serial_due is not None:
+        due = state.serial_due
+        line = state.order.line(due.line_id)
+        what = serial_what(due.ask)
+        return Msg("hint.scan_serial", {"what": what, "sku": line.sku if line else ""})
     if step is Step.ITEMS:
         open_lines = state.open_lines(limit=_MAX_SKUS + 1)
         skus = ", ".join(line.sku for line in open_lines[:_MAX_SKUS])

@@ -1,4 +1,5 @@
-"""Item scans: which line a code counts on, and every reason it may not."""
+"""Item scans: which line a code counts on, and every reason it may not (the unit's own
+lot, expiry and serial: `units.py`)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from dataclasses import replace
 
 from packstation.domain.codes import CodeKind, ScannedCode
 from packstation.domain.workflow.model import LineView, OrderView
-from packstation.domain.workflow.records import ScanAccepted
-from packstation.domain.workflow.results import Env, Result, bad, good
+from packstation.domain.workflow.results import Env, Result, bad
 from packstation.domain.workflow.state import PackState
+from packstation.domain.workflow.units import accept_unit
 from packstation.i18n import Msg
 
 __all__ = ["bad_check_digit", "check_digit_error", "matching_lines", "scan_item"]
@@ -102,13 +103,4 @@ def scan_item(state: PackState, order: OrderView, code: ScannedCode, env: Env) -
             return bad("scan.marking_used", {"other": used}, hint=put_aside, other_order=used)
     if state.splitting:  # CMD:NEWBOX fixed this box's content: it is boxed and weighed first
         return bad("box.closing", {"n": len(state.sealed) + 1, "sku": line.sku})
-    record = ScanAccepted(
-        env.at, order.id, line.line_id, code.text, code.gtin, code.identity, code.crypto_tail
-    )
-    params = {
-        "sku": line.sku,
-        "name": line.name,
-        "packed": state.packed(line.line_id) + 1,
-        "required": state.required(line),
-    }
-    return good("scan.accepted", params, (record,))
+    return accept_unit(state, order, line, code, env)  # its lot, expiry and serial

@@ -51,6 +51,7 @@ from packstation.domain.workflow.commands import (
 from packstation.domain.workflow.evolve import evolve, replay
 from packstation.domain.workflow.explain import no_fit_message
 from packstation.domain.workflow.hints import grams, hint_for
+from packstation.domain.workflow.instructions import confirm_checks, inserts_for, instructions_for
 from packstation.domain.workflow.items import (
     bad_check_digit,
     check_digit_error,
@@ -63,6 +64,7 @@ from packstation.domain.workflow.marketplace import (
     waiting_for_label,
 )
 from packstation.domain.workflow.model import (
+    TRAINEE_ROLE,
     CheckItem,
     ClaimRefusal,
     DefectKind,
@@ -91,6 +93,7 @@ from packstation.domain.workflow.records import (
     WeightRejected,
 )
 from packstation.domain.workflow.results import QUIET, Env, Keep, Result, bad, good
+from packstation.domain.workflow.serials import serial_pending, serial_step
 from packstation.domain.workflow.state import (
     MARKETPLACE_TARIFF,
     DefectFlow,
@@ -109,6 +112,7 @@ from packstation.domain.workflow.subflows import (
     pick_line,
     pick_reason,
 )
+from packstation.domain.workflow.units import packed_units
 from packstation.i18n import Msg
 
 __all__ = ["MAX_PIN_FAILURES", "apply", "decide", "plan_for", "step"]
@@ -188,7 +192,8 @@ def plan_for(order: OrderView, rules: PackRules) -> tuple[tuple[CheckItem, ...],
     """The order's packaging checklist and required documents, fixed into ``order.claimed``.
 
     Profiles: always, then fragile / liquid / marked when a line has the flag,
-    international when shipped abroad, then the order's own extra profiles.
+    international when shipped abroad, then the order's own extra profiles; then its
+    confirm instructions. Inserts (gift note, flyers) follow the documents.
     """
     profiles = ["always"]
     flags = {
@@ -204,7 +209,8 @@ def plan_for(order: OrderView, rules: PackRules) -> tuple[tuple[CheckItem, ...],
         for profile in dict.fromkeys(profiles)
         for text in rules.checklist(profile)
     )
-    return checks, rules.documents.required_for(order.country)
+    checks += confirm_checks(instructions_for(order, rules))
+    return checks, rules.documents.required_for(order.country) + inserts_for(order, rules)
 
 
 # --- dispatch --------------------------------------------------------------------------
@@ -257,6 +263,9 @@ def _scan(state: PackState, code: ScannedCode, env: Env) -> Result:
         if flow.line_id is None and code.kind not in _CARDS:
             return defect_line_by_scan(state, code)
         return bad("flow.busy")
+    serial = serial_step(state, code, env)  # the last unit's serial or IMEI is due
+    if serial is not None:
+        return serial
     if code.kind is CodeKind.BOX:
         return _box(state, code, env)
     if code.kind is CodeKind.DOCUMENT:
@@ -295,7 +304,9 @@ def _label_scan(state: PackState, order: OrderView, code: ScannedCode, env: Env)
         params["next"] = left[0].parcel_id
         return good("label.confirmed", params, (confirmed,))
     ids = tuple(p.parcel_id for p in state.parcels)
-    packed = OrderPacked(env.at, order.id, parcel.parcel_id, ids if len(ids) > 1 else ())
+    packed = OrderPacked(
+        env.at, order.id, parcel.parcel_id, ids if len(ids) > 1 else (), packed_units(state)
+    )
     if len(ids) > 1:
         return good(
             "order.packed_parcels", {"order": order.id, "count": len(ids)}, (confirmed, packed)
@@ -322,6 +333,8 @@ def _login(code: ScannedCode, env: Env) -> Result:
     operator = env.ctx.operator_by_badge(code.text)
     if operator is None:
         return bad("login.unknown_badge", {"badge": code.text})
+    if operator.role == TRAINEE_ROLE:  # real orders only once a lead marked them ready
+        return bad("login.trainee", {"name": operator.name})
     return good(
         "login.ok",
         {"name": operator.name, "role": operator.role},
@@ -356,7 +369,8 @@ def _claim(order: OrderView, via: str, env: Env) -> Result:
         state = Msg(f"camera.state.{camera.state}")
         return bad("claim.no_camera", {"order": order.id, "camera": state})
     checks, documents = plan_for(order, env.rules)
-    records: tuple[Record, ...] = (OrderClaimed(env.at, order, checks, documents, via),)
+    shown = instructions_for(order, env.rules)
+    records: tuple[Record, ...] = (OrderClaimed(env.at, order, checks, documents, via, shown),)
     if evidence is ClaimEvidence.MISSING and camera is not None:
         records += (EvidenceMissing(env.at, order.id, camera.state, camera.detail),)
     params: dict[str, object] = {"order": order.id, "units": order.units, "city": order.city}
@@ -590,6 +604,8 @@ def _new_box(state: PackState, order: OrderView, env: Env) -> Result:
         return bad("box.split_already", {"n": n}, bell=False)
     if state.stage is not Step.ITEMS:
         return bad("box.split_nothing_left")
+    if (waiting := serial_pending(state)) is not None:
+        return waiting
     if not state.open_units:
         return bad("box.split_empty", {"n": n})
     record = BoxSplit(env.at, order.id, n, state.open_units)

@@ -10,10 +10,11 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from packstation.domain.codes import gtin14
+from packstation.domain.instructions import Instruction
 
 __all__ = [
     "CheckItem",
@@ -28,6 +29,9 @@ __all__ = [
 ]
 
 LEAD_ROLES = frozenset({"lead", "admin"})
+#: A new packer: packs practice orders at a training station (`packstation run --training`)
+#: and is refused at a real one until a lead marks them ready (the role becomes packer).
+TRAINEE_ROLE = "trainee"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +63,8 @@ class LineView:
     gtins: tuple[str, ...] = ()
     #: Length, width, height in mm; empty when the order file did not give them.
     dims_mm: tuple[int, ...] = ()
+    #: "serial" or "imei": each unit's serial number is asked for after it (`domain/units`).
+    serial: str = ""
 
 
 def line_view(
@@ -73,6 +79,7 @@ def line_view(
     liquid: bool = False,
     marked: bool = False,
     dims_mm: tuple[int, ...] = (),
+    serial: str = "",
 ) -> LineView:
     """A ``LineView`` with ``gtins`` derived from the barcodes the same way scans are."""
     codes = tuple(barcodes)
@@ -89,6 +96,7 @@ def line_view(
         barcodes=codes,
         gtins=gtins,
         dims_mm=dims_mm,
+        serial=serial,
     )
 
 
@@ -108,6 +116,15 @@ class OrderView:
     #: The `[[channels]]` account of a marketplace order: its label, carrier and marking
     #: codes are the marketplace's. Empty for an order from a file.
     channel: str = ""
+    #: The day the order must reach the customer (order files); None: ship-by plus the
+    #: configured transit days. Units must not expire before it (`domain/units.py`).
+    deliver_by: date | None = None
+    #: The order file's own instructions (order and lines: `domain/instructions.py`).
+    instructions: tuple[Instruction, ...] = ()
+    #: The order's own insert kinds (``GIFTNOTE`` when it has a gift note).
+    inserts: tuple[str, ...] = ()
+    #: The customer's identities (e-mail, name) that config instructions or inserts name.
+    customer: tuple[str, ...] = ()
 
     def line(self, line_id: int) -> LineView | None:
         return next((line for line in self.lines if line.line_id == line_id), None)

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
 from packstation.domain.carriers import NOTE_LIMIT, Choice, NoFit
+from packstation.domain.instructions import Instruction
+from packstation.domain.units import UnitFacts
 from packstation.domain.workflow.codec import CodecError, decode, encode
 from packstation.domain.workflow.model import (
     CheckItem,
@@ -54,6 +56,7 @@ __all__ = [
     "ScanAccepted",
     "ScanRejected",
     "ScanUndone",
+    "SerialCaptured",
     "SessionLogin",
     "SessionLogout",
     "WeightAccepted",
@@ -100,11 +103,15 @@ class OrderClaimed(Record):
     documents: tuple[str, ...]
     #: "id", "tote" or "next".
     via: str = "id"
+    #: The pack instructions shown at their steps (`domain/instructions.py`).
+    instructions: tuple[Instruction, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class ScanAccepted(Record):
-    """A unit counted on a line; ``identity`` set for marking codes (marking_codes row)."""
+    """A unit counted on a line; ``identity`` set for marking codes (marking_codes row).
+    ``lot``, ``expiry`` and ``serial``: what its GS1 code carried (AI 10, 17, 21); ``ask``:
+    the serial kind its line asks for when the code gave none (`serial.captured` follows)."""
 
     kind: ClassVar[str] = "scan.accepted"
     order_id: str
@@ -113,6 +120,21 @@ class ScanAccepted(Record):
     gtin: str | None = None
     identity: str | None = None
     crypto_tail: str | None = None
+    lot: str | None = None
+    expiry: date | None = None
+    serial: str | None = None
+    ask: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SerialCaptured(Record):
+    """The serial number (``kind`` "serial") or IMEI asked for after the last unit."""
+
+    kind: ClassVar[str] = "serial.captured"
+    order_id: str
+    line_id: int
+    serial: str
+    serial_kind: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +314,11 @@ class DefectRecorded(Record):
     #: "hold" or "ship_short".
     resolution: str
     unit_removed: bool = False
+    #: The unit's lot, expiry and serial, when they were captured (scanned in the defect
+    #: dialog, or the counted unit taken out).
+    lot: str | None = None
+    expiry: date | None = None
+    serial: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -401,6 +428,8 @@ class OrderPacked(Record):
     parcel_id: str
     #: All parcels of the order, by seq (empty on records stored before multi-parcel).
     parcel_ids: tuple[str, ...] = ()
+    #: The units with a lot, expiry or serial (``packed_units`` rows: serials shipped).
+    units: tuple[UnitFacts, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -475,6 +504,7 @@ RECORD_TYPES: dict[str, type[Record]] = {
         ScanAccepted,
         ScanRejected,
         ScanUndone,
+        SerialCaptured,
         BoxChosen,
         BoxSplit,
         BoxSealed,

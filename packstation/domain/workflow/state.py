@@ -16,10 +16,11 @@ import enum
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from packstation.domain.carriers import Choice, NoFit
+from packstation.domain.instructions import Instruction
 from packstation.domain.workflow.model import (
     CheckItem,
     DefectKind,
@@ -64,6 +65,8 @@ class Step(enum.StrEnum):
     OVERRIDE_BADGE = "override_badge"
     OVERRIDE_PIN = "override_pin"
     OVERRIDE_REASON = "override_reason"
+    #: The last unit's serial number or IMEI is due (its line asks for one), by scan.
+    SERIAL = "serial"
 
 
 #: Defect resolution that lets the order ship without the unit (``DefectPolicy.SHIP_SHORT``).
@@ -91,6 +94,12 @@ class AcceptedScan:
     code: str
     gtin: str | None = None
     identity: str | None = None
+    #: What the unit's GS1 code carried (AI 10, 17, 21), or the serial asked for after it.
+    lot: str | None = None
+    expiry: date | None = None
+    serial: str | None = None
+    #: "serial" or "imei" when the unit's line asks for one (`domain/units.SerialKind`).
+    ask: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +214,8 @@ class DefectFlow:
     """CMD:DEFECT: first the line, then the kind."""
 
     line_id: int | None = None
+    #: The unit scanned to pick the line: its lot, expiry and serial go on the defect.
+    unit: AcceptedScan | None = None
 
     @property
     def step(self) -> Step:
@@ -272,6 +283,8 @@ class PackState:
     #: The order's checklist and documents, fixed at claim.
     checks: tuple[CheckItem, ...] = ()
     documents: tuple[str, ...] = ()
+    #: The order's pack instructions (order file and config), fixed at claim.
+    instructions: tuple[Instruction, ...] = ()
     #: Accepted item scans, oldest first: the undo stack and the source of all counts.
     scans: tuple[AcceptedScan, ...] = ()
     box: BoxChoice | None = None
@@ -305,7 +318,9 @@ class PackState:
 
     @property
     def step(self) -> Step:
-        return self.flow.step if self.flow is not None else self.stage
+        if self.flow is not None:
+            return self.flow.step
+        return Step.SERIAL if self.serial_due is not None else self.stage
 
     # --- derived facts ----------------------------------------------------------------
 
@@ -316,6 +331,8 @@ class PackState:
             return Step.LOGGED_OUT
         if self.order is None:
             return Step.CLOSED if self.closed_order else Step.IDLE
+        if self.serial_due is not None:
+            return Step.ITEMS
         if self.splitting and self.open_units:
             return Step.BOX if self.box is None else Step.WEIGHT
         if not self.items_complete:
@@ -331,6 +348,13 @@ class PackState:
     @property
     def lines(self) -> tuple[LineView, ...]:
         return self.order.lines if self.order else ()
+
+    @property
+    def serial_due(self) -> AcceptedScan | None:
+        """The last unit when its serial is still to be scanned (only the last one can be
+        waiting: nothing else is taken until it is given)."""
+        last = self.scans[-1] if self.scans else None
+        return last if last is not None and last.ask and last.serial is None else None
 
     # --- boxes and parcels ------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from packstation.domain.workflow.records import (
 )
 from packstation.domain.workflow.results import Env, Result, bad, good
 from packstation.domain.workflow.state import DefectFlow, OverrideFlow, PackState, Purpose, Step
+from packstation.domain.workflow.units import defect_unit, removed_unit
 from packstation.i18n import Msg
 
 __all__ = [
@@ -52,13 +53,15 @@ def defect_line_by_scan(state: PackState, code: ScannedCode) -> Result:
         return bad("order.none", flow=None)
     if check_digit_error(code):
         return bad_check_digit(code)
+    unit = defect_unit(state, code)  # its lot, expiry and serial go on the defect
     lines = matching_lines(state.order, code)
+    if not lines and unit is not None and unit.serial == code.text:
+        lines = [x for x in state.order.lines if x.line_id == unit.line_id]  # by its serial
     if not lines:
         return bad("defect.line_not_in_order", {"order": state.order.id})
     line = next((x for x in lines if state.required(x) > 0), lines[0])
-    return good(
-        "defect.line_chosen", {"sku": line.sku, "name": line.name}, flow=DefectFlow(line.line_id)
-    )
+    flow = DefectFlow(line.line_id, unit)
+    return good("defect.line_chosen", {"sku": line.sku, "name": line.name}, flow=flow)
 
 
 def pick_line(state: PackState, number: int) -> Result:
@@ -89,14 +92,17 @@ def pick_kind(state: PackState, kind: DefectKind, env: Env) -> Result:
         policy = DefectPolicy.HOLD
     packed = state.packed(line.line_id)
     removed = packed > 0 and (kind.takes_unit_out or packed > required - 1)
+    out = removed_unit(state, line.line_id, flow.unit) if removed else None
     if removed and policy is DefectPolicy.SHIP_SHORT and state.sealed:
         # The unit would come out of the open box; one in a sealed, weighed box stays put.
         in_open = any(s.line_id == line.line_id for s in state.scans[state.sealed_units :])
-        if not in_open:
+        if not in_open or (out is not None and out[0] < state.sealed_units):
             return bad("defect.sealed", {"sku": line.sku}, flow=None)
+    unit = flow.unit or (out[1] if out is not None else None)
     defect = DefectRecorded(
-        env.at, order.id, line.line_id, line.sku, kind, 1, policy.value, removed
-    )
+        env.at, order.id, line.line_id, line.sku, kind, 1, policy.value, removed,
+        unit.lot if unit else None, unit.expiry if unit else None, unit.serial if unit else None,
+    )  # fmt: skip
     notice = NotificationQueued(
         env.at,
         order.id,

@@ -117,6 +117,8 @@ class FakeContext:
     status: dict[str, str] = field(default_factory=dict)
     held_by: dict[str, str] = field(default_factory=dict)
     markings: dict[str, str] = field(default_factory=dict)
+    #: (scope, serial) -> order id of units packed (`packed_units` not returned).
+    serials: dict[tuple[str, str], str] = field(default_factory=dict)
     operators: tuple[Operator, ...] = (PACKER, LEAD, PACKER2)
     clock: datetime = NOW
     station: str = "PS-01"
@@ -162,6 +164,9 @@ class FakeContext:
     def marking_used_in(self, identity: str) -> str | None:
         return self.markings.get(identity)
 
+    def serial_shipped_in(self, scope: str, serial: str) -> str | None:
+        return self.serials.get((scope, serial))
+
     def order_of_code(self, code: ScannedCode) -> str | None:
         for order in self.orders.values():
             for line in order.lines:
@@ -184,9 +189,12 @@ class FakeContext:
                     self.markings[identity] = order_id
                 case ScanUndone(identity=str() as identity) | MarkRejected(identity=identity):
                     self.markings.pop(identity, None)
-                case OrderPacked(order_id=order_id):
+                case OrderPacked(order_id=order_id, units=units):
                     self.held_by.pop(order_id, None)
                     self.status[order_id] = "packed"
+                    for unit in units:
+                        if unit.serial and unit.scope:
+                            self.serials[(unit.scope, unit.serial)] = order_id
                 case OrderReleased(order_id=order_id):
                     self.held_by.pop(order_id, None)
                     self.status[order_id] = "ready"

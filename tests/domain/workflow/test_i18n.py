@@ -58,9 +58,9 @@ def test_every_used_key_is_translated(locale: str) -> None:
 def test_no_stray_keys() -> None:
     # Keys nobody uses rot. "station."/"ui." keys belong to the app layer, and the area
     # texts (packstation/texts/*) are checked by their own areas' tests.
-    from packstation.texts import notify, queue, returns
+    from packstation.texts import notify, queue, returns, training
 
-    areas = set(notify.TEXTS) | set(queue.TEXTS) | set(returns.TEXTS)
+    areas = set(notify.TEXTS) | set(queue.TEXTS) | set(returns.TEXTS) | set(training.TEXTS)
     stray = {k for k in set(TABLE) - used_keys() - areas if not k.startswith(("station.", "ui."))}
     assert sorted(stray) == []
 

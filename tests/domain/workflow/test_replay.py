@@ -88,11 +88,12 @@ def test_every_record_kind_round_trips_through_json() -> None:
     # Multi-parcel, carrier and skipped-check records round-trip in test_multi_parcel /
     # test_carrier_override / test_lead_overrides; evidence.missing in test_camera_claim;
     # override.box in test_box_suggestion; label.marketplace and mark.rejected in
-    # test_marketplace_order.
+    # test_marketplace_order; serial.captured in test_units.
     assert kinds >= set(RECORD_TYPES) - {
         "scan.undone", "weight.accepted", "order.released", "order.held", "session.logout",
         "box.split", "box.sealed", "carrier.no_fit", "override.carrier", "override.check",
         "evidence.missing", "override.box", "label.marketplace", "mark.rejected",
+        "serial.captured",
     }  # fmt: skip
     assert stored(station.records) == station.records
     payload = station.records[-1].to_payload()

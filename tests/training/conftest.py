@@ -1,0 +1,100 @@
+"""A real database (sample orders, badges, a trainee), and a training station on a sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from packstation.domain.rules import PackRules
+from packstation.models.db import open_database
+from packstation.models.operators_repo import add_operator
+from packstation.screens.messages import ScannerLine
+from packstation.screens.station_app import StationSetup
+from packstation.screens.training_app import TrainingApp, TrainingSetup
+from packstation.training.lessons import Lesson
+from packstation.training.preview import PreviewPrinter
+from packstation.training.sandbox import create_sandbox, read_real, sandbox_path
+from tests.screens.conftest import scan, wait_until
+from tests.station.conftest import seed
+
+#: The station's Pilot helpers, for the training tests that import them from here.
+__all__ = ["START", "TRAINEE", "TRAINEE_NAME", "card", "scan", "wait_until"]
+
+TRAINEE = "BADGE-TRN-01"
+TRAINEE_NAME = "Пётр Н."
+START = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+
+
+class StepClock:
+    """Each reading is `step` later than the one before: lessons take a known time."""
+
+    def __init__(self, start: datetime = START, step: timedelta = timedelta(seconds=2)) -> None:
+        self.now, self.step = start, step
+
+    def __call__(self) -> datetime:
+        self.now += self.step
+        return self.now
+
+
+@pytest.fixture
+def real_url(sqlite_url: str, fixtures_dir: Path) -> str:
+    """The floor's database: the sample orders, a packer, a lead and a trainee."""
+    db = open_database(sqlite_url)
+    seed(db, fixtures_dir)
+    with db.unit_of_work() as session:
+        add_operator(session, badge=TRAINEE, name=TRAINEE_NAME, role="trainee", pin_hash=None)
+    db.dispose()
+    return sqlite_url
+
+
+@pytest.fixture
+def make_training(
+    real_url: str, rules: PackRules, tmp_path: Path
+) -> Iterator[Callable[..., TrainingApp]]:
+    made: list[TrainingApp] = []
+
+    def make(
+        lesson: Lesson | None = None, locale: str = "en", seed_: int = 7, big: bool = False
+    ) -> TrainingApp:
+        clock = StepClock()
+        snapshot = read_real(real_url)
+        path = sandbox_path("PS-T1", tmp_path / "data")
+        sandbox = create_sandbox(path, snapshot, START)
+        setup = StationSetup(
+            db=sandbox,
+            station_id="PS-T1",
+            station_name="Training bench",
+            rules=rules,
+            locale=locale,
+            printer=PreviewPrinter(),
+            clock=clock,
+            big=big,
+        )
+        app = TrainingApp(TrainingSetup(setup, real_url, snapshot, lesson, seed_))
+        app.bells = 0  # type: ignore[attr-defined]
+
+        def bell() -> None:
+            app.bells += 1  # type: ignore[attr-defined]
+
+        app.bell = bell  # type: ignore[method-assign]
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        db = app.setup.db
+        if not isinstance(db, str):
+            db.dispose()
+
+
+async def card(pilot: Pilot[None], text: str) -> None:
+    """A scan the training station answers itself (a lead's badge, a lesson, TRN:DOCS)."""
+    app = pilot.app
+    assert isinstance(app, TrainingApp)
+    app.post_message(ScannerLine(text))
+    await pilot.pause()
+    await pilot.pause()
