@@ -7,9 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from alembic import command
-from sqlalchemy import inspect, text
 
 from packstation.models.db import _alembic_config, current_revision, open_database, upgrade
+from tests.models.migration_rows import columns as table_columns
+from tests.models.migration_rows import row_counts
 from tests.station.conftest import seed
 
 TABLES = ("orders", "order_lines", "barcodes", "operators", "events")
@@ -22,13 +23,10 @@ def test_0006_down_and_up_keeps_every_row(db_url: str, fixtures_dir: Path) -> No
         engine = db.engine
 
         def counts() -> dict[str, int]:
-            with engine.connect() as conn:
-                return {
-                    t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in TABLES
-                }
+            return row_counts(engine, TABLES)
 
         def columns(table: str) -> set[str]:
-            return {c["name"] for c in inspect(engine).get_columns(table)}
+            return table_columns(engine, table)
 
         before = counts()
         assert before["barcodes"] > 0 and {"length_mm", "height_mm"} <= columns("order_lines")
