@@ -394,9 +394,13 @@ class StationRunner(Printing):
     def _hand_over(self) -> None:
         """A marketplace order whose labels have not all come: the agent fetches them."""
         job = job_for(self.state)
-        if job is None or self.agent is None:
+        if job is None or all(p.barcode for p in self.state.parcels):
             return
-        if all(p.barcode for p in self.state.parcels):
+        if self.agent is None:  # no [[channels]] here: the packer must not wait for nothing
+            why = f"channel {job.channel} is not configured at this station"
+            self._tell(
+                Msg("station.marketplace_failed", {"order": job.order_id, "error": why}), False
+            )
             return
         self.agent.hand_over(job)
 

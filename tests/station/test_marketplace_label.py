@@ -104,17 +104,20 @@ class Station(SyncRunner):
             printer=open_printer(f"dir://{spool}"),
             marketplaces=marketplaces,
         )
+        self._matched = 0
         self.runner.agent_waits = (0.02,)
         self.runner.start()
         self.wait(1)
 
-    def until(self, key: str, timeout: float = 10.0) -> RunResult:
-        """The next result whose message is `key` (the agent's answers come by themselves)."""
-        n = len(self.results)
+    def until(self, key: str, timeout: float = 10.0, since: int | None = None) -> RunResult:
+        """The first result whose message is `key` after the last one `until` returned (or
+        from result `since`): the agent's answers come by themselves, maybe before asked."""
+        n = self._matched if since is None else since
         while True:
             result = self.wait(n + 1, timeout)
             n += 1
             if result.outcome is not None and result.outcome.message.key == key:
+                self._matched = n
                 return result
 
 
@@ -229,3 +232,21 @@ def test_marketplace_down_the_packer_puts_it_on_the_hold_shelf(
         order = s.get_one(Order, REF)
     assert order.status == "needs_correction"
     assert order.hold_reason is not None and order.hold_reason.startswith("marketplace_label")
+
+
+def test_a_station_without_the_channel_says_so_instead_of_waiting(
+    station_db: Database, rules: PackRules, tmp_path: Path, market: Market
+) -> None:
+    st = Station(station_db, rules, tmp_path / "spool", lambda record: {})
+    try:
+        before = len(st.results)
+        to_label(st, [mark("AAAAAAAAAAAAA"), mark("BBBBBBBBBBBBB")])
+        told = st.until("station.marketplace_failed", since=before)
+    finally:
+        st.stop()
+    assert told.outcome is not None and not told.outcome.ok
+    assert told.outcome.message.params == {
+        "order": REF,
+        "error": f"channel {SETTINGS.name} is not configured at this station",
+    }
+    assert market.shipped == []
