@@ -81,10 +81,10 @@ def hint_for(state: PackState, rules: PackRules) -> Msg:
             params: dict[str, object] = {
                 "n": parcel.seq,
                 "m": parcel.count,
-                "parcel": (*parcel.codes, parcel.parcel_id)[0],
+                "parcel": parcel.shown,
             }
             return Msg("hint.scan_label_n", params)
-        return Msg("hint.scan_label", {"parcel": (*parcel.codes, parcel.parcel_id)[0]})
+        return Msg("hint.scan_label", {"parcel": parcel.shown})
     if step is Step.DEFECT_PICK_LINE:
         return Msg("hint.defect_line")
     if step is Step.DEFECT_PICK_KIND:

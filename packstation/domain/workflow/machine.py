@@ -288,11 +288,11 @@ def _label_scan(state: PackState, order: OrderView, code: ScannedCode, env: Env)
             return pending
         waiting = state.parcel
         if waiting is not None and not matching_lines(order, code) and not check_digit_error(code):
-            return bad("label.wrong", {"parcel": (*waiting.codes, waiting.parcel_id)[0]})
+            return bad("label.wrong", {"parcel": waiting.shown})
         return scan_item(state, order, code, env)
     params: dict[str, object] = {
         "order": order.id,
-        "parcel": parcel.parcel_id,
+        "parcel": parcel.shown,
         "n": parcel.seq,
         "m": parcel.count,
     }
@@ -301,7 +301,7 @@ def _label_scan(state: PackState, order: OrderView, code: ScannedCode, env: Env)
     confirmed = LabelConfirmed(env.at, order.id, parcel.parcel_id)
     left = [p for p in state.parcels if not p.confirmed and p is not parcel]
     if left:
-        params["next"] = left[0].parcel_id
+        params["next"] = left[0].shown
         return good("label.confirmed", params, (confirmed,))
     ids = tuple(p.parcel_id for p in state.parcels)
     packed = OrderPacked(
@@ -311,9 +311,7 @@ def _label_scan(state: PackState, order: OrderView, code: ScannedCode, env: Env)
         return good(
             "order.packed_parcels", {"order": order.id, "count": len(ids)}, (confirmed, packed)
         )
-    return good(
-        "order.packed", {"order": order.id, "parcel": parcel.parcel_id}, (confirmed, packed)
-    )
+    return good("order.packed", {"order": order.id, "parcel": parcel.shown}, (confirmed, packed))
 
 
 def _command(state: PackState, name: str, env: Env) -> Result:

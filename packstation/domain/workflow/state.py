@@ -174,6 +174,12 @@ class Parcel:
             return (self.barcode,)
         return () if self.tariff == MARKETPLACE_TARIFF else (self.parcel_id,)
 
+    @property
+    def shown(self) -> str:
+        """What the packer reads as this parcel: the barcode on its label (a marketplace's,
+        once it came), else our id."""
+        return self.barcode or self.parcel_id
+
 
 @dataclass(frozen=True, slots=True)
 class SealedBox:
