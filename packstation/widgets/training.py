@@ -10,6 +10,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.css.query import NoMatches
 
 from packstation.domain.text import printable
 from packstation.widgets.big_code import code_text
@@ -36,9 +37,21 @@ class CoachPane(Vertical):
     CoachPane > #coach-code { height: auto; }
     """
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        #: What `show` was last asked to draw: drawn again once the pane has its children
+        #: and its size (the app may draw before the screen finished mounting).
+        self._asked: tuple[list[Text], str, str, tuple[Text, ...]] = ([], "", "", ())
+
     def compose(self) -> ComposeResult:
         yield TextRows(id="coach-text")
         yield TextRows(id="coach-code")
+
+    def on_mount(self) -> None:
+        self._draw()
+
+    def on_resize(self) -> None:
+        self._draw()
 
     def show(
         self, lines: list[Text], code: str = "", caption: str = "", extra: tuple[Text, ...] = ()
@@ -46,6 +59,16 @@ class CoachPane(Vertical):
         """`lines` (each wraps to the pane's width), then `code` drawn if it fits the rows
         left, with `caption` (what it is) if there is a row for it. `extra` lines (a note,
         a lesson's intro) go above, each only if there is room after the code."""
+        self._asked = (lines, code, caption, extra)
+        self._draw()
+
+    def _draw(self) -> None:
+        try:
+            text_rows = self.query_one("#coach-text", TextRows)
+            code_rows = self.query_one("#coach-code", TextRows)
+        except NoMatches:  # not composed yet: on_mount draws it
+            return
+        lines, code, caption, extra = self._asked
         width = max(self.content_region.width, 1)
         rows_left = self.content_region.height - sum(_rows(line, width) for line in lines)
         drawn = code_text(code, width) if code else None
@@ -68,8 +91,7 @@ class CoachPane(Vertical):
                 above.append(line)
                 rows_left -= need
         said = Text("\n").join([*above, *shown])
-        self.query_one("#coach-text", TextRows).show_text(said, layout=True)
-        code_rows = self.query_one("#coach-code", TextRows)
+        text_rows.show_text(said, layout=True)
         code_rows.show_text(drawn if drawn is not None else Text(), layout=True)
 
 
