@@ -78,18 +78,31 @@ def import_file(args: argparse.Namespace, path: Path) -> ImportReport:
     """Orders are streamed into one transaction: a file error at any point rolls all back.
 
     A file over the limits (`intake.IntakeLimits`: size, JSON nesting, CSV line length) is
-    refused with one line before anything is stored."""
+    refused with one line before anything is stored. The same file again, when that would
+    change nothing, is answered from its digest (`models/imported_files.py`)."""
+    from packstation.clock import utcnow
     from packstation.domain.intake import OrderFileError, iter_orders
-    from packstation.models.orders_repo import import_orders
+    from packstation.models.imported_files import file_key, recall_unchanged, remember
+    from packstation.models.orders_repo import ImportReport, import_orders
 
     if not path.is_file():
         raise CliError(f"{path}: cannot read: no such file")
     limits = intake_limits(args)
+    try:
+        key = file_key(path, limits) if path.stat().st_size <= limits.max_file_bytes else None
+    except OSError as exc:
+        raise CliError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     db = database_of(args)
     try:
         with _few_collections(), db.unit_of_work() as session:
+            if key is not None and (count := recall_unchanged(session, key)) is not None:
+                return ImportReport(unchanged=count)
+            seen: list[tuple[str, str]] = []
             orders = iter_orders(path, limits)
-            return import_orders(session, orders, validator(), source=path.name)
+            report = import_orders(session, orders, validator(), source=path.name, seen=seen)
+            if key is not None:
+                remember(session, key, seen, utcnow())
+            return report
     except OrderFileError as exc:
         raise CliError(f"{path}: nothing imported: {exc}") from exc
     finally:

@@ -2,6 +2,7 @@
 
 from packstation.models.base import Base
 from packstation.models.channels import ChannelCall, ChannelProduct
+from packstation.models.imported_files import ImportedFile
 from packstation.models.manifests import Manifest
 from packstation.models.orders import Barcode, Order, OrderLine
 from packstation.models.outbox import Notification
@@ -23,6 +24,7 @@ __all__ = [
     "ChannelProduct",
     "Defect",
     "Event",
+    "ImportedFile",
     "Manifest",
     "MarkingCode",
     "Notification",

@@ -21,7 +21,7 @@ __all__ = ["HEAD", "Database", "DatabaseError", "describe_db_error", "open_datab
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: The newest migration; a test checks it against the migrations folder.
-HEAD = "0008"
+HEAD = "0009"
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

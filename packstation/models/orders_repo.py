@@ -166,8 +166,12 @@ def import_orders(
     *,
     now: datetime | None = None,
     source: str = "",
+    seen: list[tuple[str, str]] | None = None,
 ) -> ImportReport:
-    """Insert new orders, update changed editable ones, skip identical ones, refuse the rest."""
+    """Insert new orders, update changed editable ones, skip identical ones, refuse the rest.
+
+    `seen`, when given, gets each order's id and content hash in file order (what
+    `imported_files.remember` keeps)."""
     now = now or utcnow()
     report = ImportReport()
     session.flush()  # the caller's pending objects first: the rows below bypass the session
@@ -175,7 +179,7 @@ def import_orders(
     gtins: dict[str, str | None] = {}
     try:
         for chunk in _chunks(orders, CHUNK):
-            _import_chunk(writer, chunk, validate, source, report, gtins)
+            _import_chunk(writer, chunk, validate, source, report, gtins, seen)
     finally:
         writer.close()
     if report.updated:  # rows changed under the session: what it holds of them is stale
@@ -190,9 +194,12 @@ def _import_chunk(
     source: str,
     report: ImportReport,
     gtins: dict[str, str | None],
+    seen: list[tuple[str, str]] | None,
 ) -> None:
     digests = [content_hash(order) for order in chunk]
     ids = [order.id for order in chunk]
+    if seen is not None:
+        seen += zip(ids, digests, strict=True)
     stored = w.stored(ids)
     writes = any(stored.get(i, ("", ""))[1] != d for i, d in zip(ids, digests, strict=True))
     if writes and w.lock():  # SQLite: read again, now that nobody else may write

@@ -1,0 +1,99 @@
+"""What an order file left in the database, so the same file again costs a hash, not a parse.
+
+A re-import changes nothing exactly when every order the file holds is stored with the
+content hash the file gives it (`orders_repo.import_orders` skips an order whose stored hash
+equals its own, whatever its status). So after an import the file's digest is kept with its
+order ids, in file order, and one digest over the (id, hash) pairs. The same file again
+(same bytes, same intake limits) reads the stored hashes of those ids: when they still make
+that digest, the report is "all unchanged" without parsing, hashing or validating a line;
+anything else (an order changed by another file or a channel, an id gone, a refusal last
+time) takes the whole path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Integer, String, delete, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from packstation.clock import utcnow
+from packstation.models.base import Base, JSONType
+from packstation.models.orders import Order
+
+__all__ = ["ImportedFile", "file_key", "recall_unchanged", "remember"]
+
+#: Files remembered; the oldest are forgotten (a row holds a file's order ids).
+KEEP = 50
+_READ = 500
+
+
+class ImportedFile(Base):
+    """One order file as last imported: its key, its order ids and their hashes' digest."""
+
+    __tablename__ = "imported_files"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    order_ids: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    check: Mapped[str] = mapped_column(String(64))
+    orders: Mapped[int] = mapped_column(Integer, default=0)
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def file_key(path: Path, limits: object) -> str:
+    """The file's bytes and the limits it was read under (a file refused under smaller
+    limits must be refused again)."""
+    digest = hashlib.sha256(repr(limits).encode())
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _check(pairs: Iterable[tuple[str, str]]) -> str:
+    digest = hashlib.sha256()
+    for order_id, content_hash in pairs:
+        digest.update(f"{order_id}\0{content_hash}\n".encode())
+    return digest.hexdigest()
+
+
+def recall_unchanged(session: Session, key: str) -> int | None:
+    """The file's order count when re-importing it would change nothing; else None."""
+    row = session.get(ImportedFile, key)
+    if row is None:
+        return None
+    ids: list[str] = row.order_ids
+    stored: dict[str, str] = {}
+    unique = list(dict.fromkeys(ids))
+    for start in range(0, len(unique), _READ):
+        group = unique[start : start + _READ]
+        query = select(Order.id, Order.content_hash).where(Order.id.in_(group))
+        stored.update((i, h) for i, h in session.execute(query).all())
+    if len(stored) != len(unique):
+        return None
+    if _check((i, stored[i]) for i in ids) != row.check:
+        return None
+    return row.orders
+
+
+def remember(session: Session, key: str, seen: Sequence[tuple[str, str]], now: datetime) -> None:
+    """Keep what the file gave each order (`seen`: id and content hash, in file order)."""
+    values: dict[str, Any] = {
+        "order_ids": [i for i, _ in seen],
+        "check": _check(seen),
+        "orders": len(seen),
+        "imported_at": now,
+    }
+    row = session.get(ImportedFile, key)
+    if row is None:
+        session.add(ImportedFile(key=key, **values))
+    else:
+        for name, value in values.items():
+            setattr(row, name, value)
+    session.flush()
+    keep = select(ImportedFile.key).order_by(ImportedFile.imported_at.desc()).limit(KEEP)
+    session.execute(delete(ImportedFile).where(ImportedFile.key.not_in(keep.scalar_subquery())))
