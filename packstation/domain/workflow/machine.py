@@ -20,17 +20,27 @@ order is packed when every label is scanned.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
-from decimal import Decimal
 
-from packstation.domain.carriers import Choice, NoFit, choose_tariff, find_tariff
 from packstation.domain.codes import CodeKind, ScannedCode
 from packstation.domain.evidence import ClaimEvidence, claim_evidence
-from packstation.domain.rules import PackRules, Tariff
+from packstation.domain.rules import PackRules
 from packstation.domain.signals import keeps_alert
-from packstation.domain.workflow.boxing import choose_box, override_box, parcel_fit
+from packstation.domain.workflow.box_weight_checks import (
+    box_scan,
+    confirm_check,
+    document_scan,
+    skip_check,
+    weigh,
+)
+from packstation.domain.workflow.boxing import override_box
+from packstation.domain.workflow.carrier_labels import (
+    carrier_action,
+    labels_for,
+    new_box,
+    tariff_card,
+)
 from packstation.domain.workflow.commands import (
     Action,
     Command,
@@ -50,7 +60,7 @@ from packstation.domain.workflow.commands import (
 )
 from packstation.domain.workflow.evolve import evolve, replay
 from packstation.domain.workflow.explain import no_fit_message
-from packstation.domain.workflow.hints import grams, hint_for
+from packstation.domain.workflow.hints import hint_for
 from packstation.domain.workflow.instructions import confirm_checks, inserts_for, instructions_for
 from packstation.domain.workflow.items import (
     bad_check_digit,
@@ -72,16 +82,10 @@ from packstation.domain.workflow.model import (
     RefusalReason,
 )
 from packstation.domain.workflow.records import (
-    BoxSealed,
-    BoxSplit,
     CarrierNoFit,
-    CheckConfirmed,
-    DocumentConfirmed,
     EvidenceMissing,
     LabelConfirmed,
-    LabelPrinted,
     OrderClaimed,
-    OrderHeld,
     OrderPacked,
     OrderReleased,
     Record,
@@ -89,13 +93,10 @@ from packstation.domain.workflow.records import (
     ScanUndone,
     SessionLogin,
     SessionLogout,
-    WeightAccepted,
-    WeightRejected,
 )
 from packstation.domain.workflow.results import QUIET, Env, Keep, Result, bad, good
-from packstation.domain.workflow.serials import serial_pending, serial_step
+from packstation.domain.workflow.serials import serial_step
 from packstation.domain.workflow.state import (
-    MARKETPLACE_TARIFF,
     DefectFlow,
     Outcome,
     OverrideFlow,
@@ -120,8 +121,6 @@ __all__ = ["MAX_PIN_FAILURES", "apply", "decide", "plan_for", "step"]
 _KINDS_BY_COMMAND = {kind.name: kind for kind in DefectKind} | {"WRONG-ITEM": DefectKind.WRONG_ITEM}
 #: Codes that are never an item, a badge or an order (cards with their own meaning).
 _CARDS = (CodeKind.BOX, CodeKind.DOCUMENT, CodeKind.TARIFF)
-#: ``orders.hold_reason`` is a String(500).
-_HOLD_REASON_LIMIT = 500
 
 
 # --- public API ----------------------------------------------------------------------
@@ -166,7 +165,7 @@ def decide(state: PackState, command: Command, ctx: Context) -> Decision:
         and post.stage is Step.LABEL
         and not post.parcels
     ):
-        printed = _label(post, env, reprint=False)
+        printed = labels_for(post, env, reprint=False)
         if isinstance(printed, tuple):
             records.extend(printed)
             post = replay(printed, post)
@@ -223,7 +222,7 @@ def _dispatch(state: PackState, command: Command, env: Env) -> Result:
         case Key(action=action):
             return _action(state, action, env)
         case ScaleReading():
-            return _reading(state, command, env)
+            return weigh(state, command, env)
         case Tick(now=now, active_at=active_at):
             return _tick(state, now, active_at, env)
         case PickLine(number=number):
@@ -233,7 +232,7 @@ def _dispatch(state: PackState, command: Command, env: Env) -> Result:
         case ConfirmCheck(number=number):
             if state.flow is not None:
                 return bad("flow.busy")
-            return _confirm_check(state, number - 1, env)
+            return confirm_check(state, number - 1, env)
         case PinEntry(pin=pin):
             return enter_pin(state, pin, env)
         case PickReason():
@@ -267,11 +266,11 @@ def _scan(state: PackState, code: ScannedCode, env: Env) -> Result:
     if serial is not None:
         return serial
     if code.kind is CodeKind.BOX:
-        return _box(state, code, env)
+        return box_scan(state, code, env)
     if code.kind is CodeKind.DOCUMENT:
-        return _document(state, code, env)
+        return document_scan(state, code, env)
     if code.kind is CodeKind.TARIFF:
-        return _tariff_card(state, code, env)
+        return tariff_card(state, code, env)
     if state.order is None:
         return _claim_by_scan(state, code, env)
     if state.stage is Step.LABEL and state.parcels:
@@ -427,11 +426,11 @@ def _action(state: PackState, action: Action, env: Env) -> Result:
     if action is Action.UNDO:
         return _undo(state, order, env)
     if action is Action.NEWBOX:
-        return _new_box(state, order, env)
+        return new_box(state, order, env)
     if action in (Action.CARRIER, Action.HOLD) or (
         action is Action.LEAD and state.stage is Step.LABEL and not state.weight_blocked
     ):
-        return _carrier_action(state, order, action, env)
+        return carrier_action(state, order, action, env)
     if state.any_confirmed and action is Action.DEFECT:
         return bad("label.finish_first", {"parcel": state.parcel.parcel_id if state.parcel else ""})
     if action is Action.DEFECT:
@@ -446,7 +445,7 @@ def _action(state: PackState, action: Action, env: Env) -> Result:
             return bad("label.not_yet")
         if not state.parcels:
             return good("label.retry")  # decide's follow-up prints it
-        printed = _label(state, env, reprint=True)
+        printed = labels_for(state, env, reprint=True)
         records = printed if isinstance(printed, tuple) else ()
         shown = ", ".join(r.parcel_id for r in records)
         return good("label.reprinted", {"parcel": shown}, records)
@@ -457,7 +456,7 @@ def _action(state: PackState, action: Action, env: Env) -> Result:
     if state.weight_blocked:
         return good("override.started", flow=OverrideFlow(Purpose.WEIGHT))
     if state.stage is Step.CHECKS:
-        return _skip_check(state, order)
+        return skip_check(state, order)
     return bad("override.nothing")
 
 
@@ -466,7 +465,7 @@ def _ok_key(state: PackState, env: Env) -> Result:
     if stage is Step.CHECKS:
         index = state.next_check
         if index is not None:
-            return _confirm_check(state, index, env)
+            return confirm_check(state, index, env)
         return bad(
             "document.missing",
             {"document": state.next_document, "order": state.order.id if state.order else ""},
@@ -492,286 +491,3 @@ def _undo(state: PackState, order: OrderView, env: Env) -> Result:
         "required": state.required(line) if line else 0,
     }
     return good("undo.ok", params, (record,))
-
-
-# --- box, weight, checks, documents, label ------------------------------------------------
-
-
-def _box(state: PackState, code: ScannedCode, env: Env) -> Result:
-    if state.order is None:
-        return bad("box.no_order")
-    box = env.rules.box(code.command or code.text)
-    if box is None:
-        known = ", ".join(b.code for b in env.rules.boxes)
-        return bad("box.unknown", {"code": code.command or code.text, "known": known})
-    stage = state.stage
-    if stage is Step.ITEMS:
-        params: dict[str, object] = {
-            "packed": state.units_packed,
-            "required": state.units_required,
-        }
-        hint = Msg("hint.newbox", {"units": state.open_units}) if state.open_units else None
-        return bad("box.items_first", params, hint=hint)
-    if stage not in (Step.BOX, Step.WEIGHT):
-        return bad("box.too_late")
-    return choose_box(state, code, env)  # the suggestion, and boxes refused for size
-
-
-def _reading(state: PackState, reading: ScaleReading, env: Env) -> Result:
-    if not reading.stable or state.flow is not None or state.stage is not Step.WEIGHT:
-        return QUIET
-    if state.order is None or state.box is None or reading.grams < env.rules.weight.empty_below_g:
-        return QUIET
-    if state.weight_blocked and state.weight and state.weight.actual_g == reading.grams:
-        return QUIET  # the same parcel still on the scale: not a re-weigh
-    expected = state.expected_weight_g
-    tolerance = env.rules.tolerance_g(expected)
-    difference = reading.grams - expected
-    params: dict[str, object] = {
-        "actual": grams(reading.grams),
-        "expected": grams(expected),
-        "difference": f"{difference.quantize(Decimal(1)):+f}",
-        "tolerance": grams(tolerance),
-    }
-    args = (env.at, state.order.id, reading.grams, expected, tolerance, state.box.code)
-    if abs(difference) <= tolerance:
-        if state.splitting:
-            seq = len(state.sealed) + 1
-            sealed = BoxSealed(
-                env.at, state.order.id, seq, state.open_units, state.box.code,
-                reading.grams, expected,
-            )  # fmt: skip
-            params["n"] = seq
-            return good("box.sealed", params, (WeightAccepted(*args), sealed))
-        return good("weight.accepted", params, (WeightAccepted(*args),))
-    return bad("weight.out_of_tolerance", params, records=(WeightRejected(*args),))
-
-
-def _confirm_check(state: PackState, index: int, env: Env) -> Result:
-    if state.order is None or state.stage is not Step.CHECKS:
-        return bad("checks.not_now")
-    if not 0 <= index < len(state.checks):
-        return bad("checks.no_such", {"number": index + 1, "total": len(state.checks)})
-    item = state.checks[index]
-    params: dict[str, object] = {"text": item.text, "number": index + 1}
-    if state.skipped(index) is not None:
-        return good("checks.already_skipped", params)
-    if index in state.checks_done:
-        return good("checks.already", params)
-    record = CheckConfirmed(env.at, state.order.id, index, item.profile, item.text)
-    return good("checks.confirmed", params, (record,))
-
-
-def _skip_check(state: PackState, order: OrderView) -> Result:
-    """F9 / CMD:LEAD at the checks step: a lead may let the packer skip the next packaging
-    check (badge, PIN, reason). Documents are never skipped: they are scanned."""
-    index = state.next_check
-    if index is None:
-        params: dict[str, object] = {"document": state.next_document, "order": order.id}
-        return bad("checks.document_not_skippable", params)
-    item = state.checks[index]
-    flow = OverrideFlow(Purpose.SKIP_CHECK, check=index)
-    return good("checks.skip_started", {"text": item.text, "number": index + 1}, flow=flow)
-
-
-def _document(state: PackState, code: ScannedCode, env: Env) -> Result:
-    order = state.order
-    if order is None:
-        return bad("document.no_order")
-    kind, ref = code.command or "", code.order_ref or ""
-    if ref.casefold() != order.id.casefold():
-        params: dict[str, object] = {"document": kind, "other": ref, "order": order.id}
-        return bad("document.other_order", params, other_order=ref)
-    if kind not in state.documents:
-        return bad("document.not_needed", {"document": kind, "order": order.id})
-    if kind in state.documents_done:
-        return good("document.already", {"document": kind})
-    if state.stage is not Step.CHECKS:
-        return bad("document.not_yet", {"document": kind})
-    record = DocumentConfirmed(env.at, order.id, kind, code.text)
-    return good("document.confirmed", {"document": kind}, (record,))
-
-
-# --- boxes, carrier, labels ------------------------------------------------------------
-
-
-def _new_box(state: PackState, order: OrderView, env: Env) -> Result:
-    """CMD:NEWBOX: the units scanned since the last sealed box fill this box."""
-    n = len(state.sealed) + 1
-    if state.splitting:
-        return bad("box.split_already", {"n": n}, bell=False)
-    if state.stage is not Step.ITEMS:
-        return bad("box.split_nothing_left")
-    if (waiting := serial_pending(state)) is not None:
-        return waiting
-    if not state.open_units:
-        return bad("box.split_empty", {"n": n})
-    record = BoxSplit(env.at, order.id, n, state.open_units)
-    return good("box.split", {"n": n, "units": state.open_units}, (record,))
-
-
-def _carrier_action(state: PackState, order: OrderView, action: Action, env: Env) -> Result:
-    if state.stage is not Step.LABEL:
-        return bad("hold.not_now" if action is Action.HOLD else "carrier.not_now")
-    if state.any_confirmed:
-        return bad("label.finish_first", {"parcel": state.parcel.parcel_id if state.parcel else ""})
-    if action is Action.HOLD and order.channel and any(not p.barcode for p in state.parcels):
-        reason = "marketplace_label: waiting for the marketplace's label"
-        held = OrderHeld(env.at, order.id, reason)
-        return good("label.held_marketplace", {"order": order.id}, (held,))
-    if action is Action.HOLD:
-        if state.no_fit is None:
-            return bad("hold.not_now")
-        reason = f"no_tariff: {state.no_fit.note()}"[:_HOLD_REASON_LIMIT]
-        return good("carrier.held", {"order": order.id}, (OrderHeld(env.at, order.id, reason),))
-    weights = [b.weight_g for b in _boxes(state) or ()]
-    cards = [
-        f"TARIFF:{c.code}:{t.code}"
-        for c in env.rules.carriers
-        for t in c.tariffs
-        if t.serves(order.country) and all(t.max_kg * 1000 >= w for w in weights)
-    ]
-    if not cards:
-        return bad("carrier.none_can_take", {"country": order.country or "-"})
-    return replace(good("carrier.pick", {"cards": ", ".join(cards)}), prints=False)
-
-
-def _tariff_card(state: PackState, code: ScannedCode, env: Env) -> Result:
-    """A lead's tariff card at the label step: opens the override (badge, PIN, reason)."""
-    order = state.order
-    if order is None:
-        return bad("order.none")
-    if state.stage is not Step.LABEL:
-        return bad("carrier.not_now")
-    if state.any_confirmed:
-        return bad("label.finish_first", {"parcel": state.parcel.parcel_id if state.parcel else ""})
-    carrier_code, _, tariff_code = (code.command or "").partition(":")
-    found = find_tariff(env.rules.carriers, carrier_code, tariff_code)
-    if found is None:
-        return bad("carrier.unknown_tariff", {"tariff": f"{carrier_code}/{tariff_code}"})
-    carrier, tariff = found
-    name = f"{carrier.code}/{tariff.code}"
-    if not tariff.serves(order.country):
-        why = Msg("carrier.why.country", {"country": order.country or "-"})
-        return bad("carrier.cannot_take", {"tariff": name, "why": why})
-    heaviest = max((b.weight_g for b in _boxes(state) or ()), default=Decimal(0))
-    if tariff.max_kg * 1000 < heaviest:
-        why = Msg("carrier.why.weight", {"max": f"{tariff.max_kg:f}"})
-        return bad("carrier.cannot_take", {"tariff": name, "why": why})
-    flow = OverrideFlow(Purpose.CARRIER, tariff=f"{carrier.code}:{tariff.code}")
-    return good("carrier.override_started", {"tariff": name}, flow=flow)
-
-
-@dataclass(frozen=True, slots=True)
-class _Box:
-    """One parcel-to-be at the label step: a sealed box, or the open one."""
-
-    seq: int
-    box_code: str
-    weight_g: Decimal
-    expected_g: Decimal
-    units: int
-
-
-def _boxes(state: PackState) -> list[_Box] | None:
-    """Every box of the order with its weighing, by seq; None if the open one is not weighed."""
-    boxes: list[_Box] = []
-    before = 0
-    for seq, sealed in enumerate(state.sealed, start=1):
-        w = sealed.weight
-        boxes.append(_Box(seq, sealed.box.code, w.actual_g, w.expected_g, sealed.upto - before))
-        before = sealed.upto
-    if state.open_box_empty:
-        return boxes
-    if state.box is None or state.weight is None:
-        return None
-    w = state.weight
-    boxes.append(_Box(len(boxes) + 1, state.box.code, w.actual_g, w.expected_g, state.open_units))
-    return boxes
-
-
-def _label(
-    state: PackState, env: Env, *, reprint: bool
-) -> tuple[LabelPrinted, ...] | CarrierNoFit | Msg:
-    """The labels for the order's boxes (one per box), or why there are none."""
-    order = state.order
-    boxes = _boxes(state) if order is not None else None
-    if order is None or not boxes:
-        return Msg("label.not_yet")
-    if reprint:
-        return tuple(
-            LabelPrinted(
-                env.at, order.id, p.parcel_id, p.carrier, p.tariff, p.cost, p.days, p.weight_g,
-                boxes[p.seq - 1].expected_g, boxes[p.seq - 1].box_code, reprint=True,
-                seq=p.seq, parcel_count=p.count, units=boxes[p.seq - 1].units, choice=p.choice,
-                override_by=p.override_by, override_reason=p.override_reason,
-                override_note=p.override_note,
-            )
-            for p in state.parcels
-            if not p.confirmed and p.seq <= len(boxes)
-        )  # fmt: skip
-    rules = env.rules.carrier_choice
-    override = state.carrier_override
-    chosen: list[tuple[_Box, Choice | None, tuple[str, str, Decimal, int], bool]] = []
-    for box in boxes:
-        if order.channel:  # the marketplace carries it, on its own label: nothing to choose
-            by = (order.carrier or order.channel)[:64]
-            chosen.append((box, None, (by, MARKETPLACE_TARIFF, Decimal(0), 0), False))
-            continue
-        result = choose_tariff(
-            env.rules.carriers, order.country, box.weight_g, order.ship_by, env.at,
-            only_carrier=order.carrier or None, min_reliability=rules.min_reliability,
-            late=rules.late,
-        )  # fmt: skip
-        found = (
-            find_tariff(env.rules.carriers, override.carrier, override.tariff) if override else None
-        )
-        choice = result if isinstance(result, Choice) else None
-        if found is not None and _can_take(found[1], order.country, box.weight_g):
-            carrier, tariff = found
-            picked = (carrier.code, tariff.code, tariff.cost(box.weight_g), tariff.days)
-            chosen.append((box, choice, picked, True))
-        elif isinstance(result, NoFit):
-            return CarrierNoFit(env.at, order.id, box.seq, result)
-        else:
-            picked = (result.carrier, result.tariff, result.cost, result.days)
-            chosen.append((box, result, picked, False))
-    ids = _parcel_ids(env, order.id, len(chosen))
-    labels = []
-    for (box, choice, picked, by_lead), parcel_id in zip(chosen, ids, strict=True):
-        carrier_code, tariff_code, cost, days = picked
-        lead = override if by_lead else None
-        fit = parcel_fit(state, env.rules, box.seq)
-        labels.append(
-            LabelPrinted(
-                env.at, order.id, parcel_id, carrier_code, tariff_code, cost, days, box.weight_g,
-                box.expected_g, box.box_code, seq=box.seq, parcel_count=len(chosen),
-                units=box.units, choice=choice,
-                override_by=lead.lead_name if lead else "",
-                override_reason=lead.reason.value if lead else "",
-                override_note=lead.note if lead else "",
-                suggested_box=fit.suggested_box, box_cm3=fit.box_cm3,
-                suggested_cm3=fit.suggested_cm3, first_box_cm3=fit.first_box_cm3,
-            )
-        )  # fmt: skip
-    return tuple(labels)
-
-
-def _can_take(tariff: Tariff, country: str, weight_g: Decimal) -> bool:
-    return tariff.serves(country) and tariff.max_kg * 1000 >= weight_g
-
-
-_TRAILING_NUMBER = re.compile(r"(\d+)$")
-
-
-def _parcel_ids(env: Env, order_id: str, count: int) -> list[str]:
-    """``count`` distinct new parcel ids. A database context may hand out the same id until
-    a parcel is stored (it counts the order's parcels), so a repeat is bumped."""
-    ids: list[str] = []
-    for _ in range(count):
-        new = env.ctx.new_parcel_id(order_id)
-        while new in ids:
-            match = _TRAILING_NUMBER.search(new)
-            new = f"{new[: match.start()]}{int(match.group(1)) + 1}" if match else f"{new}-2"
-        ids.append(new)
-    return ids
