@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, Numeric, String, text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from packstation.clock import utcnow
@@ -94,10 +94,6 @@ class Defect(Base):
     serial: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
-#: A serial leaves once: unique within its scope (SKU, or "IMEI") among units not returned.
-_NOT_RETURNED = text("returned_at IS NULL")
-
-
 class PackedUnit(Base):
     """A packed unit whose lot, expiry or serial was captured (written with ``order.packed``).
 
@@ -106,16 +102,11 @@ class PackedUnit(Base):
     """
 
     __tablename__ = "packed_units"
-    __table_args__ = (
-        Index(
-            "uq_packed_units_serial",
-            "serial_scope",
-            "serial",
-            unique=True,
-            sqlite_where=_NOT_RETURNED,
-            postgresql_where=_NOT_RETURNED,
-        ),
-    )
+    # A serial leaves once: unique within its scope (SKU, or "IMEI") among the units not
+    # returned. Migration 0008 makes the index with WHERE returned_at IS NULL on both
+    # databases; here without it, as a per-dialect WHERE would import the PostgreSQL
+    # dialect into every station on SQLite at start-up.
+    __table_args__ = (Index("uq_packed_units_serial", "serial_scope", "serial", unique=True),)
 
     id: Mapped[int] = mapped_column(BigIntKey, primary_key=True)
     order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)

@@ -2,6 +2,8 @@
 
 Nothing here blocks: the runner thread does database and printer work, the
 device drivers run their own threads, and both report through posted messages.
+Its drawing is `station_render.py`, its kiosk exit and crash handling `station_kiosk.py`
+(its base classes), what it is made of `station_setup.py`.
 """
 
 from __future__ import annotations
@@ -12,51 +14,36 @@ import logging
 import sys
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from rich.console import RenderableType
-from rich.text import Text
 from textual import events
-from textual.app import App
 from textual.binding import Binding
 from textual.css.query import NoMatches
-from textual.screen import Screen
-from textual.widgets import ContentSwitcher
 
-from packstation.clock import Clock, utcnow
-from packstation.config import LeaseTimings, PinLimits
 from packstation.devices.base import DeviceState, DeviceStatus
 from packstation.devices.base import ScaleReading as DeviceReading
-from packstation.domain.rules import PackRules
 from packstation.domain.signals import must_acknowledge, signal_for
 from packstation.domain.workflow import Action, Key, Outcome, PackState, Step
 from packstation.domain.workflow import ScaleReading as WorkflowReading
-from packstation.domain.workflow.explain import carrier_lines
-from packstation.i18n import Msg, t
 from packstation.screens.login import LoginScreen
 from packstation.screens.messages import DeviceChanged, ScaleUpdate, ScannerLine, WorkflowUpdated
 from packstation.screens.pack import PackScreen
+from packstation.screens.station_kiosk import StationKiosk
+from packstation.screens.station_setup import StationSetup
 from packstation.sounds.player import Signaller
-from packstation.sounds.settings import SoundSettings
 from packstation.station import trace
 from packstation.station.demo import WRONG_ITEM, next_action
-from packstation.station.input import command_for_text, masked
+from packstation.station.input import command_for_text
 from packstation.station.runner import IDLE_S, DeviceNote, RunResult, StationRunner
-from packstation.widgets.bars import HeaderBar, StatusBar, StepBar
-from packstation.widgets.instructions import InstructionsLine
-from packstation.widgets.lines_table import LinesTable
-from packstation.widgets.panels import ChecklistPanel, WeightPanel
 from packstation.widgets.result_panel import ResultPanel
-from packstation.widgets.text_rows import TextRows
 from packstation.widgets.wedge import WedgeBuffer
 
 if TYPE_CHECKING:
-    from packstation.evidence.station import StationEvidence
     from packstation.models.db import Database
-    from packstation.screens.returns import ReturnsScreen
+
+__all__ = ["StationApp", "StationSetup"]
 
 log = logging.getLogger(__name__)
 
@@ -72,48 +59,7 @@ FLASHES = 3
 FLASH_S = 0.2
 
 
-@dataclass
-class StationSetup:
-    """Everything the app needs, built by the CLI (`run`, `demo`) or a test."""
-
-    #: An open database, or its URL (then the runner opens it off the UI thread).
-    db: Database | str
-    station_id: str
-    rules: PackRules
-    locale: str = "ru"
-    station_name: str = ""
-    #: Started by the app, stopped on exit: objects with start()/stop().
-    devices: dict[str, Any] = field(default_factory=dict)
-    printer: Any = None
-    #: Invoices and CN23s are printed here when an order is claimed ([documents] printer).
-    documents_printer: Any = None
-    label_format: str = "zpl"
-    #: Demo only: simulators the demo keys drive ("scanner", "scale").
-    simulators: dict[str, Any] = field(default_factory=dict)
-    #: The station's clock (tests and snapshots pin it).
-    clock: Clock = utcnow
-    #: Kiosk: no key leaves the app; exit needs a lead's badge and PIN (F12).
-    kiosk: bool = False
-    #: Sender block printed on labels ([shipper] in the config).
-    ship_from: tuple[str, ...] = ()
-    #: Lease and auto-release times ([floor] in the config); None: the defaults.
-    leases: LeaseTimings | None = None
-    #: Wrong PINs before a lead badge locks, and for how long ([security]).
-    pin_limits: PinLimits = field(default_factory=PinLimits)
-    #: `[sounds]`: a sound per class of result (None: one terminal bell per red, as before).
-    sounds: SoundSettings | None = None
-    #: `[station] big`: the result in big letters, readable from two metres.
-    big: bool = False
-    #: `[[channels]]`: the marketplace clients, made in the station's worker thread (HTTP
-    #: loads only where marketplace orders are packed, never before the first screen).
-    marketplaces: Callable[[Callable[[Any], None]], dict[str, Any]] | None = None
-    #: `[printer] dpi`: a marketplace's PDF label is drawn at it for a raw printer.
-    printer_dpi: int = 203
-    #: The camera ([camera] configured): its watch is `devices["camera"]`.
-    evidence: StationEvidence | None = None
-
-
-class StationApp(App[None]):
+class StationApp(StationKiosk):
     CSS_PATH = "station.tcss"
     TITLE = "packstation"
     ENABLE_COMMAND_PALETTE = False
@@ -310,88 +256,6 @@ class StationApp(App[None]):
         return self._returns() is not None or isinstance(
             self.screen, QueueScreen | LeadActionScreen
         )
-
-    def _returns(self) -> ReturnsScreen | None:
-        """The returns desk, if it is the screen shown (its module loads with F11, not at
-        start-up: no instance can exist before)."""
-        module = sys.modules.get("packstation.screens.returns")
-        screen = self.screen
-        if module is not None and isinstance(screen, module.ReturnsScreen):
-            return cast("ReturnsScreen", screen)
-        return None
-
-    # --- kiosk: a crash never shows a traceback ----------------------------------------
-
-    def _handle_exception(self, error: Exception) -> None:
-        """Outside a kiosk, Textual's own handling (exit with the traceback). In a kiosk the
-        error goes to the log and the app closes with `CRASH_EXIT`, no traceback: its message
-        loop may be gone, so `packstation run` puts up a fresh red screen that waits for a
-        lead (`screens/kiosk_crash.py`)."""
-        if not self.setup.kiosk:
-            super()._handle_exception(error)
-            return
-        from packstation.screens.kiosk_crash import CRASH_EXIT
-
-        log.error("unhandled error in the kiosk station", exc_info=error)
-        self.crashed = True
-        self._return_code = CRASH_EXIT
-        self._close_messages_no_wait()
-
-    def action_kiosk_exit(self) -> None:
-        if not self.setup.kiosk:
-            self.exit()
-            return
-        self.exit_stage = "badge"
-        self._kiosk_message(self.tr("ui.kiosk.badge"))
-
-    def _kiosk_message(self, text: str) -> None:
-        try:
-            panel = self.screen.query_one(ResultPanel)
-        except Exception:
-            return
-        panel.show(None, text, None, self.tr("ui.kiosk.cancel") if self.exit_stage else "")
-
-    def _kiosk_text(self, text: str) -> None:
-        if self.exit_stage == "badge":
-            self._exit_badge, self.exit_stage = text, "pin"
-            self._kiosk_message(self.tr("ui.kiosk.pin"))
-            return
-        badge, self.exit_stage = self._exit_badge, None
-        self.run_worker(lambda: self._check_lead(badge, text), thread=True, group="kiosk")
-
-    def _check_lead(self, badge: str, pin: str) -> None:
-        """Worker thread: the PIN is checked against the database, never on the UI loop."""
-        from packstation.models.operators_repo import PinCheck, PinStatus, kiosk_exit
-
-        backend = self.runner.backend
-        check: PinCheck | None = None
-        if backend is not None:
-            try:
-                # A unit of work: the exit is audited (`kiosk.exit`); wrong PINs count
-                # towards the badge lockout (committed by operators_repo on their own).
-                with backend.db.unit_of_work() as session:
-                    check = kiosk_exit(
-                        session,
-                        badge,
-                        pin,
-                        station_id=self.setup.station_id,
-                        now=self.setup.clock(),
-                        limit=self.setup.pin_limits.attempts,
-                        lock_for=self.setup.pin_limits.lock_for,
-                    )
-            except Exception:  # database away: stay locked
-                log.exception("kiosk exit check failed")
-        self.call_from_thread(self._kiosk_verdict, check is not None and check.ok)
-        if check is not None and check.status is PinStatus.LOCKED:
-            locked = self.tr("ui.kiosk.badge_locked", until=check.until_local())
-            self.call_from_thread(self._kiosk_message, locked)
-
-    def _kiosk_verdict(self, allowed: bool) -> None:
-        if allowed:
-            self.exit()
-        else:
-            self.bell()
-            self._kiosk_message(self.tr("ui.kiosk.denied"))
 
     async def on_event(self, event: events.Event) -> None:
         # Any key or click, whichever screen or field takes it, means someone is at the
@@ -638,187 +502,3 @@ class StationApp(App[None]):
         if isinstance(self.screen, PackScreen) and self.state.order:
             with suppress(NoMatches):  # a screen still composing after a switch
                 self._render_header()
-
-    # --- rendering -----------------------------------------------------------------------
-
-    if trace.ENABLED:  # the latency benchmark's profile: when each frame was handed on
-
-        def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
-            super()._display(screen, renderable)
-            if renderable is not None:
-                trace.mark("frame")
-                if not self._trace_flush_due:  # written a moment later, not by this frame
-                    self._trace_flush_due = True
-                    asyncio.get_running_loop().call_later(0.2, self._flush_trace)
-
-        def _flush_trace(self) -> None:
-            self._trace_flush_due = False
-            trace.flush()
-
-    def tr(self, key: str, **params: object) -> str:
-        return t(Msg(key, params), self.locale)
-
-    def render_all(self) -> None:
-        """Draw the whole state; skipped while a freshly switched screen is still composing
-        (its own render follows once the switch completes)."""
-        try:
-            self._render_all()
-        except NoMatches:
-            self._drawn.clear()  # what was noted as drawn may not have been
-
-    def _render_all(self) -> None:
-        screen = self.screen
-        if isinstance(screen, LoginScreen):
-            screen.set_texts(
-                self.tr(
-                    "ui.station_title", station=self.setup.station_id, name=self.setup.station_name
-                ),
-                self._login_prompt(),
-                self._keys_line(),
-            )
-        elif isinstance(screen, PackScreen):
-            state = self.state
-            # The bars a scan rarely changes are drawn again only when what they show
-            # changed (the header's clock has its own tick).
-            if self._changed("header", state.operator, state.order):
-                self._render_header()
-            if self._changed("steps", state.stage, state.step, state.order is not None):
-                screen.query_one(StepBar).render_state(state, self.locale)
-            self._render_body()
-            for line in screen.query(InstructionsLine):
-                line.render_state(state, self.locale)
-            self._render_progress()
-            role = state.operator.role if state.operator else ""
-            if self._changed("keys", role):
-                screen.query_one("#keys", TextRows).show_text(Text(self._keys_line(), style="dim"))
-        else:
-            return
-        self._render_result()
-        self._render_devices()
-        log.debug("ui: rendered")
-
-    def _changed(self, part: str, *key: object) -> bool:
-        """Whether `part` of the current screen shows something other than `key` (noted
-        as shown). A new screen, or the same one shown again, draws everything."""
-        stamp = (self.screen, key)
-        if self._drawn.get(part) == stamp:
-            return False
-        self._drawn[part] = stamp
-        return True
-
-    def waiting_for(self) -> list[str]:
-        """What the station waits for before a scan is taken: the serial scanner open (a
-        scan before that is lost: nothing reads the port) and the store's first answer.
-        Empty once "ready" may be shown."""
-        waiting = []
-        if "scanner" in self.setup.devices and not self._scanner_opened:
-            waiting.append("scanner")  # (unplugged later: the device bar says so)
-        if not self.runner.recovered and not self.runner.busy:
-            waiting.append("database")
-        return waiting
-
-    def _starting_text(self, waiting: list[str]) -> str:
-        what = ", ".join(self.tr(f"station.waiting.{part}") for part in waiting)
-        return self.tr("station.starting", what=what)
-
-    def _login_prompt(self) -> str:
-        waiting = self.waiting_for()
-        return self._starting_text(waiting) if waiting else self.tr("hint.scan_badge")
-
-    def _keys_line(self) -> str:
-        if self.setup.simulators:  # the demo's own keys replace the exception keys' legend
-            return self.tr("ui.demo_keys") + "  F2/F3/F4"
-        role = self.state.operator.role if self.state.operator else ""
-        if role in ("lead", "admin"):
-            return self.tr("ui.keys_lead")
-        return self.tr("ui.keys_returns" if role == "returns" else "ui.keys")
-
-    def _render_header(self) -> None:
-        self.screen.query_one(HeaderBar).render_state(
-            self.setup.station_id, self.state, self.setup.clock(), self.locale
-        )
-
-    def _render_result(self) -> None:
-        try:
-            panel = self.screen.query_one(ResultPanel)
-        except Exception:
-            return
-        shown = self.state.alert or self.outcome
-        panel.set_big(self.setup.big)
-        waiting = self.waiting_for()
-        if waiting and (shown is None or shown.message.key in ("station.ready", "station.resumed")):
-            # Not "ready" before a scan is taken; an error (database down, station open
-            # elsewhere) says more than "starting" and stays.
-            panel.show(None, self._starting_text(waiting), None, self.tr("station.wait_ready"))
-            return
-        hint = t(shown.next_hint, self.locale) if shown else self.tr("hint.scan_badge")
-        if shown is None:
-            panel.show(None, self.tr("station.ready"), None, hint)
-            return
-        kind = signal_for(shown) if self.setup.big else None
-        headline = self.tr(f"ui.signal.{kind.value}") if kind else ""
-        panel.show(shown.ok, t(shown.message, self.locale), shown.shown_code, hint, headline)
-
-    def _render_body(self) -> None:
-        screen = self.screen
-        if not isinstance(screen, PackScreen):
-            return
-        step = self.state.stage
-        switcher = screen.query_one(ContentSwitcher)
-        if step is Step.WEIGHT:
-            switcher.current = "weight"
-            screen.query_one(WeightPanel).render_weight(self.state, self.reading, self.locale)
-        elif step in (Step.CHECKS, Step.LABEL):
-            switcher.current = "checklist"
-            panel = screen.query_one(ChecklistPanel)
-            panel.render_state(self.state, self.locale)
-            if step is Step.LABEL:
-                self._render_carrier(panel)
-        else:
-            switcher.current = "lines"
-            screen.query_one(LinesTable).render_state(self.state)
-
-    def _render_carrier(self, panel: ChecklistPanel) -> None:
-        """Label step: under the checklist, why this carrier and tariff (or why none fits)."""
-        lines = [t(msg, self.locale) for msg in carrier_lines(self.state)]
-        shown = panel.content
-        if lines and isinstance(shown, Text):
-            panel.show_text(shown + Text("\n".join(lines), style="bold"))
-
-    def _render_progress(self) -> None:
-        screen = self.screen
-        if not isinstance(screen, PackScreen):
-            return
-        text = Text()
-        if self.wedge.text:
-            typed = "•" * len(self.wedge.text) if self.exit_stage == "pin" else self.wedge.text
-            if not self.exit_stage:
-                typed = masked(self.state, typed)
-            text.append("> " + typed[-60:], style="bold")
-        elif self.state.order:
-            done, total = self.state.units_packed, self.state.units_required
-            filled = int(10 * done / total) if total else 10
-            text.append(self.tr("ui.units", done=done, total=total) + "  ")
-            text.append("▓" * filled + "░" * (10 - filled), style="green")
-        screen.query_one("#progress", TextRows).show_text(text)
-
-    def _render_typing(self) -> None:
-        if isinstance(self.screen, PackScreen):
-            self._render_progress()
-        elif (returns := self._returns()) is not None:
-            returns.show_typing(self.wedge.text)
-
-    def _render_devices(self) -> None:
-        if not self._changed(
-            "devices", tuple(self.device_status.items()), self.db_ok, self.reading
-        ):
-            return
-        try:
-            bar = self.screen.query_one(StatusBar)
-        except Exception:
-            del self._drawn["devices"]
-            return
-        weight = ""
-        if self.reading is not None:
-            weight = f"{self.reading.grams / 1000:.3f} kg" + (" ▣" if self.reading.stable else " …")
-        bar.render_status(self.device_status, self.db_ok, weight, self.locale)
