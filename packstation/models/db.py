@@ -46,8 +46,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    if "pool_pre_ping" in kwargs:
+        return create_engine(url, **kwargs)
+    from packstation.models.liveness import check_before_use
+
+    engine = create_engine(url, **kwargs)
+    check_before_use(engine)  # pings only a connection that may be dead
+    return engine
 
 
 def _alembic_config(engine: Engine) -> Config:
