@@ -431,7 +431,7 @@ class PackState:
 
     @property
     def items_complete(self) -> bool:
-        return not self.open_lines(limit=1)
+        return _items_complete(self.lines, self.scans, self.defects)
 
     @property
     def units_packed(self) -> int:
@@ -559,6 +559,28 @@ def _tally_shorts(defects: tuple[DefectEntry, ...]) -> Counter[int]:
 #: Units an order ships, by (lines, defects): shown after every scan, it changes only with a
 #: defect; summing a 2,000-line order each time cost more than drawing the screen.
 _REQUIRED: dict[tuple[int, int], tuple[object, object, int]] = {}
+
+
+#: Whether every line has its units, by (lines, scans, defects): `stage` asks it several
+#: times per drawn frame, and finding the first open line walks a 2,000-line order.
+_COMPLETE: dict[tuple[int, int, int], tuple[object, object, object, bool]] = {}
+
+
+def _items_complete(
+    lines: tuple[LineView, ...], scans: tuple[AcceptedScan, ...], defects: tuple[DefectEntry, ...]
+) -> bool:
+    key = (id(lines), id(scans), id(defects))
+    hit = _COMPLETE.get(key)
+    if hit is not None and hit[0] is lines and hit[1] is scans and hit[2] is defects:
+        return hit[3]
+    packed, shorted = _tally_scans(scans), _tally_shorts(defects)
+    done = all(
+        line.qty - shorted.get(line.line_id, 0) - packed.get(line.line_id, 0) <= 0 for line in lines
+    )
+    if len(_COMPLETE) >= _TALLY_LIMIT:
+        _COMPLETE.clear()
+    _COMPLETE[key] = (lines, scans, defects, done)
+    return done
 
 
 def _units_required(lines: tuple[LineView, ...], defects: tuple[DefectEntry, ...]) -> int:
