@@ -100,7 +100,8 @@ def import_file(args: argparse.Namespace, path: Path) -> ImportReport:
             seen: list[tuple[str, str]] = []
             orders = iter_orders(path, limits)
             report = import_orders(session, orders, validator(), source=path.name, seen=seen)
-            if key is not None:
+            # Kept only if the file read is still the file hashed (not rewritten meanwhile).
+            if key is not None and file_key(path, limits) == key:
                 remember(session, key, seen, utcnow())
             return report
     except OrderFileError as exc:

@@ -154,3 +154,24 @@ def test_only_the_latest_files_are_remembered(
             assert s.scalar(select(func.count()).select_from(ImportedFile)) == 3
     finally:
         db.dispose()
+
+
+def test_a_file_rewritten_while_it_was_imported_is_not_remembered(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _write(tmp_path / "orders.json", _order("G-1"))
+    real = intake.iter_orders
+
+    def read_then_rewrite(file: Path, *args: Any, **kwargs: Any) -> Any:
+        orders = list(real(file, *args, **kwargs))
+        _write(file, _order("G-1", qty=7))  # the exporter writes the next version
+        return iter(orders)
+
+    monkeypatch.setattr(intake, "iter_orders", read_then_rewrite)
+    assert "1 ready" in _import(capsys, path, url)
+    db = open_database(url)
+    try:
+        with db.sessions() as s:
+            assert s.scalar(select(func.count()).select_from(ImportedFile)) == 0
+    finally:
+        db.dispose()
