@@ -13,8 +13,7 @@ are not facts and are not restored by ``replay``; ``durable()`` drops them.
 from __future__ import annotations
 
 import enum
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -28,6 +27,12 @@ from packstation.domain.workflow.model import (
     Operator,
     OrderView,
     OverrideReason,
+)
+from packstation.domain.workflow.tallies import (
+    items_complete_of,
+    tally_scans,
+    tally_shorts,
+    units_required_of,
 )
 from packstation.i18n import Msg
 
@@ -68,9 +73,6 @@ class Step(enum.StrEnum):
     #: The last unit's serial number or IMEI is due (its line asks for one), by scan.
     SERIAL = "serial"
 
-
-#: Defect resolution that lets the order ship without the unit (``DefectPolicy.SHIP_SHORT``).
-SHIP_SHORT = "ship_short"
 
 #: The steps of an order, in screen order (the breadcrumb).
 ORDER_STEPS = (Step.ITEMS, Step.BOX, Step.WEIGHT, Step.CHECKS, Step.LABEL)
@@ -393,10 +395,10 @@ class PackState:
         return any(p.confirmed for p in self.parcels)
 
     def packed(self, line_id: int) -> int:
-        return _tally_scans(self.scans).get(line_id, 0)
+        return tally_scans(self.scans).get(line_id, 0)
 
     def shorted(self, line_id: int) -> int:
-        return _tally_shorts(self.defects).get(line_id, 0)
+        return tally_shorts(self.defects).get(line_id, 0)
 
     def required(self, line: LineView) -> int:
         """Units of the line that will ship: ordered minus short-shipped."""
@@ -410,7 +412,7 @@ class PackState:
 
         A tight loop over the tallies: it runs on every scan of 2,000-line orders.
         """
-        packed, shorted = _tally_scans(self.scans), _tally_shorts(self.defects)
+        packed, shorted = tally_scans(self.scans), tally_shorts(self.defects)
         found: list[LineView] = []
         for line in self.lines:
             lid = line.line_id
@@ -424,14 +426,14 @@ class PackState:
         self, lines: Iterable[LineView] | None = None
     ) -> Iterator[tuple[LineView, int, int]]:
         """(line, packed, required) for each line, from one tally of the scans (for screens)."""
-        packed, shorted = _tally_scans(self.scans), _tally_shorts(self.defects)
+        packed, shorted = tally_scans(self.scans), tally_shorts(self.defects)
         for line in self.lines if lines is None else lines:
             lid = line.line_id
             yield line, packed.get(lid, 0), max(line.qty - shorted.get(lid, 0), 0)
 
     @property
     def items_complete(self) -> bool:
-        return _items_complete(self.lines, self.scans, self.defects)
+        return items_complete_of(self.lines, self.scans, self.defects)
 
     @property
     def units_packed(self) -> int:
@@ -439,7 +441,7 @@ class PackState:
 
     @property
     def units_required(self) -> int:
-        return _units_required(self.lines, self.defects)
+        return units_required_of(self.lines, self.defects)
 
     @property
     def markings(self) -> frozenset[str]:
@@ -452,7 +454,7 @@ class PackState:
 
         Sealed boxes are subtracted by their stored item weight, so a multi-box order
         costs no more per scan than a single box."""
-        packed = _tally_scans(self.scans)
+        packed = tally_scans(self.scans)
         items = sum(
             (
                 line.unit_weight_g * packed[line.line_id]
@@ -520,76 +522,3 @@ class PackState:
             or self.splitting
             or self.carrier_override
         )
-
-
-# Per-line tallies, memoised on the (immutable) tuples they are computed from:
-# a 2,000-line order asks for every line's count on every scan, and counting the
-# whole scan list each time made that quadratic. Keyed by identity and holding
-# the tuple itself, so a recycled id can never return a stale tally.
-_TALLIES: dict[int, tuple[object, Counter[int]]] = {}
-_TALLY_LIMIT = 256
-
-
-def _memo(key: object, compute: Callable[[], Counter[int]]) -> Counter[int]:
-    hit = _TALLIES.get(id(key))
-    if hit is not None and hit[0] is key:
-        return hit[1]
-    counts = compute()
-    if len(_TALLIES) >= _TALLY_LIMIT:
-        _TALLIES.clear()
-    _TALLIES[id(key)] = (key, counts)
-    return counts
-
-
-def _tally_scans(scans: tuple[AcceptedScan, ...]) -> Counter[int]:
-    return _memo(scans, lambda: Counter(s.line_id for s in scans))
-
-
-def _tally_shorts(defects: tuple[DefectEntry, ...]) -> Counter[int]:
-    def count() -> Counter[int]:
-        counts: Counter[int] = Counter()
-        for d in defects:
-            if d.resolution == SHIP_SHORT:
-                counts[d.line_id] += d.qty
-        return counts
-
-    return _memo(defects, count)
-
-
-#: Units an order ships, by (lines, defects): shown after every scan, it changes only with a
-#: defect; summing a 2,000-line order each time cost more than drawing the screen.
-_REQUIRED: dict[tuple[int, int], tuple[object, object, int]] = {}
-
-
-#: Whether every line has its units, by (lines, scans, defects): `stage` asks it several
-#: times per drawn frame, and finding the first open line walks a 2,000-line order.
-_COMPLETE: dict[tuple[int, int, int], tuple[object, object, object, bool]] = {}
-
-
-def _items_complete(
-    lines: tuple[LineView, ...], scans: tuple[AcceptedScan, ...], defects: tuple[DefectEntry, ...]
-) -> bool:
-    key = (id(lines), id(scans), id(defects))
-    hit = _COMPLETE.get(key)
-    if hit is not None and hit[0] is lines and hit[1] is scans and hit[2] is defects:
-        return hit[3]
-    packed, shorted = _tally_scans(scans), _tally_shorts(defects)
-    done = all(
-        line.qty - shorted.get(line.line_id, 0) - packed.get(line.line_id, 0) <= 0 for line in lines
-    )
-    if len(_COMPLETE) >= _TALLY_LIMIT:
-        _COMPLETE.clear()
-    _COMPLETE[key] = (lines, scans, defects, done)
-    return done
-
-
-def _units_required(lines: tuple[LineView, ...], defects: tuple[DefectEntry, ...]) -> int:
-    hit = _REQUIRED.get((id(lines), id(defects)))
-    if hit is not None and hit[0] is lines and hit[1] is defects:
-        return hit[2]
-    shorted = _tally_shorts(defects)
-    total = sum(max(line.qty - shorted.get(line.line_id, 0), 0) for line in lines)
-    if len(_REQUIRED) >= _TALLY_LIMIT:
-        _REQUIRED.clear()
-    _REQUIRED[(id(lines), id(defects))] = (lines, defects, total)
-    return total
