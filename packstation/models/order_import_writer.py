@@ -196,7 +196,8 @@ class ImportWriter:
         take Python bools). COPY sends every value as text, so a JSON value goes as the
         text psycopg would send for it, made once here rather than at each row it is in."""
         type_ = table.c[column].type
-        if self.copy and isinstance(type_, JSON):
+        # JSONType (models/base.py) is a decorator over JSON: its impl tells.
+        if self.copy and isinstance(getattr(type_, "impl", type_), JSON):
             serializer: Callable[[Any], str] | None = getattr(
                 self.dialect, "_json_serializer", None
             )
