@@ -9,6 +9,7 @@ import argparse
 import functools
 import gc
 import json
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from packstation.domain.intake import IntakeLimits
     from packstation.domain.orders import OrderData, Problem
     from packstation.models.orders_repo import ImportReport
+
+log = logging.getLogger(__name__)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -80,6 +83,8 @@ def import_file(args: argparse.Namespace, path: Path) -> ImportReport:
     A file over the limits (`intake.IntakeLimits`: size, JSON nesting, CSV line length) is
     refused with one line before anything is stored. The same file again, when that would
     change nothing, is answered from its digest (`models/imported_files.py`)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from packstation.clock import utcnow
     from packstation.domain.intake import OrderFileError, iter_orders
     from packstation.models.imported_files import file_key, recall_unchanged, remember
@@ -100,10 +105,17 @@ def import_file(args: argparse.Namespace, path: Path) -> ImportReport:
             seen: list[tuple[str, str]] = []
             orders = iter_orders(path, limits)
             report = import_orders(session, orders, validator(), source=path.name, seen=seen)
-            # Kept only if the file read is still the file hashed (not rewritten meanwhile).
-            if key is not None and file_key(path, limits) == key:
-                remember(session, key, seen, utcnow())
-            return report
+        # Kept only if the file read is still the file hashed (not rewritten meanwhile), in a
+        # transaction of its own: what it keeps is the file's, not the database's, and a
+        # failure (the same file imported at the same moment elsewhere) costs only the
+        # shortcut, never the import.
+        if key is not None and file_key(path, limits) == key:
+            try:
+                with db.unit_of_work() as session:
+                    remember(session, key, seen, utcnow())
+            except SQLAlchemyError as exc:
+                log.warning("%s: imported; its digest was not kept: %s", path, exc)
+        return report
     except OrderFileError as exc:
         raise CliError(f"{path}: nothing imported: {exc}") from exc
     finally:

@@ -175,3 +175,32 @@ def test_a_file_rewritten_while_it_was_imported_is_not_remembered(
             assert s.scalar(select(func.count()).select_from(ImportedFile)) == 0
     finally:
         db.dispose()
+
+
+def test_the_import_stands_when_its_digest_cannot_be_kept(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The same file imported at the same moment elsewhere keeps its digest first: this one
+    loses only the shortcut (the key is taken), never its orders."""
+    from sqlalchemy.exc import IntegrityError
+
+    from packstation.models import imported_files
+
+    def taken(*args: Any, **kwargs: Any) -> None:
+        raise IntegrityError("INSERT INTO imported_files", {}, Exception("duplicate key"))
+
+    monkeypatch.setattr(imported_files, "remember", taken)
+    path = _write(tmp_path / "orders.json", _order("H-1"), _order("H-2"))
+    assert "2 ready" in _import(capsys, path, url)
+    assert "its digest was not kept" in caplog.text
+    db = open_database(url)
+    try:
+        with db.sessions() as s:
+            assert s.scalar(select(func.count()).select_from(Order)) == 2
+            assert s.scalar(select(func.count()).select_from(ImportedFile)) == 0
+    finally:
+        db.dispose()
