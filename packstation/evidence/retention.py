@@ -22,7 +22,7 @@ from pathlib import Path
 from sqlalchemy import Subquery, func, select, union
 from sqlalchemy.engine import Connection
 
-from packstation.domain.workflow.records import RECORD_TYPES
+from packstation.domain.workflow.record_types import RECORD_TYPES
 from packstation.evidence.files import Segment, list_clips, list_segments
 from packstation.evidence.settings import EvidenceSettings
 from packstation.models.orders import Order

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from packstation.domain.units import UnitFacts
 from packstation.domain.workflow import Record, order_id_of, record_from
 from packstation.domain.workflow.codec import CodecError
+from packstation.domain.workflow.record_types import RECORD_TYPES
 from packstation.domain.workflow.records import (
-    RECORD_TYPES,
     DefectRecorded,
     LabelConfirmed,
     LabelPrinted,

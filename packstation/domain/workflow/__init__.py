@@ -38,7 +38,8 @@ from packstation.domain.workflow.model import (
     RefusalReason,
     line_view,
 )
-from packstation.domain.workflow.records import Record, order_id_of, record_from
+from packstation.domain.workflow.record_types import order_id_of, record_from
+from packstation.domain.workflow.records import Record
 from packstation.domain.workflow.state import Outcome, PackState, Step
 
 __all__ = [

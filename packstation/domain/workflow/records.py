@@ -10,7 +10,6 @@ expected weight ...), never a PIN.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -19,7 +18,7 @@ from typing import Any, ClassVar
 from packstation.domain.carriers import NOTE_LIMIT, Choice, NoFit
 from packstation.domain.instructions import Instruction
 from packstation.domain.units import UnitFacts
-from packstation.domain.workflow.codec import CodecError, decode, encode
+from packstation.domain.workflow.codec import CodecError, encode
 from packstation.domain.workflow.model import (
     CheckItem,
     DefectKind,
@@ -29,7 +28,6 @@ from packstation.domain.workflow.model import (
 )
 
 __all__ = [
-    "RECORD_TYPES",
     "BoxChosen",
     "BoxSealed",
     "BoxSplit",
@@ -62,8 +60,6 @@ __all__ = [
     "WeightAccepted",
     "WeightOverridden",
     "WeightRejected",
-    "order_id_of",
-    "record_from",
 ]
 
 
@@ -493,57 +489,3 @@ class EvidenceMissing(Record):
     order_id: str
     camera: str
     detail: str = ""
-
-
-RECORD_TYPES: dict[str, type[Record]] = {
-    cls.kind: cls
-    for cls in (
-        SessionLogin,
-        SessionLogout,
-        OrderClaimed,
-        ScanAccepted,
-        ScanRejected,
-        ScanUndone,
-        SerialCaptured,
-        BoxChosen,
-        BoxSplit,
-        BoxSealed,
-        BoxOverridden,
-        WeightAccepted,
-        WeightRejected,
-        WeightOverridden,
-        OverrideDenied,
-        CheckConfirmed,
-        CheckSkipped,
-        DocumentConfirmed,
-        DefectRecorded,
-        NotificationQueued,
-        LabelPrinted,
-        CarrierNoFit,
-        CarrierOverridden,
-        LabelConfirmed,
-        OrderPacked,
-        OrderReleased,
-        OrderHeld,
-        EvidenceMissing,
-        MarketplaceLabelReady,
-        MarkRejected,
-    )
-}
-
-
-def record_from(kind: str, payload: Mapping[str, Any]) -> Record:
-    """The record stored as (kind, payload); raises CodecError for unknown or damaged ones."""
-    cls = RECORD_TYPES.get(kind)
-    if cls is None:
-        raise CodecError(f"unknown record kind {kind!r}")
-    record: Record = decode(cls, dict(payload))
-    return record
-
-
-def order_id_of(record: Record) -> str | None:
-    """The order a record belongs to, for ``events.order_id``."""
-    if isinstance(record, OrderClaimed):
-        return record.order.id
-    order_id = getattr(record, "order_id", None)
-    return order_id if isinstance(order_id, str) else None

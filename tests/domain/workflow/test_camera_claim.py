@@ -7,7 +7,8 @@ import pytest
 
 from packstation.domain.evidence import CAMERA_STATES, CameraState, ClaimEvidence, claim_evidence
 from packstation.domain.workflow import Action
-from packstation.domain.workflow.records import EvidenceMissing, OrderClaimed, record_from
+from packstation.domain.workflow.record_types import record_from
+from packstation.domain.workflow.records import EvidenceMissing, OrderClaimed
 from packstation.i18n import LOCALES, TABLE, t
 
 from .conftest import Station

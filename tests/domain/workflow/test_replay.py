@@ -30,7 +30,8 @@ from packstation.domain.workflow import (
     replay,
 )
 from packstation.domain.workflow.codec import CodecError
-from packstation.domain.workflow.records import RECORD_TYPES, Record, order_id_of
+from packstation.domain.workflow.record_types import RECORD_TYPES, order_id_of
+from packstation.domain.workflow.records import Record
 from packstation.i18n import TABLE
 
 from .conftest import (
