@@ -16,7 +16,7 @@ station shows them), the claim's UPDATE, pack session, station row and event
 with the order in it (json.dumps of what was read). A third run sends the
 earlier, smaller floor (the order's id only, no lines read, an empty event),
 printed beside it. Targets: >= 300 claims/s on PostgreSQL with zero double
-claims (issue 9); >= 0.8 of the same statements as plain SQL in every run
+claims (an earlier issue); >= 0.8 of the same statements as plain SQL in every run
 (issue 16).
 
     python benchmarks/claims.py [--orders 10000] [--stations 16] [--mode processes|threads]
