@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from packstation.errors import DatabaseError, describe_db_error
+from packstation.models.liveness import check_before_use
 
 if TYPE_CHECKING:  # Alembic is imported only to migrate: a station starts faster without it
     from alembic.config import Config
@@ -46,10 +47,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    if "pool_pre_ping" in kwargs:
-        return create_engine(url, **kwargs)
-    from packstation.models.liveness import check_before_use
-
     engine = create_engine(url, **kwargs)
     check_before_use(engine)  # pings only a connection that may be dead
     return engine
