@@ -420,7 +420,10 @@ def accepted_codes(url: str, order_id: str) -> list[str]:
 
 # --- the in-process profile ---------------------------------------------------------------
 
-#: (label, from mark, to mark); "write" and "arrive" are this script's own times.
+#: (label, from mark, to mark); "write" and "arrive" are this script's own times. The
+#: worker hands the state to the UI once the rows are written ("applied") and commits
+#: meanwhile: the COMMIT runs beside the UI's drawing, and the frame waits at its gate
+#: ("gate") until the COMMIT returned (`packstation/station/commit_gate.py`).
 STAGES = (
     ("serial read (driver thread)", "write", "read"),
     ("to the UI loop", "read", "ui_line"),
@@ -428,15 +431,17 @@ STAGES = (
     ("queue to worker", "submitted", "worker"),
     ("decide", "worker", "decided"),
     ("SQL writes", "decided", "written"),
-    ("COMMIT (fsync)", "written", "committed"),
-    ("apply", "committed", "applied"),
+    ("apply, hand to the UI", "written", "applied"),
+    ("  COMMIT (fsync), beside:", "written", "committed"),
     ("result to UI loop", "applied", "ui_result"),
     ("render (widgets)", "ui_result", "rendered"),
-    ("frame (wait + composite)", "rendered", "frame"),
+    ("frame (wait + composite)", "rendered", "gate"),
+    ("  of it, waiting for COMMIT", "committed", "gate"),
+    ("terminal write", "gate", "frame"),
     ("terminal write -> arrival", "frame", "arrive"),
 )
-ORDERED = ("read", "ui_line", "submitted", "worker", "decided", "written", "committed")
-ORDERED += ("applied", "ui_result", "rendered", "frame")
+MARKS = ("read", "ui_line", "submitted", "worker", "decided", "written", "committed")
+MARKS += ("applied", "ui_result", "rendered", "gate", "frame")
 
 
 def read_trace(path: Path) -> list[tuple[str, float]]:
@@ -448,7 +453,8 @@ def read_trace(path: Path) -> list[tuple[str, float]]:
 
 
 def stage_times(marks: list[tuple[str, float]], scans: Sequence[Timed]) -> dict[str, list[float]]:
-    """Per stage, its ms for each scan whose marks were all found in order."""
+    """Per stage, its ms for each scan whose marks were all found between its write and
+    the arrival of its frame (each mark's first time there: the stages overlap)."""
     out: dict[str, list[float]] = {label: [] for label, _, _ in STAGES}
     i = 0
     for scan in scans:
@@ -456,15 +462,12 @@ def stage_times(marks: list[tuple[str, float]], scans: Sequence[Timed]) -> dict[
             i += 1
         at = {"write": scan.written, "arrive": scan.shown}
         j = i
-        for stage in ORDERED:
-            while j < len(marks) and marks[j][0] != stage:
-                j += 1
-            if j == len(marks) or marks[j][1] > scan.shown:
-                break
-            at[stage] = marks[j][1]
-        else:
+        while j < len(marks) and marks[j][1] <= scan.shown:
+            at.setdefault(marks[j][0], marks[j][1])
+            j += 1
+        if all(mark in at for mark in MARKS):
             for label, start, end in STAGES:
-                out[label].append((at[end] - at[start]) * 1000)
+                out[label].append(max(0.0, at[end] - at[start]) * 1000)
     return out
 
 

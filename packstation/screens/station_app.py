@@ -119,6 +119,8 @@ class StationApp(StationKiosk):
         self._trace_flush_due = False
         #: The last result of a burst not yet signalled (sound, bells, flash): one per burst.
         self._signal_due: Outcome | None = None
+        self._gate = None
+        self._frames_dropped = False
         self.signals = Signaller(setup.sounds, lambda: self.bell(), self._later)
         #: Times the result panel flashed (a red that would mis-ship; tests read it).
         self.flashes = 0
@@ -428,7 +430,11 @@ class StationApp(StationKiosk):
     async def on_workflow_updated(self, message: WorkflowUpdated) -> None:
         trace.mark("ui_result")
         result: RunResult = message.result
-        self.results_seen += 1
+        if result.settled:  # the commit of the result drawn went through
+            self._settled()
+            return
+        if result.gate is None:  # a scan's result drawn before its commit counts once settled
+            self.results_seen += 1
         if not self._devices_started and not self.runner.busy:
             self._devices_started = True
             trace.mark("start.devices")
@@ -437,6 +443,7 @@ class StationApp(StationKiosk):
         if result.recovered:  # the worker has loaded everything it needs
             self.call_after_refresh(self._settle_memory)
         log.debug("ui: result %s", result.outcome.message.key if result.outcome else None)
+        self._take_gate(result.gate)
         self.state = result.state
         self.db_ok = self.runner.db_ok
         if result.outcome is not None and not result.outcome.quiet:
@@ -462,7 +469,7 @@ class StationApp(StationKiosk):
         self._render_pending = False
         self.render_all()
         trace.mark("rendered")
-        if self._signal_due is not None:
+        if self._signal_due is not None and self.gate_open():  # else once its frame is shown
             self._give_signal(self._signal_due)
         if self._gc_paused:  # a plain loop timer: no Textual timer task on the scan's path
             asyncio.get_running_loop().call_later(GC_DELAY_S, self._collect)

@@ -29,6 +29,7 @@ from packstation.screens.login import LoginScreen
 from packstation.screens.pack import PackScreen
 from packstation.screens.station_setup import StationSetup
 from packstation.station import trace
+from packstation.station.commit_gate import CommitGate
 from packstation.station.input import masked
 from packstation.station.runner import StationRunner
 from packstation.widgets.bars import HeaderBar, StatusBar, StepBar
@@ -64,19 +65,70 @@ class StationRendering(App[None]):
     _scanner_opened: bool
     _trace_flush_due: bool
 
-    if trace.ENABLED:  # the latency benchmark's profile: when each frame was handed on
+    #: The commit the state drawn now waits for (`station/commit_gate.py`), if any.
+    _gate: CommitGate | None
+    #: A frame was dropped at a gate: the whole screen is drawn again once it passes.
+    _frames_dropped: bool
+    #: A signal whose sound waits for its commit (given once the frame is shown).
+    _signal_due: Outcome | None
+    #: Results drawn and committed so far (tests and the latency benchmark wait on it).
+    results_seen: int
 
-        def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
-            super()._display(screen, renderable)
-            if renderable is not None:
-                trace.mark("frame")
-                if not self._trace_flush_due:  # written a moment later, not by this frame
-                    self._trace_flush_due = True
-                    asyncio.get_running_loop().call_later(0.2, self._flush_trace)
+    def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
+        """A frame is written only once the commit of the state it shows went through."""
+        gate = self._gate
+        if renderable is not None and gate is not None:
+            if not gate.passes():
+                self._frames_dropped = True  # the worker asks again once its commit is done
+                return
+            self._gate = None
+            trace.mark("gate")
+            if self._signal_due is not None:
+                asyncio.get_running_loop().call_soon(self._give_due_signal)
+            if self._frames_dropped:  # an earlier frame never reached the terminal
+                self._frames_dropped = False
+                asyncio.get_running_loop().call_soon(self.refresh)
+        super()._display(screen, renderable)
+        if trace.ENABLED and renderable is not None:  # the latency benchmark's profile
+            trace.mark("frame")
+            if not self._trace_flush_due:  # written a moment later, not by this frame
+                self._trace_flush_due = True
+                asyncio.get_running_loop().call_later(0.2, self._flush_trace)
 
-        def _flush_trace(self) -> None:
-            self._trace_flush_due = False
-            trace.flush()
+    def _flush_trace(self) -> None:
+        self._trace_flush_due = False
+        trace.flush()
+
+    def _take_gate(self, gate: CommitGate | None) -> None:
+        """A new result from the worker: frames wait for its commit, if it has one. Frames
+        dropped at an earlier gate (its commit failed) mean the screen shows less than
+        was drawn: all of it is drawn again."""
+        self._gate = gate
+        if gate is None and self._frames_dropped:
+            self._frames_dropped = False
+            self.refresh()
+
+    def _settled(self) -> None:
+        """The worker says the commit of the result drawn went through."""
+        self.results_seen += 1
+        if self._gate is not None and self._gate.ok:
+            self._gate = None
+        if self._frames_dropped:  # the commit was slower than a frame's wait
+            self._frames_dropped = False
+            self.refresh()
+        if self._signal_due is not None and self.gate_open():
+            self._give_signal(self._signal_due)
+
+    def gate_open(self) -> bool:
+        """No commit is awaited by the frames now drawn (a sound may follow its result)."""
+        return self._gate is None or self._gate.ok is True
+
+    def _give_due_signal(self) -> None:
+        if self._signal_due is not None and self.gate_open():
+            self._give_signal(self._signal_due)
+
+    def _give_signal(self, outcome: Outcome) -> None:
+        raise NotImplementedError
 
     def tr(self, key: str, **params: object) -> str:
         return t(Msg(key, params), self.locale)

@@ -194,11 +194,25 @@ class StationBackend:
             ctx.camera = self.evidence.camera()
         return ctx
 
-    def decide_and_commit(self, state: PackState, command: Command) -> Decision:
-        return self.decide_and_commit_batch(state, (command,))[0]
+    def decide_and_commit(
+        self,
+        state: PackState,
+        command: Command,
+        before_commit: Callable[[Decision], None] | None = None,
+    ) -> Decision:
+        """`before_commit` is called with the decision once its rows are written, just
+        before the COMMIT (the runner hands the state to the UI then: `commit_gate.py`)."""
+        if before_commit is None:
+            return self.decide_and_commit_batch(state, (command,))[0]
+        return self.decide_and_commit_batch(
+            state, (command,), lambda decisions: before_commit(decisions[0])
+        )[0]
 
     def decide_and_commit_batch(
-        self, state: PackState, commands: Sequence[Command]
+        self,
+        state: PackState,
+        commands: Sequence[Command],
+        before_commit: Callable[[list[Decision]], None] | None = None,
     ) -> list[Decision]:
         """Commands decided one after another and committed in one transaction: a scanner's
         stored batch costs one fsync, not one per scan. All or nothing: on any error
@@ -222,6 +236,9 @@ class StationBackend:
                     decisions.append(decision)
                     if n < len(commands):  # the next one is decided on this one's outcome
                         state = apply(state, decision)
+                if before_commit is not None:
+                    session.flush()  # a refusal (a duplicate code) comes here, not at COMMIT
+                    before_commit(decisions)
         except BaseException:
             self.store.rolled_back()
             raise

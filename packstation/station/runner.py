@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from packstation.clock import Clock, utcnow
@@ -40,10 +41,17 @@ from packstation.domain.workflow import (
     hint_for,
     replay,
 )
-from packstation.domain.workflow.records import LabelPrinted, OrderClaimed, OrderReleased
+from packstation.domain.workflow.records import (
+    LabelPrinted,
+    OrderClaimed,
+    OrderReleased,
+    SessionLogin,
+    SessionLogout,
+)
 from packstation.errors import describe_db_error
 from packstation.i18n import Msg
 from packstation.station import trace
+from packstation.station.commit_gate import CommitGate
 from packstation.station.instance_lock import StationBusy
 from packstation.station.marketplace_agent import (
     LABEL_WAITS,
@@ -74,6 +82,9 @@ WARM_UP_AFTER_S = 1.0
 BATCH_MAX = 100
 #: CMD:NEXT tries the next candidate when another station won the race.
 NEXT_RETRIES = 5
+#: Records whose result is shown only after the commit: a label is printed after it (and
+#: may fail), a sign-in or sign-out switches the screen.
+EARLY_NOT = (LabelPrinted, SessionLogin, SessionLogout)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +108,12 @@ class RunResult:
     printed: str | None = None
     recovered: bool = False
     command: Command | None = field(default=None, repr=False)
+    #: Set when the state is handed over before its COMMIT returned: frames showing it
+    #: wait for this (`commit_gate.py`).
+    gate: CommitGate | None = field(default=None, repr=False)
+    #: Nothing new to draw: the commit of the last result (given with its `gate`) went
+    #: through. Every gated result is followed by this or by a "not recorded" result.
+    settled: bool = False
 
 
 class StationRunner(Printing):
@@ -372,8 +389,6 @@ class StationRunner(Printing):
     def _marketplace_agent(
         self, backend: StationBackend, clients: dict[str, Marketplace], calls: list[CallRecord]
     ) -> MarketplaceAgent:
-        from functools import partial
-
         from packstation.labels.marketplace import for_printer
 
         return MarketplaceAgent(
@@ -443,11 +458,15 @@ class StationRunner(Printing):
         from packstation.station.backend import refusal
 
         for attempt in range(attempts):
+            shown: list[tuple[PackState, CommitGate]] = []
             try:
                 if not self.db_ok and not isinstance(command, Tick):
                     self._resync()
-                decision = self.backend.decide_and_commit(self.state, command)
+                early = partial(self._show_early, command, shown) if attempts == 1 else None
+                decision = self.backend.decide_and_commit(self.state, command, early)
             except Exception as exc:
+                if shown:
+                    shown[0][1].resolve(False)  # its frames are dropped: "not recorded" follows
                 refused = refusal(exc)
                 if refused is None:
                     raise
@@ -466,12 +485,43 @@ class StationRunner(Printing):
                 self._report_error(command, message)
                 return
             break
-        self._after_commit(command, decision)
+        if shown:
+            self._after_commit(command, decision, *shown[0])
+        else:
+            self._after_commit(command, decision)
 
-    def _after_commit(self, command: Command, decision: Decision) -> None:
-        """The decision is committed: apply it, print what it printed, show the result."""
+    def _show_early(
+        self, command: Command, shown: list[tuple[PackState, CommitGate]], decision: Decision
+    ) -> None:
+        """The rows of a scan are written: its result goes to the UI now, to be drawn while
+        the COMMIT runs and shown once it returned (`commit_gate.py`). Not for what happens
+        after the commit (a label printed, a sign-in that changes the screen)."""
+        if not isinstance(command, Scan) or not self.db_ok:
+            return
+        if any(isinstance(record, EARLY_NOT) for record in decision.records):
+            return
+        state, gate = apply(self.state, decision), CommitGate()
+        shown.append((state, gate))
+        trace.mark("applied")
+        self.on_result(RunResult(state, decision.outcome, command=command, gate=gate))
+
+    def _after_commit(
+        self,
+        command: Command,
+        decision: Decision,
+        applied: PackState | None = None,
+        gate: CommitGate | None = None,
+    ) -> None:
+        """The decision is committed: apply it, print what it printed, show the result
+        (already on its way when `gate` is given: the UI is told only if it must draw again)."""
         self.db_ok = True
         log.debug("runner: committed")
+        if gate is not None and applied is not None:
+            self.state = applied
+            gate.resolve(True)
+            self.on_result(RunResult(self.state, None, settled=True))
+            self._after_shown(decision)
+            return
         self.state = apply(self.state, decision)
         printed = None
         outcome = decision.outcome
@@ -491,6 +541,10 @@ class StationRunner(Printing):
             return  # nothing to show (e.g. a scale reading outside the weight step)
         trace.mark("applied")
         self.on_result(RunResult(self.state, outcome, printed=printed, command=command))
+        self._after_shown(decision)
+
+    def _after_shown(self, decision: Decision) -> None:
+        """What follows a committed decision once its result is on its way to the screen."""
         for record in decision.records:
             if isinstance(record, OrderClaimed) and self.documents_printer is not None:
                 self._print_documents(record.order.id)

@@ -63,6 +63,8 @@ class SyncRunner:
         self.wait(1)
 
     def _on_result(self, result: RunResult) -> None:
+        if result.settled:  # a scan's commit went through: its gate says so too
+            return
         with self._cond:
             self.results.append(result)
             self._cond.notify_all()
@@ -74,9 +76,15 @@ class SyncRunner:
         return self.results[count - 1]
 
     def do(self, command: Command) -> RunResult:
+        """The command's result once committed: a scan's result comes before its COMMIT
+        returned (`commit_gate.py`); if that then fails, the "not recorded" after it."""
         n = len(self.results)
         self.runner.submit(command)
-        return self.wait(n + 1)
+        result = self.wait(n + 1)
+        if result.gate is not None and not result.gate.passes(timeout=20.0):
+            assert result.gate.ok is False, "the commit did not end within 20 s"
+            return self.wait(n + 2)
+        return result
 
     def scan(self, text: str) -> RunResult:
         return self.do(Scan(parse_code(text)))

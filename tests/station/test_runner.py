@@ -247,10 +247,10 @@ def test_a_burst_that_cannot_commit_goes_one_by_one(
     assert backend is not None
     commit = backend.decide_and_commit_batch
 
-    def fails_for_many(state: Any, commands: Any) -> Any:
+    def fails_for_many(state: Any, commands: Any, before_commit: Any = None) -> Any:
         if len(commands) > 1:  # the batch fails; each scan alone commits
             raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
-        return commit(state, commands)
+        return commit(state, commands, before_commit)
 
     monkeypatch.setattr(backend, "decide_and_commit_batch", fails_for_many)
     burst = ["4601234567893", "4607654321015"]
@@ -258,6 +258,7 @@ def test_a_burst_that_cannot_commit_goes_one_by_one(
     _queue_at_once(station, burst)
     last = station.wait(n + len(burst))
     assert last.state.units_packed == 2
+    assert last.gate is not None and last.gate.passes(timeout=20.0)  # committed
     with station_db.sessions() as s:
         codes = s.scalars(
             select(Event.payload)
