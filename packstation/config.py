@@ -98,9 +98,9 @@ def load_config(path: Path | None) -> StationConfig:
         station_id=str(station.get("id", "PS-01")),
         station_name=str(station.get("name", "")),
         locale=str(station.get("locale", "ru")),
-        kiosk=bool(station.get("kiosk", False)),
-        ascii=bool(station.get("ascii", False)),
-        big=bool(station.get("big", False)),
+        kiosk=_switch(station, "kiosk", path),
+        ascii=_switch(station, "ascii", path),
+        big=_switch(station, "big", path),
         idle_logout_s=int(station.get("idle_logout_s", 900)),
         database_url=url if isinstance(url, str) else None,
         pin_limits=pin_limits(raw, path),
@@ -108,6 +108,16 @@ def load_config(path: Path | None) -> StationConfig:
         raw=raw,
         source=path,
     )
+
+
+def _switch(station: dict[str, Any], key: str, path: Path | None) -> bool:
+    """A [station] on/off setting: a TOML true or false only (the string "false" would
+    otherwise turn it on)."""
+    value = station.get(key, False)
+    if not isinstance(value, bool):
+        where = f"config {path}" if path else "config"
+        raise ConfigError(f"{where}: station.{key} must be true or false, not {value!r}")
+    return value
 
 
 def pin_limits(raw: dict[str, Any], path: Path | None = None) -> PinLimits:

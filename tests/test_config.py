@@ -44,3 +44,13 @@ def test_shipper_block(fixtures_dir: Path) -> None:
     cfg = load_config(fixtures_dir / "station-sample.toml")
     assert ship_from(cfg.raw)[0] == "Fulfilment centre Khimki"
     assert ship_from({}) == () and ship_from({"shipper": "x"}) == ()
+
+
+def test_station_switches_are_true_or_false(tmp_path: Path) -> None:
+    cfg = tmp_path / "station.toml"
+    cfg.write_text("[station]\nid = 'PS-07'\nbig = true\nkiosk = false\n", encoding="utf-8")
+    loaded = load_config(cfg)
+    assert loaded.big is True and loaded.kiosk is False and loaded.ascii is False
+    cfg.write_text('[station]\nbig = "false"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"station\.big must be true or false, not 'false'"):
+        load_config(cfg)

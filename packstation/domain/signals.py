@@ -10,6 +10,7 @@ terminal bells) is the station's business (`packstation/sounds/`).
 from __future__ import annotations
 
 import enum
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # (the workflow imports this module: no import cycle at run time)
@@ -20,7 +21,9 @@ __all__ = [
     "MIS_SHIP",
     "SignalClass",
     "keeps_alert",
+    "on_top",
     "must_acknowledge",
+    "pending_mis_ship",
     "signal_for",
 ]
 
@@ -89,6 +92,7 @@ _OVER_SCAN = frozenset(
     }
 )
 _WEIGHT = frozenset({"weight.out_of_tolerance"})
+_MIS_SHIP_KEYS = _WRONG_ITEM | _OVER_SCAN | _WEIGHT
 #: Green results that open a lead's dialog, and red ones only a lead can resolve.
 _NEEDS_LEAD = frozenset(
     {
@@ -145,17 +149,36 @@ def signal_for(outcome: Outcome | None) -> SignalClass | None:
 
 
 def must_acknowledge(outcome: Outcome | None) -> bool:
-    """A red that would mis-ship: it stays until the next good scan or CMD:OK, and flashes."""
+    """A red that would mis-ship (or one shown on top of it): it stays until the next good
+    scan or CMD:OK, and flashes."""
+    return pending_mis_ship(outcome) is not None
+
+
+def pending_mis_ship(outcome: Outcome | None) -> Outcome | None:
+    """The red that would mis-ship in ``outcome``: itself, or the one a lesser red came on
+    top of (an "items first" after a wrong item must not take the wrong item off the
+    screen unseen)."""
     if outcome is None or outcome.ok is not False:
-        return False
-    return outcome.message.key in _WRONG_ITEM | _OVER_SCAN | _WEIGHT
+        return None
+    if outcome.message.key in _MIS_SHIP_KEYS:
+        return outcome
+    return pending_mis_ship(outcome.earlier)
 
 
 def keeps_alert(alert: Outcome | None, outcome: Outcome) -> bool:
     """Whether ``alert`` stays up through ``outcome``, a green result. A green the packer
     did not make (the scale accepting a parcel) must not take a wrong item or an over-scan
     off the screen unseen; it does resolve a weight alert, which it answers."""
-    if not must_acknowledge(alert) or not outcome.ok:
+    pending = pending_mis_ship(alert)
+    if pending is None or not outcome.ok:
         return False
-    assert alert is not None
-    return outcome.message.key in _WEIGHED and alert.message.key not in _WEIGHT
+    return outcome.message.key in _WEIGHED and pending.message.key not in _WEIGHT
+
+
+def on_top(alert: Outcome | None, outcome: Outcome) -> Outcome:
+    """``outcome``, a red, as the alert after ``alert``: a lesser red keeps an earlier
+    mis-ship red with it, until a good scan or CMD:OK acknowledges both."""
+    pending = pending_mis_ship(alert)
+    if pending is None or outcome.message.key in _MIS_SHIP_KEYS:
+        return outcome
+    return replace(outcome, earlier=pending)

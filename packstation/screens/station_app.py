@@ -12,10 +12,8 @@ import asyncio
 import gc
 import logging
 import sys
-from collections.abc import Callable
 from contextlib import suppress
 from decimal import Decimal
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from textual import events
@@ -24,7 +22,6 @@ from textual.css.query import NoMatches
 
 from packstation.devices.base import DeviceState, DeviceStatus
 from packstation.devices.base import ScaleReading as DeviceReading
-from packstation.domain.signals import must_acknowledge, signal_for
 from packstation.domain.workflow import Action, Key, Outcome, PackState, Step
 from packstation.domain.workflow import ScaleReading as WorkflowReading
 from packstation.screens.login import LoginScreen
@@ -54,9 +51,6 @@ GC_THRESHOLDS = (700, 10, 10)
 SETTLE_AFTER_S = 10.0
 #: How long after a result is drawn the collector may run (its frame is out by then).
 GC_DELAY_S = 0.02
-#: A red that would mis-ship flashes the result panel this many times, this fast.
-FLASHES = 3
-FLASH_S = 0.2
 
 
 class StationApp(StationKiosk):
@@ -415,8 +409,10 @@ class StationApp(StationKiosk):
                 self._render_body()
 
     def on_device_changed(self, message: DeviceChanged) -> None:
-        self.device_status[message.device] = message.status
-        status = message.status
+        status, before = message.status, self.device_status.get(message.device)
+        self.device_status[message.device] = status
+        if before is not None and before.ok and not status.ok:
+            self._device_lost()
         self.runner.submit(DeviceNote(message.device, status.state.value, status.detail))
         if message.device == "scale" and not message.status.ok:
             self.reading = None
@@ -473,36 +469,6 @@ class StationApp(StationKiosk):
             self._give_signal(self._signal_due)
         if self._gc_paused:  # a plain loop timer: no Textual timer task on the scan's path
             asyncio.get_running_loop().call_later(GC_DELAY_S, self._collect)
-
-    def _give_signal(self, outcome: Outcome) -> None:
-        """The burst's last result is drawn: its sound (never waited for, `sounds/`), and a
-        red that would mis-ship flashes the result panel."""
-        self._signal_due = None
-        kind = signal_for(outcome)
-        if kind is not None:
-            web = self._web_write if self.is_web and not self.is_headless else None
-            self.signals.give(kind, bell=outcome.bell, web_write=web)
-        if must_acknowledge(outcome):
-            self._flash()
-
-    def _web_write(self, text: str) -> None:
-        if self._driver is not None:
-            self._driver.write(text)
-
-    def _later(self, delay: float, callback: Callable[[], object]) -> None:
-        """A plain loop timer (no Textual timer task on the scan's path)."""
-        asyncio.get_running_loop().call_later(delay, callback)
-
-    def _flash(self) -> None:
-        """The whole result panel flashes (`-flash` in station.tcss) a few times."""
-        try:
-            panel = self.screen.query_one(ResultPanel)
-        except NoMatches:
-            return
-        self.flashes += 1
-        panel.add_class("-flash")
-        for i in range(1, 2 * FLASHES):
-            self._later(FLASH_S * i, partial(panel.set_class, i % 2 == 0, "-flash"))
 
     def _tick_clock(self) -> None:
         self._collect()

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
 from rich.console import RenderableType
@@ -21,7 +23,7 @@ from textual.widgets import ContentSwitcher
 
 from packstation.devices.base import DeviceStatus
 from packstation.devices.base import ScaleReading as DeviceReading
-from packstation.domain.signals import signal_for
+from packstation.domain.signals import SignalClass, must_acknowledge, signal_for
 from packstation.domain.workflow import Outcome, PackState, Step
 from packstation.domain.workflow.explain import carrier_lines
 from packstation.i18n import Msg, t
@@ -42,10 +44,15 @@ from packstation.widgets.wedge import WedgeBuffer
 
 if TYPE_CHECKING:
     from packstation.screens.returns import ReturnsScreen
+    from packstation.sounds.player import Signaller
 
 __all__ = ["StationRendering"]
 
 log = logging.getLogger("packstation.screens.station_app")
+
+#: A red that would mis-ship flashes the result panel this many times, this fast.
+FLASHES = 3
+FLASH_S = 0.2
 
 
 class StationRendering(App[None]):
@@ -71,6 +78,9 @@ class StationRendering(App[None]):
     _frames_dropped: bool
     #: A signal whose sound waits for its commit (given once the frame is shown).
     _signal_due: Outcome | None
+    signals: Signaller
+    #: Times the result panel flashed (a red that would mis-ship; tests read it).
+    flashes: int
     #: Results drawn and committed so far (tests and the latency benchmark wait on it).
     results_seen: int
 
@@ -128,7 +138,40 @@ class StationRendering(App[None]):
             self._give_signal(self._signal_due)
 
     def _give_signal(self, outcome: Outcome) -> None:
-        raise NotImplementedError
+        """The burst's last result is drawn: its sound (never waited for, `sounds/`), and a
+        red that would mis-ship flashes the result panel."""
+        self._signal_due = None
+        kind = signal_for(outcome)
+        if kind is not None:
+            web = self._web_write if self.is_web and not self.is_headless else None
+            self.signals.give(kind, bell=outcome.bell, web_write=web)
+        if must_acknowledge(outcome):
+            self._flash()
+
+    def _device_lost(self) -> None:
+        """A device that worked stopped (unplugged, port taken, no reply): heard as a
+        failure once, not only seen on the device bar."""
+        web = self._web_write if self.is_web and not self.is_headless else None
+        self.signals.give(SignalClass.FAILURE, bell=True, web_write=web)
+
+    def _web_write(self, text: str) -> None:
+        if self._driver is not None:
+            self._driver.write(text)
+
+    def _later(self, delay: float, callback: Callable[[], object]) -> None:
+        """A plain loop timer (no Textual timer task on the scan's path)."""
+        asyncio.get_running_loop().call_later(delay, callback)
+
+    def _flash(self) -> None:
+        """The whole result panel flashes (`-flash` in station.tcss) a few times."""
+        try:
+            panel = self.screen.query_one(ResultPanel)
+        except NoMatches:
+            return
+        self.flashes += 1
+        panel.add_class("-flash")
+        for i in range(1, 2 * FLASHES):
+            self._later(FLASH_S * i, partial(panel.set_class, i % 2 == 0, "-flash"))
 
     def tr(self, key: str, **params: object) -> str:
         return t(Msg(key, params), self.locale)
@@ -232,7 +275,10 @@ class StationRendering(App[None]):
             return
         kind = signal_for(shown) if self.setup.big else None
         headline = self.tr(f"ui.signal.{kind.value}") if kind else ""
-        panel.show(shown.ok, t(shown.message, self.locale), shown.shown_code, hint, headline)
+        still = (
+            self.tr("ui.still", what=t(shown.earlier.message, self.locale)) if shown.earlier else ""
+        )
+        panel.show(shown.ok, t(shown.message, self.locale), shown.shown_code, hint, headline, still)
 
     def _render_body(self) -> None:
         screen = self.screen

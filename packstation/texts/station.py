@@ -37,6 +37,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "ui.signal.needs_lead": _e("CALL A LEAD", "ЗОВИТЕ СТАРШЕГО"),
     "ui.signal.failure": _e("FAILURE", "СБОЙ"),
     "ui.signal.refused": _e("STOP", "СТОП"),
+    # An earlier red that would mis-ship, still on screen under a lesser one.
+    "ui.still": _e("First: {what}", "Сначала: {what}"),
     "ui.keys_returns": _e(
         "F2 defect  F3 undo  F4 cancel  F5 reprint  F10 logout  F11 returns",
         "F2 брак  F3 отмена  F4 отказ  F5 этикетка  F10 выход  F11 возвраты",

@@ -27,8 +27,16 @@ class ResultPanel(TextRows):
         self.set_class(big, "-big")
 
     def show(
-        self, ok: bool | None, title: str, code: str | None, hint: str, headline: str = ""
+        self,
+        ok: bool | None,
+        title: str,
+        code: str | None,
+        hint: str,
+        headline: str = "",
+        still: str = "",
     ) -> None:
+        """`still`: an earlier red not yet acknowledged, shown in the code's place (it says
+        what to do first; the code refused now matters less)."""
         self.set_class(ok is True, "-ok")
         self.set_class(ok is False, "-error")
         body = Text()
@@ -37,7 +45,10 @@ class ResultPanel(TextRows):
             body.append("\n".join(big_lines(headline)) + "\n", style="bold")
         mark = "✓ " if ok else ("✗ " if ok is False else "")
         body.append(mark + title, style="bold")
-        if code:
+        if still:
+            body.append("\n")
+            body.append("⚠ " + still, style="bold reverse")
+        elif code:
             body.append("\n  ")
             body.append(printable(code, limit=70))
         body.append("\n  ")

@@ -20,7 +20,8 @@ from packstation.devices.printer import open_printer
 from packstation.domain.rules import PackRules
 from packstation.models.db import Database
 from packstation.screens.messages import ScaleUpdate
-from packstation.screens.station_app import FLASH_S, FLASHES, StationApp, StationSetup
+from packstation.screens.station_app import StationApp, StationSetup
+from packstation.screens.station_render import FLASH_S, FLASHES
 from tests.screens.conftest import scan, wait_until
 
 NOON = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)

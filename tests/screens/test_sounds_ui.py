@@ -8,15 +8,25 @@ import time
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
+from textual.app import App
 from textual.pilot import Pilot
 
-from packstation.devices.base import PrintError, ScaleReading, ScaleState
+from packstation.devices.base import (
+    DeviceState,
+    DeviceStatus,
+    PrintError,
+    ScaleReading,
+    ScaleState,
+)
 from packstation.devices.printer import open_printer
 from packstation.domain.rules import PackRules
 from packstation.models.db import Database
-from packstation.screens.messages import ScaleUpdate, ScannerLine
+from packstation.screens.messages import DeviceChanged, ScaleUpdate, ScannerLine
 from packstation.screens.station_app import StationApp, StationSetup
 from packstation.sounds.settings import SoundSettings
 from packstation.widgets.result_panel import ResultPanel
@@ -204,8 +214,105 @@ async def test_a_red_that_would_mis_ship_flashes_and_stays(
         assert panel.has_class("-error")  # the flash ends, the red stays
         await pilot.pause(0.3)
         assert panel.has_class("-error") and "ORD-1005" in panel_text(app)
+        await scan(pilot, "BOX:M")  # a lesser red (items first): the wrong item stays shown
+        assert panel.has_class("-error") and "items" in panel_text(app).lower()
+        assert "First: " in panel_text(app) and "ORD-1005" in panel_text(app)
         await scan(pilot, "CMD:OK")
-        assert panel.has_class("-ok")
+        assert panel.has_class("-ok") and "First: " not in panel_text(app)
+
+
+async def test_an_over_scan_and_a_weight_red_flash_too(
+    sound_app: Callable[..., StationApp], tmp_path: Path
+) -> None:
+    script, _ = fake_player(tmp_path)
+    app = sound_app((str(script),))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.results_seen >= 1)
+        for code in ("BADGE-0001", "ORD-1001", MUG, MUG, TEA, SPOON):
+            await scan(pilot, code)
+        assert app.flashes == 0
+        await scan(pilot, SPOON)  # one more than the order asks for
+        assert app.flashes == 1
+        await scan(pilot, "CMD:OK")
+        await scan(pilot, "BOX:M")
+        await weigh(pilot, 1500)
+        assert app.state.alert is not None and app.state.alert.message.key.startswith("weight")
+        assert app.flashes == 2
+
+
+async def test_a_device_that_stops_sounds_a_failure_once(
+    sound_app: Callable[..., StationApp], tmp_path: Path
+) -> None:
+    script, log = fake_player(tmp_path)
+    app = sound_app((str(script),))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.results_seen >= 1)
+        heard = Heard(pilot, log)
+        connected = DeviceStatus(DeviceState.CONNECTED, "/dev/ttyUSB1")
+        lost = DeviceStatus(DeviceState.DISCONNECTED, "unplugged")
+        app.post_message(DeviceChanged("scale", connected))
+        await pilot.pause()
+        assert played(log) == []  # coming up is not a failure
+        app.post_message(DeviceChanged("scale", lost))
+        await heard("failure")
+        app.post_message(DeviceChanged("scale", lost))  # still away: told once
+        await pilot.pause(0.3)
+        assert played(log) == ["failure"]
+
+
+async def test_a_scan_whose_commit_fails_is_never_shown_and_sounds_a_failure(
+    sound_app: Callable[..., StationApp],
+    ui_db: Database,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The result is drawn while its COMMIT runs (`commit_gate.py`): no frame with it may
+    reach the terminal when the COMMIT then fails, and the packer hears the failure."""
+    script, log = fake_player(tmp_path)
+    app = sound_app((str(script),))
+    frames: list[str] = []
+    real_display = App._display
+
+    def shown(self: App[None], screen: Any, renderable: Any) -> None:
+        if renderable is not None and hasattr(renderable, "render_segments"):
+            frames.append(renderable.render_segments(self.console))
+        real_display(self, screen, renderable)
+
+    monkeypatch.setattr(App, "_display", shown)
+    fail, slow = [False], [False]
+
+    def commit(conn: Any) -> None:
+        if fail[0] or slow[0]:  # a slow disk (that then fails): the UI draws the scan meanwhile
+            time.sleep(0.3)
+        slow[0] = False
+        if fail[0]:
+            fail[0] = False
+            raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+
+    event.listen(ui_db.engine, "commit", commit)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_until(pilot, lambda: app.results_seen >= 1)
+            for code in ("BADGE-0001", "ORD-1001", MUG):
+                await scan(pilot, code)
+            assert any("1 of 4 units" in f for f in frames)
+            heard = Heard(pilot, log)
+            heard.seen = len(played(log))
+            fail[0] = True
+            await scan(pilot, MUG)
+            await heard("failure")
+            assert "not recorded" in panel_text(app).lower()
+            assert app.state.units_packed == 1
+            assert not any("2 of 4 units" in f for f in frames)  # never shown
+            await scan(pilot, MUG)  # scanned again: recorded, and shown
+            await heard("good")
+            assert any("2 of 4 units" in f for f in frames)
+            slow[0] = True  # a commit slower than a frame's wait: shown once it is done
+            await scan(pilot, TEA)
+            await pilot.pause(0.1)
+            assert any("3 of 4 units" in f for f in frames)
+    finally:
+        event.remove(ui_db.engine, "commit", commit)
 
 
 async def test_the_browser_station_asks_the_page_to_play(

@@ -26,7 +26,7 @@ from datetime import datetime
 from packstation.domain.codes import CodeKind, ScannedCode
 from packstation.domain.evidence import ClaimEvidence, claim_evidence
 from packstation.domain.rules import PackRules
-from packstation.domain.signals import keeps_alert
+from packstation.domain.signals import keeps_alert, on_top
 from packstation.domain.workflow.box_weight_checks import (
     box_scan,
     confirm_check,
@@ -135,12 +135,14 @@ def step(state: PackState, command: Command, ctx: Context) -> tuple[PackState, D
 def apply(state: PackState, decision: Decision) -> PackState:
     """The state once ``decision.records`` are committed; red outcomes stay as the alert
     (until the next good result or CMD:OK; the scale's green leaves a mis-ship red up:
-    ``signals.keeps_alert``)."""
+    ``signals.keeps_alert``; a lesser red keeps it too: ``signals.on_top``)."""
     new = replay(decision.records, state)
     outcome = decision.outcome
     alert = state.alert if outcome.quiet else (None if outcome.ok else outcome)
     if alert is None and keeps_alert(state.alert, outcome):
         alert = state.alert
+    elif alert is outcome:  # a lesser red keeps an earlier mis-ship red on screen with it
+        alert = on_top(state.alert, outcome)
     return replace(new, flow=decision.flow, alert=alert)
 
 

@@ -88,6 +88,9 @@ class Outcome:
     bell: bool = False
     shown_code: str | None = None
     quiet: bool = False
+    #: A red that would mis-ship, shown before this lesser red and not yet acknowledged:
+    #: it stays on screen with it (`signals.pending_mis_ship`).
+    earlier: Outcome | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,6 +62,21 @@ def test_a_box_too_small_is_refused_with_the_suggestion(sized: Station) -> None:
     assert sized.kinds() == ["scan.rejected"]
 
 
+def test_a_box_whose_longest_side_is_too_short_is_refused_by_scan(logged_in: Station) -> None:
+    """Volume enough (1.9 l in 3 l) but a 25 cm spoon set in a box 20 cm long at most."""
+    sizes = {**SIZES, SPOON: (250, 30, 15)}
+    order = logged_in.ctx.orders["ORD-1001"]
+    lines = tuple(replace(line, dims_mm=sizes[line.barcodes[0]]) for line in order.lines)
+    logged_in.ctx.orders["ORD-1001"] = replace(order, lines=lines)
+    for code in ("ORD-1001", MUG, MUG, TEA, SPOON):
+        assert logged_in.scan(code).ok
+    out = logged_in.scan("BOX:S")
+    assert not out.ok and out.message.key == "box.too_small"
+    assert t(out.message) == ("BOX:S IS TOO SMALL: an item is longer than the box. Use BOX:M")
+    assert logged_in.state.box is None
+    assert logged_in.scan("BOX:M").ok and logged_in.state.box is not None
+
+
 def test_a_larger_box_is_taken_and_the_first_pick_is_kept(sized: Station) -> None:
     out = sized.scan("BOX:M")
     assert out.ok and t(out.message).endswith("BOX:S is enough: scan it to change")

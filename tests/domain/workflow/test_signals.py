@@ -109,7 +109,30 @@ def test_mis_ship_red_stays_until_good_scan(ord1001: Station) -> None:
     ord1001.scan(CABLE_OF_1005)
     red = ord1001.state.alert
     assert red is not None and must_acknowledge(red)
-    ord1001.scan("BOX:M")  # another red (items first) replaces it: still red
-    assert ord1001.state.alert is not None and not ord1001.state.alert.ok
+    lesser = ord1001.scan("BOX:M")  # another red (items first): shown, the wrong item too
+    alert = ord1001.state.alert
+    assert alert is not None and alert.message == lesser.message and alert.earlier == red
+    assert must_acknowledge(alert)  # still flashes, still survives the scale
+    again = ord1001.scan("4600000000000")  # a second mis-ship red is shown on its own
+    assert must_acknowledge(again) and ord1001.state.alert == again and again.earlier is None
     assert ord1001.scan(MUG).ok
     assert ord1001.state.alert is None
+
+
+def test_a_lesser_red_over_a_wrong_item_is_acknowledged_by_cmd_ok(ord1001: Station) -> None:
+    red = ord1001.scan(CABLE_OF_1005)
+    ord1001.scan("BOX:M")
+    alert = ord1001.state.alert
+    assert alert is not None and alert.earlier == red
+    assert ord1001.scan("CMD:OK").message.key == "alert.dismissed"
+    assert ord1001.state.alert is None
+
+
+def test_a_lesser_red_over_a_weight_red_is_answered_by_the_scale(boxed_1001: Station) -> None:
+    red = boxed_1001.do(ScaleReading(Decimal("1500"), stable=True))
+    assert red.message.key == "weight.out_of_tolerance"
+    boxed_1001.scan("CMD:NEWBOX")  # not while weighing: a lesser red over the weight
+    alert = boxed_1001.state.alert
+    assert alert is not None and not alert.ok and alert.earlier == red
+    assert boxed_1001.do(ScaleReading(Decimal("1060"), stable=True)).ok
+    assert boxed_1001.state.alert is None  # the scale answered the weight: both go
