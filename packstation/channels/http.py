@@ -34,7 +34,10 @@ class LostReply(ChannelError):
 
 class TokenBucket:
     """`burst` requests at once, then one every `interval_s`: how both marketplaces publish
-    their limits (WB: 300 a minute = one per 200 ms, bursts of 20; Ozon: n per second)."""
+    their limits (WB: 300 a minute = one per 200 ms, bursts of 20; Ozon: n per second).
+
+    In memory, so one per process: processes sharing an account each spend their own
+    (docs/channels.md says what to set `rps` to for N of them)."""
 
     def __init__(
         self, interval_s: float, burst: int, *, monotonic: Monotonic = time.monotonic

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
+import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from packstation.cli.common import CliError, add_db_option, config_of, database_of, say
@@ -16,7 +22,10 @@ from packstation.domain.text import printable
 PRODUCT_FACTS_FOR = timedelta(days=7)
 
 if TYPE_CHECKING:
+    from packstation.channels.base import CallRecord, Marketplace
     from packstation.channels.settings import ChannelSettings
+    from packstation.models.channel_repo import ProductCache
+    from packstation.models.db import Database
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -50,6 +59,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     status = csub.add_parser("status", help="calls to each marketplace in the last hour")
     status.add_argument("--minutes", type=int, default=60, metavar="N")
+    status.add_argument("--json", action="store_true", help="one JSON object per channel")
     add_db_option(status)
     status.set_defaults(func=run_status)
 
@@ -102,10 +112,52 @@ def run_check(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+class _Stop(Exception):
+    """SIGTERM during the wait between passes."""
+
+
+class _Stopping:
+    """SIGTERM (`systemctl stop`) ends the worker as Ctrl+C does, but never inside a pass:
+    the pass under way finishes (its postings imported, its records kept), then it exits 0.
+    Between passes the wait is cut short."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.sleeping = False
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.requested = True
+        if self.sleeping:
+            self.sleeping = False  # a second SIGTERM right after must not raise again
+            raise _Stop
+
+    def sleep(self, seconds: float) -> None:
+        try:
+            self.sleeping = True
+            if not self.requested:
+                time.sleep(seconds)
+        except _Stop:
+            pass
+        finally:
+            self.sleeping = False
+
+    @contextmanager
+    def installed(self) -> Iterator[None]:
+        """The handler while the loop runs (the main thread only: a test may call it from
+        another, where SIGTERM stays as it was)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = signal.signal(signal.SIGTERM, self)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+
 def run_sync(args: argparse.Namespace) -> int:
-    from packstation.channels.base import CallRecord
-    from packstation.channels.sync import make_marketplace, sync_channel
-    from packstation.clock import local_now, utcnow
+    from packstation.channels.sync import make_marketplace
+    from packstation.clock import utcnow
 
     if args.interval <= 0:
         raise CliError("--interval must be more than 0")
@@ -134,23 +186,11 @@ def run_sync(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from exc
     if not args.once:
         names = ", ".join(s.name for s in channels)
-        say(f"channels: syncing {names} every {args.interval:g} s; Ctrl+C stops")
-    failed = False
+        say(f"channels: syncing {names} every {args.interval:g} s; Ctrl+C or SIGTERM stops")
+    stopping = _Stopping()
     try:
-        while True:
-            for settings, marketplace in clients:
-                report = sync_channel(db, marketplace, settings, now=utcnow, calls=calls)
-                caches[settings.name].flush(utcnow())
-                failed = failed or bool(report.errors)
-                if args.json:
-                    say(json.dumps(report.as_dict(), ensure_ascii=False))
-                elif args.once or report.new or report.updated or report.cancelled or report.errors:
-                    stamp = "" if args.once else f"{local_now():%H:%M:%S} "
-                    for line in str(report).splitlines():
-                        say(stamp + printable(line, limit=400))
-            if args.once:
-                return 1 if failed else 0
-            time.sleep(args.interval)
+        with stopping.installed():
+            return _sync_loop(args, clients, caches, db, calls, stopping)
     except KeyboardInterrupt:
         say("channels: stopped")
         return 0
@@ -158,6 +198,40 @@ def run_sync(args: argparse.Namespace) -> int:
         for _, marketplace in clients:
             marketplace.close()
         db.dispose()
+
+
+def _sync_loop(
+    args: argparse.Namespace,
+    clients: list[tuple[ChannelSettings, Marketplace]],
+    caches: dict[str, ProductCache],
+    db: Database,
+    calls: list[CallRecord],
+    stopping: _Stopping,
+) -> int:
+    """Passes every `--interval` seconds until stopped (`--once`: one pass)."""
+    from packstation.channels.sync import sync_channel
+    from packstation.clock import local_now, utcnow
+
+    failed = False
+    while not stopping.requested:
+        for settings, marketplace in clients:
+            if stopping.requested:
+                break
+            report = sync_channel(db, marketplace, settings, now=utcnow, calls=calls)
+            caches[settings.name].flush(utcnow())
+            failed = failed or bool(report.errors)
+            if args.json:
+                say(json.dumps(report.as_dict(), ensure_ascii=False))
+            elif args.once or report.new or report.updated or report.cancelled or report.errors:
+                stamp = "" if args.once else f"{local_now():%H:%M:%S} "
+                for line in str(report).splitlines():
+                    say(stamp + printable(line, limit=400))
+        sys.stdout.flush()  # a pass is seen when it is done, also in a journal
+        if args.once:
+            return 1 if failed else 0
+        stopping.sleep(args.interval)
+    say("channels: stopped")
+    return 0
 
 
 def run_status(args: argparse.Namespace) -> int:
@@ -170,6 +244,18 @@ def run_status(args: argparse.Namespace) -> int:
             rows = health(session, utcnow() - timedelta(minutes=args.minutes))
     finally:
         db.dispose()
+    if args.json:
+        for row in rows:
+            found = {
+                "channel": row.channel,
+                "calls": row.calls,
+                "failing": row.failing,
+                "last_status": row.last_status,
+                "last_error": row.last_error,
+                "last_at": row.last_at.isoformat() if row.last_at else None,
+            }
+            say(json.dumps(found, ensure_ascii=False))
+        return 0
     if not rows:
         say(f"no marketplace calls in the last {args.minutes} min")
     for row in rows:

@@ -4,7 +4,8 @@
 is a PrintError with one line naming the target and the cause, so the packer
 sees "not printed" and can retry. A label is never reported printed when it
 was not. `^MMT` (switch a peel-off printer to tear-off until restart) is
-removed from anything sent, whoever rendered it.
+removed from every ZPL label sent, whoever rendered it (never from a PDF or PNG: its
+bytes are not printer commands).
 """
 
 from __future__ import annotations
@@ -28,7 +29,24 @@ RAW_PORT = 9100
 _MMT = re.compile(rb"\^MMT(?:,[YN])?")
 
 
+#: Documents CUPS converts for the printer (its filters); anything else is printer language.
+_FILTERED = {b"%PDF-": "pdf", b"\x89PNG\r\n\x1a\n": "png"}
+
+
+def document_kind(data: bytes) -> str:
+    """ "pdf" or "png" by their signature, else "raw" (ZPL, EPL: for the printer as is).
+    The bytes decide, not the name: a marketplace's label is what it is, whatever it is
+    called."""
+    for magic, kind in _FILTERED.items():
+        if data.startswith(magic):
+            return kind
+    return "raw"
+
+
 def without_mmt(data: bytes) -> bytes:
+    """`data` without ^MMT when it is printer language; a PDF or PNG unchanged."""
+    if document_kind(data) != "raw":
+        return data
     cleaned = _MMT.sub(b"", data)
     if cleaned != data:
         log.warning("removed ^MMT from a label: it would switch the printer to tear-off mode")
@@ -80,7 +98,12 @@ class TcpPrinter:
 
 
 class LpPrinter:
-    """CUPS queue via `lp -d QUEUE -o raw`, the label on stdin."""
+    """CUPS queue via `lp -d QUEUE`, the label on stdin.
+
+    ZPL goes with `-o raw`: it is already the printer's language and a filter would
+    print its text. A PDF or PNG goes without it, so CUPS types it and its filters draw
+    it for the queue's driver (raw, a PDF reaches a label printer as bytes it cannot read).
+    """
 
     def __init__(self, queue: str, timeout: float = 30.0, lp: str = "lp") -> None:
         self.queue, self.timeout, self.lp = queue, timeout, lp
@@ -89,8 +112,13 @@ class LpPrinter:
     def target(self) -> str:
         return f"lp://{self.queue}"
 
+    def command(self, data: bytes, name: str) -> list[str]:
+        """The `lp` command line for this document: `-o raw` for printer language only."""
+        raw = ["-o", "raw"] if document_kind(data) == "raw" else []
+        return [self.lp, "-d", self.queue, *raw, "-t", name]
+
     def send(self, data: bytes, name: str) -> None:
-        command = [self.lp, "-d", self.queue, "-o", "raw", "-t", name]
+        command = self.command(data, name)
         try:
             done = subprocess.run(
                 command, input=without_mmt(data), capture_output=True, timeout=self.timeout

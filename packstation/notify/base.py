@@ -9,6 +9,11 @@ from urllib.parse import quote
 
 from packstation.notify.templates import Rendered
 
+#: The payload key (never sent) naming the transports that delivered on an earlier attempt:
+#: a retry goes only to the others, so a buyer gets an e-mail or a chat message once even
+#: when the webhook beside it failed.
+SENT_BY = "_sent_by"
+
 
 class DeliveryError(Exception):
     """A send that did not happen. ``permanent``: retrying cannot help (dead at once)."""
@@ -33,6 +38,8 @@ class Outgoing:
     attempt: int
     created_at: datetime
     payload: dict[str, Any] = field(default_factory=dict)
+    #: Transports (by name) that delivered it on an earlier attempt: not sent to again.
+    sent_by: frozenset[str] = frozenset()
 
     @property
     def photo(self) -> dict[str, Any] | None:
@@ -82,6 +89,9 @@ class Outgoing:
 
 
 class Transport(Protocol):
+    """A last hop. One may also say ``exclusive = True``: a notice it accepts goes to it
+    alone (the marketplace's buyer chat: that buyer can be reached nowhere else)."""
+
     name: str
 
     def accepts(self, message: Outgoing) -> bool:

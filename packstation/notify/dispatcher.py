@@ -6,6 +6,11 @@ dies in between leaves the row ``sending``; once the lease is over another pass
 sends it again with the same idempotency key, and the receiver deduplicates.
 Attempts are counted at claim time, so even a notification that kills the
 dispatcher every time ends up ``dead`` instead of looping forever.
+
+Retries are per transport: a failed attempt notes which transports did deliver
+(`base.SENT_BY`) and the next one goes only to the others. A warehouse expects the
+buyer to get one e-mail or one chat message per fact, whatever a webhook beside it
+does; only a crash between sending and marking repeats a send (same key).
 """
 
 from __future__ import annotations
@@ -17,13 +22,14 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 
 from packstation.clock import utcnow
 from packstation.models.db import Database
 from packstation.models.outbox import Notification
-from packstation.notify.base import DeliveryError, Outgoing, Transport
+from packstation.notify.base import SENT_BY, DeliveryError, Outgoing, Transport
 from packstation.notify.templates import TemplateError, render
 
 __all__ = ["DispatchReport", "RetryPolicy", "claim", "dispatch_once"]
@@ -110,23 +116,28 @@ def claim(
             if ids
             else []
         )
-    claimed = [
-        Outgoing(
-            id=row.id,
-            key=row.idempotency_key,
-            channel=row.channel,
-            recipient=row.recipient,
-            template=row.template,
-            locale=row.locale,
-            order_id=row.order_id,
-            attempt=row.attempts,
-            created_at=row.created_at,
-            payload=dict(row.payload or {}),
-        )
-        for row in rows
-    ]
+    claimed = [_outgoing(row) for row in rows]
     claimed.sort(key=lambda m: m.id)
     return claimed, int(getattr(buried, "rowcount", 0) or 0)
+
+
+def _outgoing(row: Any) -> Outgoing:
+    """A claimed row as sent: the transports that delivered it already leave the payload."""
+    payload = dict(row.payload or {})
+    done = payload.pop(SENT_BY, None)
+    return Outgoing(
+        id=row.id,
+        key=row.idempotency_key,
+        channel=row.channel,
+        recipient=row.recipient,
+        template=row.template,
+        locale=row.locale,
+        order_id=row.order_id,
+        attempt=row.attempts,
+        created_at=row.created_at,
+        payload=payload,
+        sent_by=frozenset(str(n) for n in done) if isinstance(done, list) else frozenset(),
+    )
 
 
 class _Marks:
@@ -178,19 +189,39 @@ def _release(db: Database, messages: Sequence[Outgoing], now: datetime) -> None:
             )
 
 
-def _deliver(message: Outgoing, transports: Sequence[Transport]) -> tuple[list[str], bool]:
-    """Send to every transport that serves the channel; returns errors and whether fatal."""
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    errors: list[str]
+    permanent: bool
+    #: Transports that delivered it in this attempt.
+    delivered: frozenset[str] = frozenset()
+
+
+def _targets(message: Outgoing, transports: Sequence[Transport]) -> list[Transport]:
+    """The transports that serve the notice's channel; an exclusive one that accepts it
+    (the buyer chat of a marketplace order) takes it alone."""
+    targets = [tr for tr in transports if tr.accepts(message)]
+    exclusive = [tr for tr in targets if getattr(tr, "exclusive", False)]
+    return exclusive or targets
+
+
+def _deliver(message: Outgoing, transports: Sequence[Transport]) -> _Outcome:
+    """Send to every target that has not delivered it yet."""
     try:
         rendered = render(message.template, message.payload, message.locale)
     except TemplateError as exc:
-        return [str(exc)], True
-    targets = [tr for tr in transports if tr.accepts(message)]
+        return _Outcome([str(exc)], True)
+    targets = _targets(message, transports)
     if not targets:
         names = ", ".join(tr.name for tr in transports) or "none"
-        return [f"no configured transport ({names}) delivers {message.channel} notifications"], True
+        error = f"no configured transport ({names}) delivers {message.channel} notifications"
+        return _Outcome([error], True)
     errors: list[str] = []
+    delivered: set[str] = set()
     permanent = False
     for transport in targets:
+        if transport.name in message.sent_by:
+            continue
         try:
             transport.send(message, rendered)
         except DeliveryError as exc:
@@ -199,7 +230,17 @@ def _deliver(message: Outgoing, transports: Sequence[Transport]) -> tuple[list[s
         except Exception as exc:  # a bug in one transport must not stop the others
             log.exception("%s transport failed on notification %s", transport.name, message.id)
             errors.append(f"{transport.name}: {type(exc).__name__}: {exc}")
-    return errors, permanent
+        else:
+            delivered.add(transport.name)
+    return _Outcome(errors, permanent, frozenset(delivered))
+
+
+def _sent_by(message: Outgoing, outcome: _Outcome) -> dict[str, object]:
+    """The payload to keep after a failed attempt: with the transports done so far."""
+    done = message.sent_by | outcome.delivered
+    if done == message.sent_by:
+        return {}
+    return {"payload": {**message.payload, SENT_BY: sorted(done)}}
 
 
 def dispatch_once(
@@ -219,8 +260,8 @@ def dispatch_once(
     """One pass over the due notifications (at most ``batch``).
 
     ``now`` fixes the clock for the whole pass (tests); by default each step reads it.
-    A failure on any transport retries the notification on all of them, with the same
-    key: receivers deduplicate. Outcomes are committed in groups (`_Marks`);
+    A failure on a transport retries the notification on the transports that failed,
+    with the same key. Outcomes are committed in groups (`_Marks`);
     ``mark_every=1`` commits after every send.
     """
     policy = RetryPolicy(max_attempts, base_backoff_s, max_backoff_s, jitter)
@@ -241,20 +282,23 @@ def dispatch_once(
                 marks.flush()
                 _release(db, messages[index:], now or utcnow())
                 break
-            errors, permanent = _deliver(message, transports)
+            outcome = _deliver(message, transports)
             at = now or utcnow()
-            if not errors:
+            if not outcome.errors:
                 marks.add(message, status="sent", sent_at=at, last_error=None)
                 sent += 1
                 continue
-            error = "; ".join(errors)[:2000]
+            error = "; ".join(outcome.errors)[:2000]
             log.warning("notification %s attempt %s: %s", message.id, message.attempt, error)
-            if permanent or message.attempt >= policy.max_attempts:
-                marks.add(message, status="dead", last_error=error)
+            kept = _sent_by(message, outcome)
+            if outcome.permanent or message.attempt >= policy.max_attempts:
+                marks.add(message, status="dead", last_error=error, **kept)
                 dead += 1
             else:
                 retry_at = at + policy.delay(message.attempt)
-                marks.add(message, status="pending", next_attempt_at=retry_at, last_error=error)
+                marks.add(
+                    message, status="pending", next_attempt_at=retry_at, last_error=error, **kept
+                )
                 retried += 1
     except BaseException:
         # Ctrl+C or an error: what was sent is still worth recording (fewer repeats).

@@ -19,7 +19,16 @@ ChannelOf = Callable[[str], tuple[str, str] | None]
 
 
 class MarketplaceChatTransport:
+    """The buyer chat of the order's `[[channels]]` account.
+
+    ``exclusive``: a notice of a marketplace order goes here alone, never also to the
+    webhook or the file. Their receiver (the seller's own shop service) cannot reach a
+    buyer the marketplace hides, and a copy it forwarded would tell the buyer twice;
+    the marketplaces' rules keep seller-buyer contact in their chat anyway.
+    """
+
     name = "marketplace"
+    exclusive = True
 
     def __init__(self, marketplaces: Mapping[str, Marketplace], channel_of: ChannelOf) -> None:
         self.marketplaces = dict(marketplaces)

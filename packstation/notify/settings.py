@@ -243,7 +243,8 @@ class NotifySettings:
 
 
 def build_transports(settings: NotifySettings) -> list[Transport]:
-    """Webhook and file receive every notification; SMTP only those for email customers."""
+    """Webhook and file receive every notification (but a marketplace order's, which its
+    buyer chat takes alone: `notify.marketplace`); SMTP only those for email customers."""
     from packstation.notify.transports import FileTransport, SmtpTransport, WebhookTransport
 
     if not settings.channels:

@@ -179,6 +179,63 @@ def test_lp_gets_queue_raw_option_and_data_on_stdin(tmp_path: Path) -> None:
     ]
 
 
+def label_pdf() -> bytes:
+    """A marketplace-style PDF label; uncompressed, so "^MMT" in its text is in its bytes."""
+    from fpdf import FPDF
+
+    pdf = FPDF(unit="mm", format=(58, 40))
+    pdf.set_compression(False)
+    pdf.add_page()
+    pdf.set_font("helvetica", size=10)
+    pdf.text(5, 10, "POSTING 77-1 ^MMT")
+    return bytes(pdf.output())
+
+
+def label_png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("1", (203, 152), 1).save(out, format="PNG")
+    return out.getvalue()
+
+
+@pytest.fixture
+def lp_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A real `lp` program first on PATH: it writes its argv (one per line) and its stdin."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    job = tmp_path / "job"
+    fake_lp(bin_dir, f"printf '%s\\n' \"$@\" > {job}.argv\ncat > {job}\n")
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+    return job
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "options"),
+    [
+        ("zpl", "P-1001.zpl", ["-o", "raw"]),  # printer language: as is, no filter
+        ("pdf", "77-1 label.pdf", []),  # CUPS types it and its filters draw it
+        ("png", "77-1.png", []),
+    ],
+)
+def test_lp_command_line_per_document_kind(
+    lp_on_path: Path, kind: str, name: str, options: list[str]
+) -> None:
+    data = {"zpl": LABEL, "pdf": label_pdf(), "png": label_png()}[kind]
+    assert kind != "pdf" or b"^MMT" in data
+    open_printer("lp://Zebra_GK420").send(data, name)
+    argv = lp_on_path.with_suffix(".argv").read_text().splitlines()
+    assert argv == ["-d", "Zebra_GK420", *options, "-t", name]
+    assert lp_on_path.read_bytes() == data  # a PDF keeps even a "^MMT" in its text
+
+
+def test_lp_strips_mmt_from_zpl_only(lp_on_path: Path) -> None:
+    open_printer("lp://Zebra_GK420").send(b"^XA^MMT^FDx^FS^XZ", "a.zpl")
+    assert lp_on_path.read_bytes() == b"^XA^FDx^FS^XZ"
+
+
 def test_lp_failure_reports_the_first_stderr_line(tmp_path: Path) -> None:
     lp = fake_lp(
         tmp_path,
