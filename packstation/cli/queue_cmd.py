@@ -107,6 +107,7 @@ def run_queue(args: argparse.Namespace) -> int:
     try:
         from packstation.models.db import open_database
         from packstation.screens.queue_app import QueueApp, QueueSetup, shift_start_at
+        from packstation.training.store import scores_url
 
         url = resolve_db_url(args.db, cfg)
         # Opened (and checked) before the screen starts: a wrong URL is a one-line error.
@@ -120,6 +121,7 @@ def run_queue(args: argparse.Namespace) -> int:
                 pin_limits=cfg.pin_limits,
                 evidence=evidence_settings(cfg),
                 web_url=web_url(cfg),
+                training_scores=scores_url(None, cfg.raw, cfg.source),
             )
             app = QueueApp(setup, settle_memory=True)
             app.queue_screen.start_feed()  # the first page is read while Textual starts

@@ -4,7 +4,9 @@
 `run --training` reads the real database once (catalogue and badges), makes a fresh
 sandbox under the user data dir, and runs the training station on it: labels to the
 screen, no document printer, camera, marketplace or scale (the coach weighs). The real
-database gets one row per lesson, at its end: the score.
+database is not written; each lesson's score goes to the scores store (`training/store.py`:
+`[training] scores`, `$PACKSTATION_TRAINING_SCORES`, else a file beside the sandboxes),
+which `report training` and `training ready` read (`--scores` names another).
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ from packstation.domain.rules import PackRules
 from packstation.domain.text import printable
 from packstation.i18n import t
 from packstation.training.lessons import LESSONS, lesson_by_ref
+from packstation.training.store import StoreError
 
 if TYPE_CHECKING:
     from packstation.models.training_repo import TraineeRow
     from packstation.training.scoring import LessonScore
+    from packstation.training.store import ScoresStore
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -43,7 +47,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ready.add_argument("--note", required=True, help="why ready (lessons passed, ...)")
     ready.add_argument("--pin-stdin", action="store_true", help="read the lead's PIN from stdin")
     add_db_option(ready)
+    add_scores_option(ready)
     ready.set_defaults(func=run_ready)
+
+
+def add_scores_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--scores",
+        metavar="URL",
+        help="the training scores store: URL or SQLite file (default: "
+        "$PACKSTATION_TRAINING_SCORES, then [training] scores, then a file in the user data dir)",
+    )
 
 
 def add_report(rsub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -59,6 +73,7 @@ def add_report(rsub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     rep.add_argument("--lessons", action="store_true", help="one row per lesson scored")
     rep.add_argument("--csv", metavar="FILE", help="write CSV to FILE ('-' for stdout)")
     add_db_option(rep)
+    add_scores_option(rep)
     rep.set_defaults(func=run_report)
 
 
@@ -89,11 +104,14 @@ def run_training(args: argparse.Namespace, cfg: StationConfig) -> int:
             raise CliError(f"no lesson {args.lesson!r}: one of {names} (or its number)")
     real_url = resolve_db_url(args.db, cfg)
     station_id = args.station or cfg.station_id
+    store = scores_store(None, cfg, real_url)
     try:
         snapshot = read_real(real_url)
+        store.open()  # a store that cannot keep scores is told now, not after a lesson
         path = sandbox_path(station_id)
         sandbox = create_sandbox(path, snapshot, utcnow(), station_id)
-    except (SandboxError, DatabaseError, OSError) as exc:
+    except (SandboxError, StoreError, DatabaseError, OSError) as exc:
+        store.close()
         raise CliError(f"training: {exc}") from exc
     args.scale = "none"  # the coach puts the practice parcel on the scale
     devices = build_devices(cfg, args)
@@ -112,15 +130,30 @@ def run_training(args: argparse.Namespace, cfg: StationConfig) -> int:
         sounds=sound_settings(cfg.raw, cfg.source),
         big=cfg.big,
     )
-    app = TrainingApp(TrainingSetup(setup, real_url, snapshot, lesson))
+    app = TrainingApp(TrainingSetup(setup, store, snapshot, lesson))
     try:
         app.run()
     finally:
         sandbox.dispose()
-    say(f"training sandbox: {path}; scores: {app.scores_saved} saved")
+        store.close()
+    say(f"training sandbox: {path}; scores: {app.scores_saved} saved in {store.shown}")
     for error in app.score_errors:
         say(f"score NOT saved: {error}")
     return 1 if app.score_errors else (app.return_code or 0)
+
+
+def scores_store(cli_value: str | None, cfg: StationConfig, real_url: str) -> ScoresStore:
+    """The scores store of `--scores`, the environment or the config; never the real
+    database (training must leave it as it was)."""
+    from packstation.training.store import ScoresStore, same_database, scores_url
+
+    url = scores_url(cli_value, cfg.raw, cfg.source)
+    if same_database(url, real_url):
+        raise CliError(
+            "training: the scores store is the real database: name another one "
+            "([training] scores), training never writes the real database"
+        )
+    return ScoresStore(url)
 
 
 # --------------------------------------------------------------------------- commands
@@ -141,18 +174,32 @@ def t_lesson(lesson_id: str, locale: str = "en") -> str:
 
 
 def run_ready(args: argparse.Namespace) -> int:
+    from packstation.cli.common import config_of
     from packstation.clock import utcnow
     from packstation.models.lead_actions import LeadCredentials
     from packstation.models.training_repo import mark_ready
+    from packstation.training.store import all_scores
 
     pin = sys.stdin.readline().strip() if args.pin_stdin else getpass.getpass("Lead's PIN: ")
+    cfg = config_of(args)
+    store = scores_store(args.scores, cfg, resolve_db_url(args.db, cfg))
     db = database_of(args)
     try:
+        with db.sessions() as session:  # what the lead could look at: kept in the audit row
+            scored = bool(all_scores(session, store, badge=args.badge.strip()))
         with db.unit_of_work() as session:
             result = mark_ready(
-                session, args.badge, LeadCredentials(args.lead, pin), args.note, now=utcnow()
+                session,
+                args.badge,
+                LeadCredentials(args.lead, pin),
+                args.note,
+                now=utcnow(),
+                scored=scored,
             )
+    except StoreError as exc:
+        raise CliError(str(exc)) from exc
     finally:
+        store.close()
         db.dispose()
     text = t(result.message)
     if not result.ok:
@@ -162,14 +209,20 @@ def run_ready(args: argparse.Namespace) -> int:
 
 
 def run_report(args: argparse.Namespace) -> int:
+    from packstation.cli.common import config_of
     from packstation.cli.report_cmd import _table, _write_csv
-    from packstation.models.training_repo import trainees
+    from packstation.training.store import trainee_rows
 
+    cfg = config_of(args)
+    store = scores_store(args.scores, cfg, resolve_db_url(args.db, cfg))
     db = database_of(args)
     try:
         with db.sessions() as session:
-            rows = [r for r in trainees(session) if args.badge in (None, r.badge)]
+            rows = trainee_rows(session, store, badge=args.badge)
+    except StoreError as exc:
+        raise CliError(str(exc)) from exc
     finally:
+        store.close()
         db.dispose()
     header, table = _lesson_rows(rows) if args.lessons else _trainee_rows(rows)
     if args.csv:

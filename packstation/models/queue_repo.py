@@ -68,6 +68,9 @@ class StationRow:
     last_event_at: datetime | None
     devices: tuple[DeviceCell, ...]
     stale: bool
+    #: The operator's badge and role (the training column looks their training up by it).
+    operator_badge: str | None = None
+    operator_role: str | None = None
 
     def idle(self, now: datetime) -> timedelta | None:
         """Time since the station last did anything (its last event, else its heartbeat)."""
@@ -158,6 +161,8 @@ def stations_panel(session: Session, now: datetime) -> tuple[StationRow, ...]:
             Station.id,
             Station.name,
             Operator.name.label("operator"),
+            Operator.badge.label("operator_badge"),
+            Operator.role.label("operator_role"),
             Station.current_order_id,
             Station.step,
             Station.heartbeat_at,
@@ -184,6 +189,8 @@ def stations_panel(session: Session, now: datetime) -> tuple[StationRow, ...]:
                 last_event_at=last_at,
                 devices=_devices(r.devices),
                 stale=heartbeat is None or now - heartbeat > STALE_AFTER,
+                operator_badge=r.operator_badge,
+                operator_role=r.operator_role,
             )
         )
     return tuple(stations)

@@ -1,19 +1,26 @@
-"""Training in the real database: lesson scores, the trainees' list, and the lead's "ready".
+"""Training's rows: lesson scores (in the training scores store), the trainees' list and the
+lead's "ready" (in the real database).
 
-A training station packs in a sandbox of its own (`packstation/training/sandbox.py`) and
-writes here once per lesson, at its end: one `training.scored` event (append-only, like
-every event: a score cannot be edited afterwards) with the trainee as `operator_id` and
-the score as its payload. Nothing else of training reaches this database, so no new
-table is needed, and a test can show the database is otherwise unchanged.
+Two databases, on purpose. A lesson's score is one `training.scored` event written by the
+training station into the *scores store* (`training/store.py`: a packstation database of
+its own, `[training] scores`), never into the real database: training leaves the real
+database byte-for-byte as it was (`tests/training/test_real_database.py`). An event and not
+a table of its own: events are append-only (a trigger refuses edits, so a score cannot be
+changed afterwards), `ix_events_kind_at` serves the reads, and no migration is needed. The
+store has no operators: the trainee's badge and name are in the payload.
 
-A lead marks a trainee ready with badge + PIN (`lead.trainee_ready`, audited with the
-other lead actions): the role becomes `packer`, which lifts the refusal at real stations
-(`domain/workflow/machine._login`).
+Scores written by earlier versions went to the real database as the same events (with the
+trainee as `operator_id` and the badge in the payload); `scores` reads those too, so a lead
+keeps seeing them. Nothing writes them there any more.
+
+A lead marks a trainee ready with badge + PIN (`lead.trainee_ready`, audited with the other
+lead actions) in the real database: the role becomes `packer`, which lifts the refusal at
+real stations (`domain/workflow/machine._login`). That is a lead's action, not training.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -38,7 +45,10 @@ __all__ = [
     "SCORE_KIND",
     "ScoreRow",
     "TraineeRow",
+    "latest_score_id",
     "mark_ready",
+    "ready_badges",
+    "ready_marks",
     "record_score",
     "scores",
     "trainees",
@@ -73,23 +83,32 @@ class TraineeRow:
 
 
 def record_score(
-    session: Session, *, badge: str, station_id: str, payload: Mapping[str, Any], at: datetime
-) -> int | None:
-    """Store one lesson's score for the operator with `badge`; the event id, or None when no
-    active operator has that badge (then nothing is written)."""
-    op = session.scalar(select(Operator).where(Operator.badge == badge, Operator.active))
-    if op is None:
-        return None
+    session: Session,
+    *,
+    badge: str,
+    name: str,
+    station_id: str,
+    payload: Mapping[str, Any],
+    at: datetime,
+) -> int:
+    """Store one lesson's score in the scores store (`session` is the store's); the event id."""
     row = Event(
         kind=SCORE_KIND,
         at=at,
         station_id=station_id,
-        operator_id=op.id,
-        payload={"badge": badge, **payload},
+        operator_id=None,  # the store has no operators: who it was is in the payload
+        payload={**payload, "badge": badge, "name": name},
     )
     session.add(row)
     session.flush()
     return row.id
+
+
+def latest_score_id(session: Session) -> int | None:
+    """The newest score's id (readers keep what they read until it changes)."""
+    return session.scalar(
+        select(Event.id).where(Event.kind == SCORE_KIND).order_by(Event.id.desc()).limit(1)
+    )
 
 
 def scores(
@@ -99,10 +118,11 @@ def scores(
     until: datetime | None = None,
     badge: str | None = None,
 ) -> list[ScoreRow]:
-    """Lesson scores, oldest first (by `ix_events_kind_at`)."""
+    """Lesson scores, oldest first (by `ix_events_kind_at`): the store's, or the ones an
+    earlier version wrote into the real database (named through `operator_id` there)."""
     query = (
-        select(Event.id, Event.at, Operator.badge, Operator.name, Event.station_id, Event.payload)
-        .join(Operator, Operator.id == Event.operator_id)
+        select(Event.id, Event.at, Event.station_id, Event.payload, Operator.name)
+        .outerjoin(Operator, Operator.id == Event.operator_id)
         .where(Event.kind == SCORE_KIND)
         .order_by(Event.at, Event.id)
     )
@@ -110,25 +130,33 @@ def scores(
         query = query.where(Event.at >= since)
     if until is not None:
         query = query.where(Event.at < until)
-    if badge is not None:
-        query = query.where(Operator.badge == badge)
-    return [
-        ScoreRow(i, at, b, name, station, p or {})
-        for i, at, b, name, station, p in session.execute(query)
-    ]
+    rows = []
+    for i, at, station, payload, operator_name in session.execute(query):
+        p = payload or {}
+        who = str(p.get("badge", ""))
+        if badge is None or who == badge:
+            name = str(p.get("name") or operator_name or "")
+            rows.append(ScoreRow(i, at, who, name, station, p))
+    return rows
 
 
-def trainees(session: Session) -> list[TraineeRow]:
-    """Every active trainee, everyone with a lesson scored and everyone marked ready, with
-    their scores and, once ready, when and by whom; trainees first, then by name."""
-    scored = scores(session)
-    ready: dict[int, tuple[datetime, str]] = {}
+def ready_marks(session: Session) -> dict[int, tuple[datetime, str]]:
+    """Operator id -> when a lead marked them ready, and that lead's name (the latest)."""
+    marks: dict[int, tuple[datetime, str]] = {}
     for at, payload in session.execute(
         select(Event.at, Event.payload).where(Event.kind == READY_KIND).order_by(Event.at)
     ):
         p = payload or {}
         if isinstance(p.get("packer_id"), int):
-            ready[p["packer_id"]] = (at, str(p.get("lead_name", "")))
+            marks[p["packer_id"]] = (at, str(p.get("lead_name", "")))
+    return marks
+
+
+def trainees(session: Session, scored: Sequence[ScoreRow] = ()) -> list[TraineeRow]:
+    """Every active trainee, everyone with a lesson in `scored` and everyone marked ready,
+    with their scores and, once ready, when and by whom; trainees first, then by name.
+    `session` is the real database's; `scored` the scores read from the store."""
+    ready = ready_marks(session)
     badges = {s.badge for s in scored}
     people = session.scalars(
         select(Operator).where(
@@ -148,6 +176,17 @@ def trainees(session: Session) -> list[TraineeRow]:
     return sorted(rows, key=lambda r: (r.role != Role.TRAINEE, r.name, r.badge))
 
 
+def ready_badges(session: Session, badges: Collection[str]) -> set[str]:
+    """Which of `badges` a lead marked ready (for the queue's training column)."""
+    marked = ready_marks(session)
+    if not marked or not badges:
+        return set()
+    found = session.scalars(
+        select(Operator.badge).where(Operator.id.in_(list(marked)), Operator.badge.in_(badges))
+    )
+    return set(found)
+
+
 def mark_ready(
     session: Session,
     badge: str,
@@ -156,9 +195,12 @@ def mark_ready(
     *,
     now: datetime,
     limits: PinLimits = DEFAULT_PIN_LIMITS,
+    scored: bool = False,
 ) -> ActionResult:
     """A lead (badge + PIN, checked and counted as for every lead action) says the trainee
-    with `badge` may pack real orders: role `packer`, audited as `lead.trainee_ready`."""
+    with `badge` may pack real orders: role `packer`, audited as `lead.trainee_ready`.
+    `scored`: whether the lead had lessons of theirs to look at (read from the scores store
+    by the caller), kept in the audit row."""
     auth = _authorize(session, lead, "trainee_ready", "", now, limits)
     if isinstance(auth, ActionResult):
         return auth
@@ -171,9 +213,6 @@ def mark_ready(
     if trainee.role != Role.TRAINEE:
         params = {"name": trainee.name, "role": trainee.role}
         return ActionResult(False, Msg("training.ready.not_trainee", params))
-    lessons = session.scalar(
-        select(Event.id).where(Event.kind == SCORE_KIND, Event.operator_id == trainee.id).limit(1)
-    )
     session.execute(
         update(Operator)
         .where(Operator.id == trainee.id)
@@ -191,7 +230,7 @@ def mark_ready(
             "packer_id": trainee.id,
             "trainee": trainee.badge,
             "reason": note,
-            "scored": lessons is not None,
+            "scored": scored,
         },
     )
     return ActionResult(True, Msg("training.ready.done", {"name": trainee.name}))

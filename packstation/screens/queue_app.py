@@ -112,6 +112,9 @@ class QueueSetup:
     evidence: EvidenceSettings | None = None
     #: Seconds between two reads of the evidence folder (a walk over every segment).
     evidence_every_s: float = 60.0
+    #: The training scores store (the stations' training column, `t`); None: the
+    #: default (`training.store.scores_url`: the environment, else the user data dir).
+    training_scores: str | None = None
     #: Where `packstation serve` is reached: `v` shows `<web_url>/evidence/<order>`
     #: ("": the path alone; None: no browser view).
     web_url: str | None = None
@@ -173,6 +176,7 @@ class QueueScreen(Screen[None]):
         self.page: PageData | None = None
         self.floor: FloorData | None = None
         self.order_columns: tuple[str, ...] = fmt.ORDER_COLUMNS
+        self.station_columns: tuple[str, ...] = fmt.STATION_COLUMNS
         self.error: FeedError | None = None
         #: The evidence folder's disk use as last read (`[evidence]` configured).
         self.disk: DiskUse | None = None
@@ -191,6 +195,7 @@ class QueueScreen(Screen[None]):
             refresh_s=setup.refresh_s,
             page_size=setup.page_size,
             pin_limits=setup.pin_limits,
+            training_scores=setup.training_scores,
         )
 
     def tr(self, key: str, **params: object) -> str:
@@ -202,10 +207,10 @@ class QueueScreen(Screen[None]):
         loc = self.locale
         yield TextLine(Text(" " + self.tr("queue.loading"), style="dim"), id="floor")
         yield TextLine("", id="summary")
+        self.station_columns = fmt.station_columns(self.app.size.width)
+        columns = self.station_columns
         yield KeyedTable(
-            list(
-                zip(fmt.STATION_COLUMNS, fmt.column_labels(fmt.STATION_COLUMNS, loc), strict=True)
-            ),
+            list(zip(columns, fmt.column_labels(columns, loc), strict=True)),
             id="stations",
         )
         self.order_columns = fmt.order_columns(self.app.size.width)
@@ -276,7 +281,9 @@ class QueueScreen(Screen[None]):
 
     async def on_resize(self, event: events.Resize) -> None:
         """80 columns get the narrow orders table; a wider terminal or browser all columns."""
-        if fmt.order_columns(event.size.width) == self.order_columns:
+        width = event.size.width
+        same = fmt.station_columns(width) == self.station_columns
+        if same and fmt.order_columns(width) == self.order_columns:
             self._render_floor()  # the summary fits the new width
             return
         await self.recompose()
@@ -323,7 +330,7 @@ class QueueScreen(Screen[None]):
             self._render_filters()
         else:
             if data.stats is None and self.floor is not None:
-                data = FloorData(data.stations, self.floor.stats, data.now)
+                data = replace(data, stats=self.floor.stats)
             self.floor = data
             self._render_floor()
         if self.error is not None:
@@ -371,7 +378,10 @@ class QueueScreen(Screen[None]):
             self.query_one("#floor", TextLine).show_text(fmt.header_text(stats, loc, self.setup.tz))
             summary = fmt.summary_text(stats, loc, self.size.width)
             self.query_one("#summary", TextLine).show_text(summary)
-        self.stations.sync([(s.id, fmt.station_cells(s, now, loc)) for s in stations])
+        columns, training = self.station_columns, data.training
+        self.stations.sync(
+            [(s.id, fmt.station_cells(s, now, loc, columns, training)) for s in stations]
+        )
 
     def _shown_page(self) -> QueuePage | None:
         """The page on screen if it is of the view asked for (else that one is on its way)."""
@@ -464,8 +474,9 @@ class QueueScreen(Screen[None]):
         """The trainees' lessons and scores, and a lead's "ready" (`screens/trainees.py`)."""
         from packstation.screens.trainees import TraineesScreen
 
-        setup = self.setup
-        self.app.push_screen(TraineesScreen(setup.db, self.locale, setup.clock, setup.pin_limits))
+        s = self.setup
+        trainees = TraineesScreen(s.db, self.locale, s.clock, s.pin_limits, s.training_scores)
+        self.app.push_screen(trainees)
 
     def _lead_request(self, request: LeadRequest | None) -> None:
         if request is None:

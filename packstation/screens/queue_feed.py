@@ -12,7 +12,10 @@ its own connection:
   (`queue_changes.ChangeProbe`: one tiny read) and only then reads the stations,
   the floor stats and the page again; what time alone changes (late orders,
   the last hour) is read again every `full_every` seconds. It also runs the
-  lead actions, then refreshes everything.
+  lead actions, then refreshes everything. With the stations it reads the training
+  column: each operator's training, from the training scores store
+  (`training/store.StandingReader`); a store that cannot be read shows "?" there and
+  never fails the floor.
 
 SQLAlchemy and the repository are imported by the threads, so the screen is up
 before they load.
@@ -25,7 +28,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -36,12 +39,15 @@ from packstation.errors import describe_db_error
 from packstation.i18n import Msg
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from packstation.evidence.lookup import OrderEvidence
     from packstation.models.db import Database
     from packstation.models.lead_actions import ActionResult
     from packstation.models.queue_changes import ChangeProbe
     from packstation.models.queue_page import QueueFilters, QueuePage
     from packstation.models.queue_repo import FloorStats, StationRow
+    from packstation.training.store import Standing, StandingReader
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +96,9 @@ class FloorData:
     stations: tuple[StationRow, ...]
     stats: FloorStats | None
     now: datetime
+    #: Operator badge -> training standing (the training column); None: the training
+    #: scores store could not be read this time.
+    training: Mapping[str, Standing] | None = field(default_factory=dict)
 
 
 FeedData = PageData | FloorData | FeedError
@@ -122,8 +131,12 @@ class QueueFeed:
         page_size: int = 200,
         pin_limits: PinLimits | None = None,
         full_every: float = FULL_REFRESH_S,
+        training_scores: str | None = None,
     ) -> None:
         self._db_arg = db
+        #: The training scores store's URL (None: `training.store.scores_url`'s default).
+        self.training_scores = training_scores
+        self._standings: StandingReader | None = None
         self.pin_limits = pin_limits or PinLimits()
         self._db: Database | None = None
         self._db_lock = threading.Lock()
@@ -174,6 +187,8 @@ class QueueFeed:
         alive = self._page_thread.is_alive() or self._floor_thread.is_alive()
         if self._db is not None and isinstance(self._db_arg, str) and not alive:  # ours
             self._db.dispose()
+        if self._standings is not None and not alive:
+            self._standings.store.close()
 
     def set_view(self, filters: QueueFilters, offset: int = 0) -> None:
         """New filters or page: read at once by the page thread (a newer view replaces a
@@ -334,12 +349,30 @@ class QueueFeed:
             with self._database().sessions() as session:
                 stations = stations_panel(session, now)
                 stats = floor_stats(session, now, self.shift_start(now)) if orders else None
+                training = self._training(session, stations)
         except Exception as exc:
             self._failed("refresh", exc, now)
             return False
         self.refreshes += 1
-        self.on_data(FloorData(stations, stats, now))
+        self.on_data(FloorData(stations, stats, now, training))
         return True
+
+    def _training(
+        self, session: Session, stations: tuple[StationRow, ...]
+    ) -> dict[str, Standing] | None:
+        """The training column's standings, last in the read (a failure here leaves the
+        stations and stats read); None when the scores store could not be read."""
+        people = {s.operator_badge: s.operator_role for s in stations if s.operator_badge}
+        try:
+            if self._standings is None:
+                from packstation.training.store import ScoresStore, StandingReader, scores_url
+
+                store = ScoresStore(self.training_scores or scores_url(None))
+                self._standings = StandingReader(store)
+            return self._standings.read(session, people)
+        except Exception as exc:
+            log.warning("queue training column not read: %s", exc)
+            return None
 
     def _act(self, request: LeadRequest) -> None:
         from packstation.models import lead_actions as repo

@@ -6,6 +6,7 @@ same cells can serve another front end (the browser view) later.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ from packstation.widgets.queue_table import Cell
 
 if TYPE_CHECKING:
     from packstation.evidence.disk import DiskUse
+    from packstation.training.store import Standing
 
 ORDER_COLUMNS = (
     "order",
@@ -38,7 +40,21 @@ WIDE_SCREEN = 100
 NARROW_ORDER_COLUMNS = tuple(
     c for c in ORDER_COLUMNS if c not in ("in_status", "lines", "evidence")
 )
-STATION_COLUMNS = ("station", "packer", "order", "step", "idle", "heartbeat", "devices")
+STATION_COLUMNS = (
+    "station",
+    "packer",
+    "training",
+    "order",
+    "step",
+    "idle",
+    "heartbeat",
+    "devices",
+)
+#: At 80 columns the stations table is full without it (devices, Russian "no link"):
+#: the training column needs a wider screen, as "in status" does; `t` shows it at any width.
+NARROW_STATION_COLUMNS = tuple(c for c in STATION_COLUMNS if c != "training")
+#: Columns whose label is not `queue.col.<name>` (the training area's own sentence).
+_LABELS = {"training": "training.col.standing"}
 
 LATE_STYLE = "bold red"
 RISK_STYLE = "yellow"
@@ -50,7 +66,7 @@ def tr(key: str, locale: str, **params: object) -> str:
 
 
 def column_labels(columns: tuple[str, ...], locale: str) -> list[str]:
-    return [tr(f"queue.col.{c}", locale) for c in columns]
+    return [tr(_LABELS.get(c, f"queue.col.{c}"), locale) for c in columns]
 
 
 def hm(span: timedelta) -> str:
@@ -161,7 +177,33 @@ def devices_text(station: StationRow) -> tuple[str, str]:
     return " ".join(parts) or "-", "red" if bad else ""
 
 
-def station_cells(station: StationRow, now: datetime, locale: str) -> tuple[Cell, ...]:
+def station_columns(width: int) -> tuple[str, ...]:
+    return STATION_COLUMNS if width >= WIDE_SCREEN else NARROW_STATION_COLUMNS
+
+
+def training_cell(standing: Standing | None, known: bool, locale: str) -> Cell:
+    """Lessons passed/all and "trainee" or "ready"; "-" for someone never in training, "?"
+    when the training scores store could not be read."""
+    if not known:
+        return "?", "dim"
+    if standing is None:
+        return "-", "dim"
+    passed = f"{standing.passed}/{standing.total}"
+    if standing.status == "trainee":
+        return f"{passed} {tr('training.view.trainee', locale)}", "yellow"
+    if standing.status == "ready":
+        return f"{passed} {tr('training.standing.ready', locale)}", "green"
+    return passed, ""
+
+
+def station_cells(
+    station: StationRow,
+    now: datetime,
+    locale: str,
+    columns: tuple[str, ...] = STATION_COLUMNS,
+    training: Mapping[str, Standing] | None = None,
+) -> tuple[Cell, ...]:
+    """The station's row; `training` is the feed's standings by badge (None: not read)."""
     age = station.heartbeat_age(now)
     if station.stale:
         heartbeat = (
@@ -177,15 +219,23 @@ def station_cells(station: StationRow, now: datetime, locale: str) -> tuple[Cell
     step = station.step or ""
     devices, devices_style = devices_text(station)
     dim = "dim" if station.stale else ""
-    return (
-        (printable(station.id, limit=12), "bold" if not station.stale else "dim"),
-        (printable(station.operator or "-", limit=16), dim),
-        (printable(station.current_order or "-", limit=20), dim),
-        (tr(f"step.{step}", locale) if step else "-", dim),
-        (short_span(idle) if idle is not None else "-", dim),
-        (heartbeat, heartbeat_style),
-        (devices, devices_style or dim),
-    )
+    cells: dict[str, Cell] = {
+        "station": (printable(station.id, limit=12), "bold" if not station.stale else "dim"),
+        "packer": (printable(station.operator or "-", limit=16), dim),
+        "order": (printable(station.current_order or "-", limit=20), dim),
+        "step": (tr(f"step.{step}", locale) if step else "-", dim),
+        "idle": (short_span(idle) if idle is not None else "-", dim),
+        "heartbeat": (heartbeat, heartbeat_style),
+        "devices": (devices, devices_style or dim),
+    }
+    if "training" in columns:
+        badge = station.operator_badge
+        if badge is None:
+            cells["training"] = ("", "")
+        else:
+            known = training is not None
+            cells["training"] = training_cell((training or {}).get(badge), known, locale)
+    return tuple(cells[c] for c in columns)
 
 
 def header_text(stats: FloorStats, locale: str, tz: tzinfo | None) -> Text:

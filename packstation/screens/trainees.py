@@ -2,10 +2,11 @@
 
 One row per trainee (role trainee, or anyone with a lesson scored or marked ready): status,
 lessons done and passed, seconds per unit, errors, faults handled right, summed from the
-lesson scores in the real database (`training.scored` events, `models/training_repo.py`).
-`y` marks the selected trainee ready for real orders: the lead's badge + PIN and a note,
-checked and audited like every lead action (`training_repo.mark_ready`). The database is
-read and written by thread workers, never on the UI loop.
+lesson scores in the training scores store (`training/store.py`; people and "ready" come
+from the real database). `y` marks the selected trainee ready for real orders: the lead's
+badge + PIN and a note, checked and audited like every lead action, in the real database
+(`training_repo.mark_ready`). Both databases are read and written by thread workers, never
+on the UI loop.
 """
 
 from __future__ import annotations
@@ -95,10 +96,18 @@ class TraineesScreen(Screen[None]):
     ]
 
     def __init__(
-        self, db: Database | str, locale: str, clock: Clock, pin_limits: PinLimits
+        self,
+        db: Database | str,
+        locale: str,
+        clock: Clock,
+        pin_limits: PinLimits,
+        scores: str | None = None,
     ) -> None:
+        """`db` is the real database; `scores` the scores store's URL (None: the default,
+        `training.store.scores_url`)."""
         super().__init__()
         self.db_arg, self.locale, self.clock, self.pin_limits = db, locale, clock, pin_limits
+        self.scores_url = scores
         self.rows: dict[str, TraineeRow] = {}
         #: Reads shown so far and ready requests answered (tests wait on them).
         self.reads = 0
@@ -134,15 +143,18 @@ class TraineesScreen(Screen[None]):
 
     def _read(self) -> None:
         def read(db: Database) -> None:
-            from packstation.models.training_repo import trainees
+            from packstation.training.store import ScoresStore, scores_url, trainee_rows
 
+            store = ScoresStore(self.scores_url or scores_url(None))
             try:
                 with db.sessions() as session:
-                    rows = trainees(session)
+                    rows = trainee_rows(session, store)
             except Exception as exc:
                 log.warning("trainees not read: %s", exc)
                 self.post_message(TraineesRead(None, str(exc)))
                 return
+            finally:
+                store.close()
             self.post_message(TraineesRead(rows))
 
         self._in_thread(read)
@@ -171,6 +183,8 @@ class TraineesScreen(Screen[None]):
         if request is None:
             return
         now, limits = self.clock(), self.pin_limits
+        row = self.rows.get(request.badge)
+        scored = row is not None and bool(row.scores)  # as the lead saw them
 
         def act(db: Database) -> None:
             from packstation.models.lead_actions import LeadCredentials
@@ -180,7 +194,13 @@ class TraineesScreen(Screen[None]):
             try:
                 with db.unit_of_work() as session:
                     result = mark_ready(
-                        session, request.badge, lead, request.note, now=now, limits=limits
+                        session,
+                        request.badge,
+                        lead,
+                        request.note,
+                        now=now,
+                        limits=limits,
+                        scored=scored,
                     )
             except Exception as exc:
                 log.warning("ready not recorded: %s", exc)

@@ -2,7 +2,8 @@
 
 `TrainingApp` is the station app itself (the same runner, workflow and screens), run on
 the sandbox database (`training/sandbox.py`) with a printer that prints to the screen,
-no document printer, camera or marketplace. What it adds:
+no document printer, camera or marketplace. It is not given the real database at all
+(the sandbox was made from it before). What it adds:
 
 - the TRAINING banner on every screen, and the coach's pane beside the pack screen: what
   to scan next, drawn large so it is scanned off the screen (`widgets/training.py`);
@@ -11,8 +12,10 @@ no document printer, camera or marketplace. What it adds:
 - the bench a practice parcel lacks: F6 or `TRN:WEIGH` puts the parcel on the scale (the
   coach's reading, a wrong one for the scale fault), F7 or `TRN:DOCS` has the office
   reprint a document missing from the tray;
-- at a lesson's end, its score is written to the real database (one event,
-  `models/training_repo.record_score`), the only write training makes there.
+- at the label step, the label as printed beside its barcode (`widgets/training.LabelPreview`,
+  read from what went to the preview printer);
+- at a lesson's end, its score goes to the scores store (`training/store.py`), never to
+  the real database.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from textual.widgets import ContentSwitcher
 
 from packstation.devices.base import ScaleReading, ScaleState
 from packstation.domain.signals import signal_for
-from packstation.domain.workflow import Operator, Scan
+from packstation.domain.workflow import Operator, Scan, Step
 from packstation.i18n import Msg, t
 from packstation.screens.login import LoginScreen
 from packstation.screens.messages import ScaleUpdate, WorkflowUpdated
@@ -39,6 +42,7 @@ from packstation.screens.pack import PackScreen
 from packstation.screens.station_app import StationApp, StationSetup
 from packstation.training.coach import DOCS_CARD, WEIGH_CARD, Coach, Seen
 from packstation.training.lessons import LESSONS, Lesson, lesson_by_ref
+from packstation.training.preview import PreviewPrinter
 from packstation.training.scoring import LessonScore
 from packstation.widgets.bars import HeaderBar, StatusBar, StepBar
 from packstation.widgets.instructions import InstructionsLine
@@ -46,13 +50,14 @@ from packstation.widgets.lines_table import LinesTable
 from packstation.widgets.panels import ChecklistPanel, WeightPanel
 from packstation.widgets.result_panel import ResultPanel
 from packstation.widgets.text_rows import TextRows
-from packstation.widgets.training import CoachPane, TrainingBanner
+from packstation.widgets.training import CoachPane, LabelPreview, TrainingBanner
 
 if TYPE_CHECKING:
     from packstation.models.db import Database
     from packstation.station.runner import RunResult
     from packstation.training.practice import PracticePlan
     from packstation.training.sandbox import RealSnapshot
+    from packstation.training.store import ScoresStore
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +67,9 @@ class TrainingSetup:
     """The station setup (its `db` is the sandbox) and what training adds to it."""
 
     station: StationSetup
-    #: The real database's URL: read when the sandbox was made, written once per lesson.
-    real_db: str
-    #: Items and badges read from it (`sandbox.read_real`).
+    #: Where each lesson's score goes (never the real database).
+    scores: ScoresStore
+    #: Items and badges read from the real database (`sandbox.read_real`).
     snapshot: RealSnapshot
     #: Picked on the command line (`--lesson`): prepared at the first login, no lead needed.
     lesson: Lesson | None = None
@@ -95,6 +100,7 @@ class TrainingPackScreen(PackScreen):
                 yield LinesTable(id="lines")
                 yield WeightPanel(id="weight")
                 yield ChecklistPanel(id="checklist")
+                yield LabelPreview(id="label")
             yield CoachPane(id="coach")
         yield InstructionsLine(id="instructions")
         yield TextRows(id="progress")
@@ -122,7 +128,7 @@ class TrainingApp(StationApp):
         #: A line the coach's pane shows above the hint (a refusal, a reprint, a score).
         self.note: tuple[Msg, bool] | None = None
         self.last_score: LessonScore | None = None
-        #: Scores written to the real database (tests wait on it), and failed writes.
+        #: Scores written to the scores store (tests wait on it), and failed writes.
         self.scores_saved = 0
         self.score_errors: list[str] = []
         self._sandbox: Database | None = None
@@ -287,31 +293,19 @@ class TrainingApp(StationApp):
             self._lesson_over(coach, state.operator)
 
     def _lesson_over(self, coach: Coach, operator: Operator) -> None:
-        """The score: shown, and written to the real database by a thread worker."""
+        """The score: shown, and saved to the scores store by a thread worker."""
         score = coach.score(self.setup.clock())
         self.last_score = score
         self.picking = "lead"  # a lead may pick the next lesson
         badge, name = operator.badge, operator.name
-        real, station, at = self.training.real_db, self.setup.station_id, self.setup.clock()
+        store, station, at = self.training.scores, self.setup.station_id, self.setup.clock()
 
         def save() -> None:
-            from packstation.models.db import open_database
-            from packstation.models.training_repo import record_score
-
             try:
-                db = open_database(real, auto_upgrade=False)
-                try:
-                    with db.unit_of_work() as session:
-                        record_score(
-                            session,
-                            badge=badge,
-                            station_id=station,
-                            payload=score.to_payload(),
-                            at=at,
-                        )
-                finally:
-                    db.dispose()
-            except Exception as exc:  # the real database away: the trainee is told
+                store.save(
+                    badge=badge, name=name, station_id=station, payload=score.to_payload(), at=at
+                )
+            except Exception as exc:  # the store away: the trainee is told
                 log.exception("training: score of %s not saved", badge)
                 self.call_from_thread(self._score_failed, str(exc))
                 return
@@ -344,6 +338,7 @@ class TrainingApp(StationApp):
             banner = screen.query_one(TrainingBanner)
         except NoMatches:
             return
+        self._render_label()
         coach = self.coach
         if coach is not None and not coach.done:
             plan = coach.plan
@@ -384,6 +379,25 @@ class TrainingApp(StationApp):
         hint = coach.hint(self.state)
         lines.append(Text(t(hint.message, self.locale), style="bold"))
         pane.show(lines, hint.code, hint.caption, tuple(extra))
+
+    def _render_label(self) -> None:
+        """At the label step the body shows the label as printed (the station's own render
+        put the checklist there a moment before: the checks are done by then)."""
+        state, printer = self.state, self.setup.printer
+        if state.stage is not Step.LABEL or state.parcel is None:
+            return
+        if not isinstance(printer, PreviewPrinter):
+            return
+        job = printer.label_of(state.parcel.parcel_id)
+        if job is None:  # not printed (a printer failure is shown as on the floor)
+            return
+        try:
+            switcher = self.screen.query_one("#body", ContentSwitcher)
+            preview = self.screen.query_one(LabelPreview)
+        except NoMatches:
+            return
+        switcher.current = "label"
+        preview.show_label(self.tr("training.label.title"), job.lines, job.barcode)
 
     def _score_lines(self, score: LessonScore) -> list[Text]:
         spu = score.seconds_per_unit

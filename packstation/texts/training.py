@@ -129,6 +129,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "No document is missing from the tray",
         "В лотке есть все документы",
     ),
+    "training.label.title": _e(
+        "The label, as printed (on screen):",
+        "Этикетка, как напечатана (на экране):",
+    ),
     "training.not_here": _e(
         "Not at a training station: practise the packing here",
         "На учебной станции этого нет: здесь тренируют упаковку",
@@ -178,4 +182,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "training.col.spu": _e("s/unit", "с/ед"),
     "training.col.errors": _e("Errors", "Ошибки"),
     "training.col.faults": _e("Faults", "Сбои"),
+    # --- the queue's stations table: the operator's training (lessons passed/all, status) ---
+    "training.col.standing": _e("Training", "Обучение"),
+    "training.standing.ready": _e("ready", "допущен"),
 }

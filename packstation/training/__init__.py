@@ -8,9 +8,10 @@
   document missing from the tray) and how the trainee handled them;
 - `scoring.py`: a lesson's score (time per unit, errors by kind, faults handled right);
 - `sandbox.py`: the sandbox SQLite database, filled from the real one by reading only;
-- `preview.py`: the printer that prints to the screen.
+- `store.py`: the scores store, a database apart from the real one, where each lesson's
+  score goes (`report training`, the lead's trainees view and queue column read it);
+- `preview.py`: the printer that prints to the screen (the label's text is shown).
 
 The pure parts (lessons, practice, coach, scoring) import no database, UI or device code.
-The real database is written once per lesson, at its end: one `training.scored` event
-(`models/training_repo.py`).
+Training never writes the real database: it is read once, when the sandbox is made.
 """

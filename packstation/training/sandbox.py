@@ -3,8 +3,8 @@
 `read_real` takes what practice needs from the real database in one read-only session:
 the catalogue (items of the real orders, newest first) and the active badges (leads with
 their PIN hashes, so a lead approves overrides in the sandbox as on the floor). The real
-database is opened without upgrading it and never written here: training writes there
-only a lesson's score, at the lesson's end (`models/training_repo.record_score`).
+database is opened without upgrading it and never written: not here, and not by anything
+else of training (scores go to the scores store, `store.py`).
 
 `create_sandbox` makes a fresh file per training session (under the user data dir,
 `training/<station>.sqlite`): orders, scans, marking codes, defects, notifications and
@@ -20,7 +20,6 @@ from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
-import platformdirs
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -38,6 +37,7 @@ from packstation.models.orders_repo import import_orders
 from packstation.models.people import Operator, Role
 from packstation.station.instance_lock import FileLock, lock_file
 from packstation.training.practice import CatalogItem, PracticePlan, catalog_from_orders
+from packstation.training.store import training_dir
 
 __all__ = [
     "MIN_ITEMS",
@@ -86,8 +86,7 @@ class RealSnapshot:
 
 def sandbox_path(station_id: str, base: Path | None = None) -> Path:
     """`training/<station>.sqlite` in the user data dir (or under `base`)."""
-    root = base if base is not None else Path(platformdirs.user_data_dir("packstation"))
-    return root / "training" / f"{safe_file_name(station_id)}.sqlite"
+    return training_dir(base) / f"{safe_file_name(station_id)}.sqlite"
 
 
 def read_real(url: str) -> RealSnapshot:

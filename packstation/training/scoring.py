@@ -1,8 +1,9 @@
 """A lesson's score: time per unit, errors by kind, faults handled right; and a trainee's record.
 
-Pure values: the coach fills them in from what the station showed, the real database
-stores `LessonScore.to_payload()` as one `training.scored` event at the lesson's end
-(`models/training_repo.py`), and reports read them back with `from_payload`.
+Pure values: the coach fills them in from what the station showed, the scores store keeps
+`LessonScore.to_payload()` as one `training.scored` event at the lesson's end
+(`training/store.py`, `models/training_repo.py`), and reports read them back with
+`from_payload`.
 """
 
 from __future__ import annotations

@@ -1,10 +1,12 @@
-"""A real database (sample orders, badges, a trainee), and a training station on a sandbox."""
+"""A real database (sample orders, badges, a trainee), a training scores store of the test's
+own (never the user's), and a training station on a sandbox."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
@@ -18,11 +20,12 @@ from packstation.screens.training_app import TrainingApp, TrainingSetup
 from packstation.training.lessons import Lesson
 from packstation.training.preview import PreviewPrinter
 from packstation.training.sandbox import create_sandbox, read_real, sandbox_path
+from packstation.training.store import ENV, ScoresStore
 from tests.screens.conftest import scan, wait_until
 from tests.station.conftest import seed
 
 #: The station's Pilot helpers, for the training tests that import them from here.
-__all__ = ["START", "TRAINEE", "TRAINEE_NAME", "card", "scan", "wait_until"]
+__all__ = ["START", "TRAINEE", "TRAINEE_NAME", "card", "scan", "stored_scores", "wait_until"]
 
 TRAINEE = "BADGE-TRN-01"
 TRAINEE_NAME = "Пётр Н."
@@ -40,6 +43,24 @@ class StepClock:
         return self.now
 
 
+@pytest.fixture(autouse=True)
+def scores_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test here keeps training scores in a store of its own, by the environment as an
+    IT person would set it (`training/store.scores_url`)."""
+    url = f"sqlite:///{tmp_path / 'store' / 'scores.db'}"
+    monkeypatch.setenv(ENV, url)
+    return url
+
+
+def stored_scores(url: str) -> list[dict[str, Any]]:
+    """The payloads in the scores store at `url`, oldest first."""
+    store = ScoresStore(url)
+    try:
+        return [dict(row.payload) for row in store.read()]
+    finally:
+        store.close()
+
+
 @pytest.fixture
 def real_url(sqlite_url: str, fixtures_dir: Path) -> str:
     """The floor's database: the sample orders, a packer, a lead and a trainee."""
@@ -53,15 +74,21 @@ def real_url(sqlite_url: str, fixtures_dir: Path) -> str:
 
 @pytest.fixture
 def make_training(
-    real_url: str, rules: PackRules, tmp_path: Path
+    real_url: str, scores_url: str, rules: PackRules, tmp_path: Path
 ) -> Iterator[Callable[..., TrainingApp]]:
     made: list[TrainingApp] = []
+    store = ScoresStore(scores_url)
 
     def make(
-        lesson: Lesson | None = None, locale: str = "en", seed_: int = 7, big: bool = False
+        lesson: Lesson | None = None,
+        locale: str = "en",
+        seed_: int = 7,
+        big: bool = False,
+        real: str | None = None,
     ) -> TrainingApp:
+        """A training station on a fresh sandbox made from `real` (default: `real_url`)."""
         clock = StepClock()
-        snapshot = read_real(real_url)
+        snapshot = read_real(real or real_url)
         path = sandbox_path("PS-T1", tmp_path / "data")
         sandbox = create_sandbox(path, snapshot, START)
         setup = StationSetup(
@@ -74,7 +101,7 @@ def make_training(
             clock=clock,
             big=big,
         )
-        app = TrainingApp(TrainingSetup(setup, real_url, snapshot, lesson, seed_))
+        app = TrainingApp(TrainingSetup(setup, store, snapshot, lesson, seed_))
         app.bells = 0  # type: ignore[attr-defined]
 
         def bell() -> None:
@@ -89,6 +116,7 @@ def make_training(
         db = app.setup.db
         if not isinstance(db, str):
             db.dispose()
+    store.close()
 
 
 async def card(pilot: Pilot[None], text: str) -> None:

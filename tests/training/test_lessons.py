@@ -1,23 +1,20 @@
 """Whole training lessons by scans, each code scanned off the screen (the coach's drawn
 barcode decoded as a scanner would), with the faults injected on purpose; the score in the
-real database afterwards."""
+training scores store afterwards."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from textual.pilot import Pilot
 
 from packstation.domain.workflow import OverrideReason, Step
-from packstation.models.db import open_database
-from packstation.models.training_repo import scores
 from packstation.screens.training_app import TrainingApp
 from packstation.training.coach import WEIGH_CARD
 from packstation.training.preview import PreviewPrinter
 from tests.screens.conftest import panel_text
 from tests.station.conftest import LEAD, LEAD_PIN
-from tests.training.conftest import START, TRAINEE, card, scan, wait_until
+from tests.training.conftest import START, TRAINEE, card, scan, stored_scores, wait_until
 from tests.training.helpers import banner_text, pane_text, screen_code
 
 SCALE_REASON = str(list(OverrideReason).index(OverrideReason.SCALE) + 1)
@@ -51,17 +48,8 @@ async def follow(
     raise AssertionError(f"not done after {limit} scans: {scanned}")
 
 
-def stored_scores(real_url: str) -> list[dict[str, Any]]:
-    db = open_database(real_url)
-    try:
-        with db.sessions() as session:
-            return [dict(row.payload) for row in scores(session)]
-    finally:
-        db.dispose()
-
-
 async def test_weight_lesson_scale_fault_and_two_boxes(
-    make_training: Callable[..., TrainingApp], real_url: str
+    make_training: Callable[..., TrainingApp], scores_url: str
 ) -> None:
     app = make_training()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -97,7 +85,7 @@ async def test_weight_lesson_scale_fault_and_two_boxes(
     assert [job.name for job in printer.jobs] == [
         "PCL-TRN-1-1-1.zpl", "PCL-TRN-1-2-1.zpl", "PCL-TRN-1-2-2.zpl"
     ]  # fmt: skip
-    [stored] = stored_scores(real_url)
+    [stored] = stored_scores(scores_url)
     assert stored["lesson"] == "weight_problems" and stored["badge"] == TRAINEE
     assert stored["faults"] == [
         {"kind": "scale", "order": "TRN-1-1", "right": True, "note": "reason:scale"}
@@ -108,7 +96,7 @@ async def test_weight_lesson_scale_fault_and_two_boxes(
 
 
 async def test_defects_lesson_wrong_item_in_the_tote(
-    make_training: Callable[..., TrainingApp], real_url: str
+    make_training: Callable[..., TrainingApp], scores_url: str
 ) -> None:
     app = make_training()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -129,7 +117,7 @@ async def test_defects_lesson_wrong_item_in_the_tote(
         await scan(pilot, WRONG_ITEM_KIND)
         assert "on hold" in panel_text(app)
         await wait_until(pilot, lambda: app.scores_saved == 1)
-    [stored] = stored_scores(real_url)
+    [stored] = stored_scores(scores_url)
     assert stored["faults"] == [
         {"kind": "wrong_item", "order": "TRN-1-1", "right": True, "note": "defect:wrong_item"}
     ]
@@ -138,7 +126,7 @@ async def test_defects_lesson_wrong_item_in_the_tote(
 
 
 async def test_documents_lesson_skipping_the_missing_document_is_wrong(
-    make_training: Callable[..., TrainingApp], real_url: str
+    make_training: Callable[..., TrainingApp], scores_url: str
 ) -> None:
     app = make_training(locale="ru")
     async with app.run_test(size=(80, 24)) as pilot:
@@ -154,7 +142,7 @@ async def test_documents_lesson_skipping_the_missing_document_is_wrong(
         await follow(pilot, app, lambda: app.last_score is not None)
         await wait_until(pilot, lambda: app.scores_saved == 1)
         assert "НЕ ЗАЧТЁН" in pane_text(app)
-    [stored] = stored_scores(real_url)
+    [stored] = stored_scores(scores_url)
     assert stored["faults"] == [
         {"kind": "missing_document", "order": "TRN-1-1", "right": False, "note": "tried to skip"}
     ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,8 @@ from packstation.models.audit_repo import audit_entries
 from packstation.models.db import Database, open_database
 from packstation.models.lead_actions import LeadCredentials
 from packstation.models.people import Operator
-from packstation.models.training_repo import mark_ready, record_score, trainees
+from packstation.models.training_repo import READY_KIND, SCORE_KIND, mark_ready
+from packstation.training.store import ScoresStore, trainee_rows
 from tests.station.conftest import LEAD, LEAD_PIN, PACKER, SyncRunner
 from tests.training.conftest import TRAINEE, TRAINEE_NAME
 
@@ -36,9 +37,17 @@ def _role(db: Database, badge: str) -> str:
     return role
 
 
-def _ready(db: Database, badge: str, lead: str, pin: str, note: str = "5 lessons passed") -> str:
+def _ready(
+    db: Database,
+    badge: str,
+    lead: str,
+    pin: str,
+    note: str = "5 lessons passed",
+    scored: bool = False,
+) -> str:
     with db.unit_of_work() as session:
-        result = mark_ready(session, badge, LeadCredentials(lead, pin), note, now=NOW)
+        credentials = LeadCredentials(lead, pin)
+        result = mark_ready(session, badge, credentials, note, now=NOW, scored=scored)
     return result.message.key
 
 
@@ -78,20 +87,59 @@ def test_a_trainee_is_refused_at_a_real_station_until_a_lead_marks_them_ready(
         station.stop()
 
 
-def test_the_trainees_list_has_scores_and_readiness(real: Database) -> None:
+def test_the_trainees_list_has_the_stores_scores_and_readiness(
+    real: Database, scores_url: str
+) -> None:
     payload = {"lesson": "first_order", "units": 2, "passed": True}
-    with real.unit_of_work() as session:
-        assert record_score(session, badge=TRAINEE, station_id="PS-T1", payload=payload, at=NOW)
-        assert (
-            record_score(session, badge="NO-SUCH", station_id="PS-T1", payload={}, at=NOW) is None
-        )
-    with real.sessions() as session:
-        [row] = trainees(session)
-    assert (row.badge, row.name, row.role, row.ready_at) == (TRAINEE, TRAINEE_NAME, "trainee", None)
-    assert [dict(s.payload) for s in row.scores] == [{"badge": TRAINEE, **payload}]
-    _ready(real, TRAINEE, LEAD, LEAD_PIN)
-    with real.sessions() as session:
-        [row] = trainees(session)  # still listed (trained, with scores), now a packer
-        kinds = session.scalars(select(Event.kind).order_by(Event.id)).all()
+    store = ScoresStore(scores_url)
+    try:
+        store.save(badge=TRAINEE, name="Пётр", station_id="PS-T1", payload=payload, at=NOW)
+        with real.sessions() as session:
+            [row] = trainee_rows(session, store)
+        assert (row.badge, row.name, row.role, row.ready_at) == (
+            TRAINEE, TRAINEE_NAME, "trainee", None
+        )  # fmt: skip
+        # Who it is comes from the real database (its name there); the score from the store.
+        assert [dict(s.payload) for s in row.scores] == [
+            {**payload, "badge": TRAINEE, "name": "Пётр"}
+        ]
+        assert _ready(real, TRAINEE, LEAD, LEAD_PIN, scored=True) == "training.ready.done"
+        with real.sessions() as session:
+            [row] = trainee_rows(session, store)  # still listed (trained, scored), now a packer
+            kinds = session.scalars(select(Event.kind).order_by(Event.id)).all()
+            [ready] = session.scalars(select(Event).where(Event.kind == READY_KIND)).all()
+    finally:
+        store.close()
     assert (row.role, row.ready_at, row.ready_by) == ("packer", NOW, "Мария Л.")
-    assert kinds[-2:] == ["training.scored", "lead.trainee_ready"]
+    assert "training.scored" not in kinds  # nothing of training in the real database
+    assert kinds[-1] == "lead.trainee_ready" and ready.payload["scored"] is True
+
+
+def test_scores_an_earlier_version_wrote_into_the_real_database_are_still_read(
+    real: Database, scores_url: str
+) -> None:
+    """Before the store, a score was a `training.scored` event in the real database (the
+    trainee as operator_id, the badge in the payload): read beside the store's."""
+    old = {"badge": TRAINEE, "lesson": "defects", "units": 3, "passed": False}
+    with real.unit_of_work() as session:
+        trainee = session.scalar(select(Operator).where(Operator.badge == TRAINEE))
+        assert trainee is not None
+        session.add(
+            Event(kind=SCORE_KIND, at=NOW, station_id="PS-T1", operator_id=trainee.id, payload=old)
+        )
+    new = {"lesson": "first_order", "units": 2, "passed": True}
+    store = ScoresStore(scores_url)
+    try:
+        later = NOW + timedelta(hours=1)
+        store.save(badge=TRAINEE, name=TRAINEE_NAME, station_id="PS-T1", payload=new, at=later)
+        with real.sessions() as session:
+            [row] = trainee_rows(session, store)
+            legacy_only = trainee_rows(session, ScoresStore(scores_url + ".none"))
+    finally:
+        store.close()
+    assert [(s.payload["lesson"], s.name) for s in row.scores] == [
+        ("defects", TRAINEE_NAME),  # named through operator_id, as it was written
+        ("first_order", TRAINEE_NAME),
+    ]
+    assert [len(r.scores) for r in legacy_only] == [1]  # a store not made yet: no scores
+    assert not Path(scores_url.removeprefix("sqlite:///") + ".none").exists()  # nor made

@@ -1,26 +1,27 @@
-"""Training leaves the real database as it was, but for one score row per lesson.
+"""Training leaves the real database byte-for-byte as it was: a whole lesson, its score
+included. The real database is read once, when the sandbox is made (catalogue and badges);
+the lesson runs in the sandbox and its score goes to the training scores store.
 
-The real file is read when the sandbox is made (catalogue and badges) and written once, at
-the lesson's end: one `training.scored` event. So: its bytes do not change while the
-lesson runs; afterwards every table is as before, and `events` has exactly the score row
-more. Nothing else appears beside it (no station lock file, no labels)."""
+SQLite: the real file's bytes, and nothing appears beside it (no WAL, no station lock).
+PostgreSQL: every table's full contents and every sequence, before and after."""
 
 from __future__ import annotations
 
 import hashlib
-import json
-import shutil
-import sqlite3
-from collections.abc import Callable
-from contextlib import closing
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
+import pytest
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from textual.pilot import Pilot
 
+from packstation.models.db import open_database
+from packstation.models.operators_repo import add_operator
 from packstation.screens.training_app import TrainingApp
 from packstation.training.lessons import lesson_by_ref
-from tests.training.conftest import TRAINEE, scan, wait_until
+from tests.station.conftest import seed
+from tests.training.conftest import TRAINEE, TRAINEE_NAME, scan, stored_scores, wait_until
 from tests.training.helpers import screen_code
 from tests.training.test_lessons import follow
 
@@ -40,59 +41,92 @@ def _digest(path: Path) -> dict[str, str]:
     }
 
 
-def _tables(path: Path) -> dict[str, list[tuple[Any, ...]]]:
-    with closing(sqlite3.connect(path)) as conn:
-        names = [
-            r[0]
-            for r in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+async def _whole_lesson(pilot: Pilot[None], app: TrainingApp) -> None:
+    """The trainee logs in and packs the lesson given on the command line by the screen's
+    codes, to its end and its score saved."""
+    await wait_until(pilot, lambda: app.results_seen >= 1)
+    await scan(pilot, TRAINEE)
+    await wait_until(pilot, lambda: app.coach is not None)
+    await pilot.pause()
+    await follow(pilot, app, lambda: app.state.parcel is not None)
+    last = screen_code(app)
+    assert last is not None
+    await scan(pilot, last)  # the label: the lesson's end
+    await wait_until(pilot, lambda: app.scores_saved == 1)
+
+
+async def test_a_whole_lesson_leaves_the_real_sqlite_file_byte_for_byte(
+    make_training: Callable[..., TrainingApp], real_url: str, scores_url: str
+) -> None:
+    real = _path(real_url)
+    before = _digest(real)
+    assert list(before) == [real.name]
+    app = make_training(lesson=lesson_by_ref("first_order"))  # picked on the command line
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _whole_lesson(pilot, app)
+        assert _digest(real) == before
+    assert _digest(real) == before  # the score included; no WAL, no lock file beside it
+    # The score is kept all the same: in the store, for the lead.
+    score = app.last_score
+    assert score is not None and score.passed
+    assert stored_scores(scores_url) == [
+        {**score.to_payload(), "badge": TRAINEE, "name": TRAINEE_NAME}
+    ]
+
+
+def _contents(url: str) -> dict[str, list[str]]:
+    """Every table's rows (sorted, as text) and every sequence's position, of the URL's
+    schema (the search_path the test's URL sets)."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            tables = conn.execute(
+                text(
+                    "SELECT table_name FROM information_schema.tables "
+                    "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' "
+                    "ORDER BY table_name"
+                )
+            ).scalars()
+            found = {
+                name: sorted(
+                    repr(tuple(row)) for row in conn.execute(text(f'SELECT * FROM "{name}"'))
+                )
+                for name in list(tables)
+            }
+            found["(sequences)"] = sorted(
+                repr(tuple(row))
+                for row in conn.execute(
+                    text(
+                        "SELECT sequencename, last_value FROM pg_sequences "
+                        "WHERE schemaname = current_schema()"
+                    )
+                )
             )
-        ]
-        schema = conn.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall()
-        found = {name: conn.execute(f'SELECT * FROM "{name}" ORDER BY rowid').fetchall()
-                 for name in names}  # fmt: skip
-    found["sqlite_master"] = schema
+    finally:
+        engine.dispose()
     return found
 
 
-async def test_training_changes_nothing_in_the_real_database_but_its_score(
-    make_training: Callable[..., TrainingApp], real_url: str, tmp_path: Path
+@pytest.fixture
+def real_pg(pg_url: str, fixtures_dir: Path) -> Iterator[str]:
+    """The floor's database on PostgreSQL (skipped, saying why, without PACKSTATION_TEST_PG)."""
+    db = open_database(pg_url, auto_upgrade=True)
+    seed(db, fixtures_dir)
+    with db.unit_of_work() as session:
+        add_operator(session, badge=TRAINEE, name=TRAINEE_NAME, role="trainee", pin_hash=None)
+    db.dispose()
+    yield pg_url
+
+
+@pytest.mark.pg
+async def test_a_whole_lesson_leaves_every_table_of_a_real_postgresql_as_it_was(
+    make_training: Callable[..., TrainingApp], real_pg: str, scores_url: str
 ) -> None:
-    real = _path(real_url)
-    before = tmp_path / "before.db"
-    shutil.copyfile(real, before)
-    bytes_before = _digest(real)
-    app = make_training(lesson=lesson_by_ref("first_order"))  # picked on the command line
-    assert _digest(real) == bytes_before  # the sandbox was made by reading only
+    before = _contents(real_pg)
+    assert before["orders"] and before["operators"] and before["events"]  # a floor, not empty
+    app = make_training(lesson=lesson_by_ref("first_order"), real=real_pg)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.results_seen >= 1)
-        await scan(pilot, TRAINEE)
-        await wait_until(pilot, lambda: app.coach is not None)
-        await pilot.pause()
-        # Every step but the last label scan: the lesson is on, nothing written yet.
-        await follow(pilot, app, lambda: app.state.parcel is not None)
-        assert _digest(real) == bytes_before
-        last = screen_code(app)
-        assert last is not None
-        await scan(pilot, last)
-        await wait_until(pilot, lambda: app.scores_saved == 1)
-    assert app.last_score is not None and app.last_score.passed
-    assert sorted(p.name for p in real.parent.iterdir() if p.name.startswith(real.name)) == [
-        real.name
-    ]  # no station lock file, no WAL left: the score's connection is closed
-    after, was = _tables(real), _tables(before)
-    events_after, events_before = after.pop("events"), was.pop("events")
-    assert after == was  # orders, lines, stock of codes, operators, stations, outbox...
-    assert events_after[: len(events_before)] == events_before
-    [added] = events_after[len(events_before) :]
-    with closing(sqlite3.connect(real)) as conn:
-        conn.row_factory = sqlite3.Row
-        row = conn.execute("SELECT * FROM events WHERE id = ?", (added[0],)).fetchone()
-        trainee_id = conn.execute(
-            "SELECT id FROM operators WHERE badge = ?", (TRAINEE,)
-        ).fetchone()[0]
-    assert row["kind"] == "training.scored"
-    assert row["operator_id"] == trainee_id and row["station_id"] == "PS-T1"
-    assert row["order_id"] is None
-    payload = json.loads(row["payload"])
-    assert payload == {"badge": TRAINEE, **app.last_score.to_payload()}
+        await _whole_lesson(pilot, app)
+    assert _contents(real_pg) == before
+    [stored] = stored_scores(scores_url)
+    assert stored["badge"] == TRAINEE and stored["lesson"] == "first_order"

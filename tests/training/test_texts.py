@@ -19,6 +19,7 @@ SOURCES = [
     ROOT / "screens/trainees.py",
     ROOT / "widgets/training.py",
     ROOT / "cli/training_cmd.py",
+    ROOT / "screens/queue_format.py",  # the stations table's training column
 ]
 
 

@@ -1,5 +1,6 @@
-"""The lead's trainees view on the queue screen (`t`): the training columns, and "ready"
-with badge + PIN; everything fits 80x24 in English and Russian."""
+"""The lead's trainees view on the queue screen (`t`): the training columns (scores from the
+training scores store, found by the environment here), and "ready" with badge + PIN;
+everything fits 80x24 in English and Russian."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from packstation.models import Event
 from packstation.models.db import open_database
 from packstation.models.people import Operator
-from packstation.models.training_repo import record_score
 from packstation.screens.queue_app import QueueApp, QueueScreen, QueueSetup
 from packstation.screens.trainees import ReadyScreen, TraineesScreen
 from packstation.training.scoring import FaultResult, LessonScore
+from packstation.training.store import ScoresStore
 from packstation.widgets.queue_table import KeyedTable
 from tests.screens.test_fit_80x24 import cut_offs
 from tests.station.conftest import LEAD, LEAD_PIN
@@ -22,19 +24,19 @@ from tests.training.conftest import TRAINEE, TRAINEE_NAME, wait_until
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
-def _score(real_url: str) -> None:
+def _score(scores_url: str) -> None:
     right = FaultResult("scale", "TRN-1-1", True, "reason:scale")
     score = LessonScore("weight_problems", NOW - timedelta(minutes=5), NOW, 5, {"refused": 1},
                         (right,))  # fmt: skip
-    db = open_database(real_url)
-    with db.unit_of_work() as session:
-        record_score(session, badge=TRAINEE, station_id="PS-T1", payload=score.to_payload(), at=NOW)
-    db.dispose()
+    store = ScoresStore(scores_url)
+    store.save(badge=TRAINEE, name=TRAINEE_NAME, station_id="PS-T1", payload=score.to_payload(),
+               at=NOW)  # fmt: skip
+    store.close()
 
 
 @pytest.mark.parametrize("locale", ["en", "ru"])
-async def test_trainees_view_and_ready(real_url: str, locale: str) -> None:
-    _score(real_url)
+async def test_trainees_view_and_ready(real_url: str, scores_url: str, locale: str) -> None:
+    _score(scores_url)
     app = QueueApp(QueueSetup(db=real_url, locale=locale, refresh_s=0.2, clock=lambda: NOW))
     async with app.run_test(size=(80, 24)) as pilot:
         queue = app.queue_screen
@@ -70,5 +72,7 @@ async def test_trainees_view_and_ready(real_url: str, locale: str) -> None:
     db = open_database(real_url)
     with db.sessions() as session:
         role = session.scalar(select(Operator.role).where(Operator.badge == TRAINEE))
+        ready = session.scalar(select(Event.payload).where(Event.kind == "lead.trainee_ready"))
     db.dispose()
     assert role == "packer"
+    assert ready is not None and ready["scored"] is True  # the lead saw the store's lesson

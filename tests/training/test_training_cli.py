@@ -1,4 +1,5 @@
-"""`packstation training lessons|ready`, `report training`, and `run --training` refusals."""
+"""`packstation training lessons|ready`, `report training` (scores from the training scores
+store, `--scores` or the environment), and `run --training` refusals."""
 
 from __future__ import annotations
 
@@ -9,9 +10,8 @@ from pathlib import Path
 import pytest
 
 from packstation.cli import main
-from packstation.models.db import open_database
-from packstation.models.training_repo import record_score
 from packstation.training.scoring import FaultResult, LessonScore
+from packstation.training.store import ENV, ScoresStore
 from tests.station.conftest import LEAD, LEAD_PIN
 from tests.training.conftest import TRAINEE, TRAINEE_NAME
 
@@ -24,17 +24,16 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, out.out, out.err
 
 
-def _scored(real_url: str) -> None:
+def _scored(scores_url: str) -> None:
     first = LessonScore("first_order", T0, T0 + timedelta(seconds=90), 3, {"wrong_item": 1})
     fault = FaultResult("wrong_item", "TRN-2-1", False, "defect:missing")
     defects = LessonScore("defects", T0 + timedelta(hours=1), T0 + timedelta(hours=1, seconds=60),
                           3, {"refused": 2}, (fault,))  # fmt: skip
-    db = open_database(real_url)
-    with db.unit_of_work() as session:
-        for score in (first, defects):
-            payload = score.to_payload()
-            record_score(session, badge=TRAINEE, station_id="PS-T1", payload=payload, at=T0)
-    db.dispose()
+    store = ScoresStore(scores_url)
+    for score in (first, defects):
+        payload = score.to_payload()
+        store.save(badge=TRAINEE, name=TRAINEE_NAME, station_id="PS-T1", payload=payload, at=T0)
+    store.close()
 
 
 def test_lessons_are_listed(capsys: pytest.CaptureFixture[str]) -> None:
@@ -45,9 +44,9 @@ def test_lessons_are_listed(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_report_training_per_trainee_and_per_lesson(
-    capsys: pytest.CaptureFixture[str], real_url: str, tmp_path: Path
+    capsys: pytest.CaptureFixture[str], real_url: str, scores_url: str, tmp_path: Path
 ) -> None:
-    _scored(real_url)
+    _scored(scores_url)
     code, out, _ = run(capsys, "report", "training", "--db", real_url)
     assert code == 0
     header, row = out.splitlines()
@@ -89,3 +88,37 @@ def test_run_training_refusals_are_one_line(
     code, _, err = run(capsys, "run", "--training", "--db", str(missing))
     assert code == 1 and "no packstation database at" in err and err.count("\n") == 1
     assert not missing.exists() and not missing.parent.exists()  # nothing made there
+
+
+def test_report_training_reads_the_store_it_is_given(
+    capsys: pytest.CaptureFixture[str],
+    real_url: str,
+    scores_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _scored(scores_url)
+    monkeypatch.delenv(ENV)
+    elsewhere = tmp_path / "elsewhere.db"
+    code, out, _ = run(capsys, "report", "training", "--db", real_url, "--scores", str(elsewhere))
+    assert code == 0 and " 0 " in out and "0/5" in out  # the trainee, no lessons there
+    assert not elsewhere.exists()  # reading a store never makes one
+    store = scores_url.removeprefix("sqlite:///")
+    config = tmp_path / "station.toml"
+    config.write_text(f'[training]\nscores = "{store}"\n', encoding="utf-8")
+    code, out, _ = run(capsys, "--config", str(config), "report", "training", "--db", real_url)
+    assert code == 0 and " 2 " in out and "1/5" in out  # [training] scores in the config
+
+
+def test_the_real_database_is_refused_as_the_scores_store(
+    capsys: pytest.CaptureFixture[str], real_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, _, err = run(capsys, "report", "training", "--db", real_url, "--scores", real_url)
+    assert code == 1 and "the scores store is the real database" in err
+    assert err.count("\n") == 1
+    path = real_url.removeprefix("sqlite:///")
+    monkeypatch.setenv(ENV, path)  # the same file, named as a path
+    before = Path(path).read_bytes()
+    code, _, err = run(capsys, "run", "--training", "--db", real_url)
+    assert code == 1 and "the scores store is the real database" in err
+    assert Path(path).read_bytes() == before
