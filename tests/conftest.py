@@ -62,6 +62,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def _own_training_scores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every test reads and writes a training scores store of its own, never the one in
+    the user data dir (a machine where someone trained would change what screens show).
+    Tests about choosing the store set or clear the variable themselves."""
+    from packstation.training.store import ENV
+
+    before = os.environ.get(ENV)
+    store = tmp_path_factory.mktemp("scores") / "scores.db"
+    os.environ[ENV] = f"sqlite:///{store}"
+    yield
+    if before is None:
+        os.environ.pop(ENV, None)
+    else:
+        os.environ[ENV] = before
+
+
 @pytest.fixture
 def fixtures_dir() -> Path:
     return FIXTURES

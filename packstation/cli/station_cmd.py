@@ -7,6 +7,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -215,6 +216,7 @@ def run_station(args: argparse.Namespace) -> int:
         big=cfg.big,
         marketplaces=marketplace_factory(cfg.raw),
         printer_dpi=_dpi(printer_cfg),
+        training_scores=partial(_training_scores, cfg),
     )
     app = StationApp(setup)
     app.run()
@@ -312,3 +314,10 @@ def run_demo(args: argparse.Namespace) -> int:
         scale_sim.shutdown()
     say(f"labels printed to {where / 'labels'}, documents to {where / 'documents'}")
     return 0
+
+
+def _training_scores(cfg: StationConfig) -> str:
+    """The training scores store of this config (the lead's F1 queue shows standings)."""
+    from packstation.training.store import scores_url
+
+    return scores_url(None, cfg.raw, cfg.source)

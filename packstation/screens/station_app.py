@@ -327,6 +327,7 @@ class StationApp(StationKiosk):
             clock=self.setup.clock,
             pin_limits=self.setup.pin_limits,
             evidence=self.setup.evidence.settings if self.setup.evidence else None,
+            training_scores=self.setup.training_scores() if self.setup.training_scores else None,
         )
         self.push_screen(QueueScreen(setup), callback=lambda _: self.render_all())
 

@@ -58,3 +58,6 @@ class StationSetup:
     printer_dpi: int = 203
     #: The camera ([camera] configured): its watch is `devices["camera"]`.
     evidence: StationEvidence | None = None
+    #: Where the training scores are (`training/store.scores_url`), worked out when the F1
+    #: queue opens (not at start-up); None: the environment, else the default store.
+    training_scores: Callable[[], str] | None = None

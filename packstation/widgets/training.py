@@ -1,8 +1,10 @@
-"""Training widgets: the TRAINING banner on every training screen, and the coach's pane.
+"""Training widgets: the TRAINING banner on every training screen, the coach's pane, and
+the label preview.
 
 The pane shows what the coach says (a sentence, what the code is) above the code to scan,
 drawn large (`big_code.py`); when the code does not fit the pane's rows (big mode, a long
-code) its text is shown instead, so the sentence always fits.
+code) its text is shown instead, so the sentence always fits. At the label step the body
+beside it shows the label as printed (`LabelPreview`): a training station prints nothing.
 """
 
 from __future__ import annotations
@@ -13,10 +15,10 @@ from textual.containers import Vertical
 from textual.css.query import NoMatches
 
 from packstation.domain.text import printable
-from packstation.widgets.big_code import code_text
+from packstation.widgets.big_code import CODE_STYLE, code_text
 from packstation.widgets.text_rows import TextRows
 
-__all__ = ["CoachPane", "TrainingBanner"]
+__all__ = ["CoachPane", "LabelPreview", "TrainingBanner", "label_rows"]
 
 
 class TrainingBanner(TextRows):
@@ -114,3 +116,66 @@ def _rows(text: Text, width: int) -> int:
                 rows, used = rows + 1, used - width
         total += rows
     return total
+
+
+def label_rows(lines: tuple[str, ...], barcode: str, rows: int) -> list[str]:
+    """The label's lines that fit `rows`, the barcode's text last. When they do not all fit,
+    what a packer checks least goes first: the sender block (our own address), the order
+    line, then the ship-to address from its end (the country, its last line, stays); the
+    carrier, "To:", "Parcel n of m", the marks and the barcode stay."""
+    shown = [*lines, barcode] if barcode else list(lines)
+    if len(shown) <= rows:
+        return shown
+    to = next((i for i, line in enumerate(lines) if line.startswith("To: ")), None)
+    order = next((i for i, line in enumerate(lines) if line.startswith("Order ")), None)
+    drop: list[int] = []
+    if to is not None:
+        drop += range(1, to)  # the sender
+        if order is not None:
+            drop.append(order)
+            drop += range(order - 2, to, -1)  # the address, the country (order - 1) kept
+    keep = set(range(len(shown)))
+    for index in drop:
+        if len(keep) <= rows:
+            break
+        keep.discard(index)
+    kept = [line for i, line in enumerate(shown) if i in keep]
+    if len(kept) > rows:  # a tiny body: the barcode's text is what is scanned, it stays
+        kept = [*kept[: rows - 1], kept[-1]] if barcode and rows > 0 else kept[:rows]
+    return kept
+
+
+class LabelPreview(TextRows):
+    """The label just printed, as the printer would print it: its text fields in black on
+    white, the barcode's text last (the barcode itself is drawn in the coach's pane)."""
+
+    DEFAULT_CSS = "LabelPreview { height: 1fr; }"
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._asked: tuple[str, tuple[str, ...], str] = ("", (), "")
+
+    def on_resize(self) -> None:
+        self._draw()
+
+    def show_label(self, title: str, lines: tuple[str, ...], barcode: str) -> None:
+        self._asked = (title, lines, barcode)
+        self._draw()
+
+    def _draw(self) -> None:
+        title, lines, barcode = self._asked
+        width, height = self.content_region.width, self.content_region.height
+        if width < 4 or height < 2:
+            return
+        fitted = [
+            printable(line, limit=width - 2) for line in label_rows(lines, barcode, height - 1)
+        ]
+        paper = max((len(line) for line in fitted), default=0) + 2
+        shown = [Text(" " + printable(title, limit=width - 1), style="bold", no_wrap=True)]
+        for i, line in enumerate(fitted):
+            last = bool(barcode) and i == len(fitted) - 1
+            text = Text(f" {line}".ljust(paper), style=CODE_STYLE, no_wrap=True)
+            if last:
+                text.stylize("bold")
+            shown.append(text)
+        self.show_text(Text("\n").join(shown), layout=True)
