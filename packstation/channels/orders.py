@@ -7,12 +7,14 @@ the items, barcodes, weights and the ship-by are, like any order.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from packstation.channels.base import MarkKind, Posting
 from packstation.domain.orders import Address, Customer, LineData, OrderData, Problem
+from packstation.domain.units import SerialKind
 from packstation.domain.validation import validate_channel_order
+from packstation.domain.workflow.units import EXPIRY, UIN
 
 #: Order ids by marketplace: Ozon's posting number is what its pick lists and labels show;
 #: a WB order id is a bare number, so it gets a prefix no file order id is likely to have.
@@ -20,8 +22,25 @@ _PREFIX = {"ozon": "", "wildberries": "WB-"}
 _TITLE = {"ozon": "Ozon", "wildberries": "Wildberries"}
 
 
+#: What a line asks after each unit (its `serial` flag: the station's serial step) for
+#: each marketplace requirement, first first: a line asks for one thing per unit, and no
+#: marketplace product needs two of these (a phone has no УИН, jewellery no best-before).
+#: A marking code (`marked`) and the GTIN (the code scanned) are never asked for.
+_ASKS = (
+    (MarkKind.IMEI, SerialKind.IMEI.value),
+    (MarkKind.UIN, UIN),
+    (MarkKind.EXPIRATION, EXPIRY),
+)
+
+
 def order_id(kind: str, ref: str) -> str:
     return f"{_PREFIX[kind]}{ref}"
+
+
+def unit_ask(required: Collection[str]) -> str:
+    """The line flag for what the marketplace requires of each unit ("" for nothing to
+    ask). The station's agent reads a unit's asked value back by the same rule."""
+    return next((ask for kind, ask in _ASKS if kind in required), "")
 
 
 def to_order(kind: str, channel: str, posting: Posting) -> OrderData:
@@ -38,8 +57,9 @@ def to_order(kind: str, channel: str, posting: Posting) -> OrderData:
                 qty=item.qty,
                 unit_weight_g=item.unit_weight_g,
                 marked=MarkKind.SGTIN in item.required,
-                # The marketplace wants each unit's IMEI: the station asks for it after the item.
-                serial="imei" if MarkKind.IMEI in item.required else "",
+                # The marketplace wants each unit's IMEI, УИН or best-before date: the
+                # station asks for it after the item (a date only if the code has none).
+                serial=unit_ask(item.required),
                 unit_price=item.unit_price,
                 dims_mm=item.dims_mm,
             )

@@ -38,11 +38,11 @@ from packstation.channels.settings import ChannelSettings, Secret
 from packstation.channels.wildberries_api import WbApi, words
 from packstation.channels.wildberries_map import (
     ProductInfo,
-    expiration,
     meta_problem,
     posting_of,
     product_of,
     state_of,
+    wb_value,
 )
 from packstation.channels.wildberries_supply import Supplies
 from packstation.clock import Clock
@@ -163,20 +163,26 @@ class WildberriesMarketplace:
     def submit_marks(self, posting: Posting, units: Sequence[UnitMarks]) -> list[MarkVerdict]:
         """WB takes marks only for an order in `confirm` (in a supply): the order goes into
         the open supply first (`ship` then finds it there). Setting a value is a PUT that
-        sets it again the same when repeated, so a lost reply is simply retried."""
+        sets it again the same when repeated, so a lost reply is simply retried.
+
+        A required kind no unit gives is refused here, before the order goes in a supply:
+        WB would refuse to deliver that supply (409), holding back every order in it."""
         order_id = _order_id(posting.ref)
+        unfilled = _unfilled(posting, units)
+        if unfilled:
+            return unfilled
         self._supplies.place(order_id, self._where(posting))
         verdicts: list[MarkVerdict] = []
         sgtins: list[tuple[str, str]] = []
         for unit in units:
             for kind, value in unit.marks.items():
-                problem = meta_problem(kind, value)
+                sent = wb_value(kind, value)
+                problem = meta_problem(kind, sent)
                 if problem:
                     verdicts.append(MarkVerdict(unit.product_ref, value, False, problem))
                 elif kind is MarkKind.SGTIN:
                     sgtins.append((unit.product_ref, value))
                 else:
-                    sent = expiration(value) if kind is MarkKind.EXPIRATION else value
                     reason = self._put_meta(order_id, kind, {kind.value: sent})
                     verdicts.append(MarkVerdict(unit.product_ref, value, not reason, reason))
         for start in range(0, len(sgtins), SGTIN_BATCH):
@@ -373,6 +379,23 @@ class WildberriesMarketplace:
                     f"{self.name}: WB order {order_id} is not among the last 30 days"
                 )
             params["next"] = int(body["next"])
+
+
+def _unfilled(posting: Posting, units: Sequence[UnitMarks]) -> list[MarkVerdict]:
+    """A refusal per kind of metadata the order requires that no unit gives (`value` names
+    the kind: there is no value to name)."""
+    given = {kind for unit in units for kind in unit.marks}
+    return [
+        MarkVerdict(
+            item.product_ref,
+            kind.value,
+            False,
+            f"WB delivers order {posting.ref} only with its {kind.value}, "
+            "and the station captured none",
+        )
+        for item in posting.items
+        for kind in sorted(item.required - given)
+    ]
 
 
 def _is_id(ref: str) -> bool:

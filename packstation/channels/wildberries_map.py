@@ -170,6 +170,18 @@ def meta_problem(kind: MarkKind, value: str) -> str:
     return f"WB takes a {kind.value} of {want} characters, this one has {len(value)}"
 
 
+def wb_value(kind: MarkKind, value: str) -> str:
+    """A captured value as WB's `meta/<kind>` takes it. A GTIN goes as 13 digits (the
+    spec's minLength = maxLength = 13: an EAN-13) where the station keeps GTIN-14
+    (`domain/codes.gtin14`), whose leading 0 only pads an EAN-13; a date as dd.mm.yyyy.
+    Anything else, and a value WB cannot take, goes as it is (`meta_problem` says why)."""
+    if kind is MarkKind.GTIN and len(value) == 14 and value.isdigit() and value[0] == "0":
+        return value[1:]
+    if kind is MarkKind.EXPIRATION:
+        return expiration(value) or value
+    return value
+
+
 def expiration(value: str) -> str:
     """The date as WB wants it (dd.mm.yyyy); '' when it is not a date."""
     value = value.strip()

@@ -11,6 +11,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "step.serial": _e("serial", "серийный №"),
     "serial.what.serial": _e("serial number", "серийный номер"),
     "serial.what.imei": _e("IMEI", "IMEI"),
+    "serial.what.uin": _e("UIN", "УИН"),
+    "serial.what.expiry": _e("best-before date", "срок годности"),
     # --- expiry ---------------------------------------------------------------------------
     "scan.expires_too_soon": _e(
         "EXPIRES {expiry}, NEEDED UNTIL {until}: {sku}",

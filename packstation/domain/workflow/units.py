@@ -4,7 +4,10 @@ An item scan's GS1 data (AI 10 lot, AI 17 expiry, AI 21 serial) goes on its
 ``scan.accepted`` record. A unit expiring before the order's delivery day plus
 ``[expiry] margin_days`` is refused, red, with both dates (`domain/units.py` says which
 day that is). A line flagged ``serial``/``imei`` takes the serial from the item's code when
-it carries one, else asks for it right after the item (`serials.py`, the serial step). A
+it carries one, else asks for it right after the item (`serials.py`, the serial step).
+Marketplace lines may ask instead for a piece of jewellery's УИН (``uin``, always asked)
+or a best-before date (``expiry``, asked only when the code has no AI 17): what the
+marketplace refuses to take the parcel without (`channels/orders.unit_ask`). A
 serial already in this order, or shipped in another order and not returned since
 (``Context.serial_shipped_in``; the database's unique index on ``packed_units`` decides a
 race, as the marking-code key does), is refused. The units with something captured travel
@@ -13,6 +16,7 @@ on ``order.packed`` into ``packed_units``, and a defect carries its unit's.
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from packstation.domain.codes import ScannedCode
@@ -20,6 +24,7 @@ from packstation.domain.text import printable
 from packstation.domain.units import (
     LOT_MAX,
     SerialKind,
+    SerialProblem,
     UnitFacts,
     delivery_date,
     item_serial,
@@ -33,29 +38,94 @@ from packstation.domain.workflow.state import AcceptedScan, PackState
 from packstation.i18n import Msg
 
 __all__ = [
+    "DATE_FORMS",
+    "EXPIRY",
+    "UIN",
+    "UIN_SCOPE",
     "accept_unit",
+    "ask_of",
     "defect_unit",
-    "kind_of",
+    "expiry_refusal",
     "packed_units",
     "removed_unit",
+    "scope_of",
     "serial_what",
     "taken",
+    "uin_problem",
     "unit_to_remove",
+    "written_date",
 ]
 
-_WHAT = {SerialKind.SERIAL: Msg("serial.what.serial"), SerialKind.IMEI: Msg("serial.what.imei")}
+#: Asked after a unit of a marketplace line besides a serial number or IMEI (order files
+#: know only those two): the УИН a piece of jewellery carries in the state register (WB
+#: and Ozon refuse to take it without), and the best-before date WB wants of goods with a
+#: shelf life when the unit's code does not say it (no GS1 AI 17).
+UIN = "uin"
+EXPIRY = "expiry"
+#: A УИН names one piece of jewellery among all: unique across every product.
+UIN_SCOPE = "UIN"
+#: WB's `meta/uin` takes exactly 16 characters (the spec's minLength and maxLength).
+UIN_LENGTH = 16
+#: How a best-before date may be given at the prompt, shown when a scan is none of them.
+DATE_FORMS = "dd.mm.yyyy | yyyy-mm-dd | GS1 (17)"
+_PRINTABLE = re.compile(r"[!-~]+")
+_DDMMYYYY = re.compile(r"(\d{2})\.(\d{2})\.(\d{4})")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+_WHAT = {
+    SerialKind.SERIAL.value: Msg("serial.what.serial"),
+    SerialKind.IMEI.value: Msg("serial.what.imei"),
+    UIN: Msg("serial.what.uin"),
+    EXPIRY: Msg("serial.what.expiry"),
+}
 
 
-def kind_of(line: LineView) -> SerialKind | None:
-    """What the line asks for after each unit (None: nothing)."""
+def ask_of(line: LineView) -> str:
+    """What the line asks for after each unit: "serial", "imei", "uin", "expiry" or ""
+    (nothing). A flag the station does not know asks for a serial number, as before."""
     if not line.serial:
-        return None
-    return SerialKind.IMEI if line.serial == SerialKind.IMEI else SerialKind.SERIAL
+        return ""
+    return line.serial if line.serial in _WHAT else SerialKind.SERIAL.value
+
+
+def scope_of(ask: str, sku: str) -> str:
+    """Where a unit's serial must be unique: IMEIs among all IMEIs, УИНs among all УИНs,
+    any other serial within its product."""
+    if ask == UIN:
+        return UIN_SCOPE
+    return serial_scope(SerialKind.IMEI if ask == SerialKind.IMEI else None, sku)
 
 
 def serial_what(kind: str) -> Msg:
-    """The words for a serial kind in messages: "serial number" or "IMEI"."""
-    return _WHAT[SerialKind.IMEI if kind == SerialKind.IMEI else SerialKind.SERIAL]
+    """The words for what is asked in messages: "serial number", "IMEI", "UIN" or
+    "best-before date"."""
+    return _WHAT.get(kind, _WHAT[SerialKind.SERIAL.value])
+
+
+def uin_problem(text: str) -> tuple[SerialProblem, dict[str, object]] | None:
+    """Why ``text`` cannot be a УИН: WB takes 16 characters, printable, no spaces (the
+    register's are digits; checked no further, so WB's own check has the last word)."""
+    if len(text) != UIN_LENGTH:
+        return SerialProblem.LENGTH, {"min": UIN_LENGTH, "max": UIN_LENGTH, "got": len(text)}
+    if not _PRINTABLE.fullmatch(text):
+        return SerialProblem.CHARACTERS, {}
+    return None
+
+
+def written_date(text: str) -> date | None:
+    """A best-before date as a keyboard or a date card gives it (dd.mm.yyyy or
+    yyyy-mm-dd); None when it is not a real date in one of those forms."""
+    text = text.strip()
+    if m := _DDMMYYYY.fullmatch(text):
+        day, month, year = (int(g) for g in m.groups())
+    elif m := _ISO_DATE.fullmatch(text):
+        year, month, day = (int(g) for g in m.groups())
+    else:
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
 
 
 def _day(value: date) -> str:
@@ -69,18 +139,25 @@ def accept_unit(
     state: PackState, order: OrderView, line: LineView, code: ScannedCode, env: Env
 ) -> Result:
     """The unit counts on ``line``, with what its code carries; or why it may not."""
-    expired = _expiry_refusal(order, line, code, env)
-    if expired is not None:
-        return expired
-    kind = kind_of(line)
+    if code.expiry is not None:
+        expired = expiry_refusal(order, line, code.expiry, env, Msg("hint.expiry_aside"))
+        if expired is not None:
+            return expired
+    ask = ask_of(line)
+    if ask == EXPIRY and code.expiry is not None:
+        ask = ""  # the code says it (AI 17): nothing to ask
     serial = item_serial(code)
-    if kind is SerialKind.IMEI and serial is not None and serial_problem(kind, serial):
-        serial = None  # the code's own serial is not the IMEI: asked for after the item
+    if serial is not None and (
+        ask in (UIN, EXPIRY) or (ask == SerialKind.IMEI and serial_problem(SerialKind.IMEI, serial))
+    ):
+        # The code's own serial (AI 21) is not the IMEI, and never a УИН; a unit keeps one
+        # value asked after it, so the date asked for takes the serial's place.
+        serial = None
     if serial is not None:
-        refused = taken(state, order, serial_scope(kind, line.sku), serial, env, counted=False)
+        refused = taken(state, order, scope_of(ask, line.sku), serial, env, counted=False)
         if refused is not None:
             return refused
-    ask = kind.value if kind is not None and serial is None else ""
+    ask = ask if serial is None else ""
     record = ScanAccepted(
         env.at, order.id, line.line_id, code.text, code.gtin, code.identity, code.crypto_tail,
         code.batch[:LOT_MAX] if code.batch else None, code.expiry, serial, ask,
@@ -97,22 +174,20 @@ def accept_unit(
     return good("scan.accepted", params, (record,))
 
 
-def _expiry_refusal(order: OrderView, line: LineView, code: ScannedCode, env: Env) -> Result | None:
-    """A unit that expires before the delivery day plus the margin: refused, both dates."""
-    if code.expiry is None:
-        return None
+def expiry_refusal(
+    order: OrderView, line: LineView, expiry: date, env: Env, hint: Msg
+) -> Result | None:
+    """A unit that expires before the delivery day plus the margin: refused, both dates.
+    ``hint`` says what to do with it (its key; the delivery day and margin are added):
+    put aside at the item scan, taken back (CMD:UNDO) once it counts."""
     rules = env.rules.expiry
     delivery = delivery_date(order.deliver_by, order.ship_by, env.at, rules.transit_days)
     until = delivery + timedelta(days=rules.margin_days)
-    if code.expiry >= until:
+    if expiry >= until:
         return None
-    params: dict[str, object] = {
-        "sku": line.sku,
-        "expiry": _day(code.expiry),
-        "until": _day(until),
-    }
+    params: dict[str, object] = {"sku": line.sku, "expiry": _day(expiry), "until": _day(until)}
     why: dict[str, object] = {"delivery": _day(delivery), "days": rules.margin_days}
-    return bad("scan.expires_too_soon", params, hint=Msg("hint.expiry_aside", why))
+    return bad("scan.expires_too_soon", params, hint=Msg(hint.key, {**hint.params, **why}))
 
 
 def taken(
@@ -127,7 +202,12 @@ def taken(
         by_id = {line.line_id: line for line in order.lines}
         for scan in state.scans:
             line = by_id.get(scan.line_id)
-            if scan.serial == serial and line and serial_scope(kind_of(line), line.sku) == scope:
+            if (
+                scan.serial == serial
+                and scan.ask != EXPIRY  # a date asked for, not a serial
+                and line
+                and scope_of(ask_of(line), line.sku) == scope
+            ):
                 return bad("serial.repeat", {"serial": shown, "order": order.id}, hint=aside)
     other = env.ctx.serial_shipped_in(scope, serial)
     if other is not None:
@@ -184,15 +264,18 @@ def packed_units(state: PackState) -> tuple[UnitFacts, ...]:
         if line is None:  # pragma: no cover - scans are of the order's lines
             continue
         seq = next((n for n, upto in enumerate(limits, start=1) if index < upto), len(limits) + 1)
-        scope = serial_scope(kind_of(line), line.sku) if scan.serial else None
+        expiry, serial = scan.expiry, scan.serial
+        if scan.ask == EXPIRY:  # the date asked for is the unit's expiry, not a serial
+            expiry, serial = written_date(scan.serial or "") or expiry, None
+        scope = scope_of(ask_of(line), line.sku) if serial else None
         units.append(
             UnitFacts(
                 scan.line_id,
                 line.sku,
                 scan.gtin,
                 scan.lot,
-                scan.expiry,
-                scan.serial,
+                expiry,
+                serial,
                 scope,
                 parcels.get(seq, ""),
             )  # fmt: skip
