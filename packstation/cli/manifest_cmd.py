@@ -32,6 +32,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="instead: read scanned parcel ids (stdin or --scans) and compare with the manifest",
     )  # fmt: skip
     man.add_argument("--scans", type=Path, help="with --check: a file of scanned parcel ids")
+    man.add_argument(
+        "--json", action="store_true",
+        help="with --channel: the handoff's report as JSON (parcels, documents, left out)",
+    )  # fmt: skip
     add_db_option(man)
     man.set_defaults(func=run_manifest)
 

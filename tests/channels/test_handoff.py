@@ -17,8 +17,6 @@ from sqlalchemy import select, update
 from packstation.channels.ozon import OzonMarketplace
 from packstation.channels.settings import ChannelSettings, Secret
 from packstation.cli import main
-from packstation.cli.handoff import run_channel_handoff
-from packstation.cli.main import build_parser
 from packstation.clock import utcnow
 from packstation.models import Order, Parcel
 from packstation.models.db import Database
@@ -130,9 +128,7 @@ def test_postings_left_out_of_the_act_stay_waiting_and_are_named(
 
     # The next handoff takes it (Ozon puts it in the next act); --json says so.
     fake.postings[left].in_act = 0
-    args = build_parser("manifest").parse_args([*cli, "--db", url])
-    args.json = True  # the report a script reads (`manifest` has no --json flag yet)
-    assert run_channel_handoff(args) == 0
+    assert main([*cli, "--json", "--db", url]) == 0  # the report a script reads
     report = json.loads(capsys.readouterr().out)
     assert (report["parcels"], report["left_out"], report["still_waiting"]) == (1, [], [])
     assert report["printed"] == len(report["documents"]) >= 1
@@ -150,12 +146,9 @@ def test_an_act_without_any_of_ours_ships_nothing_and_says_so(
     capsys.readouterr()
     fake.act_polls = -1
     fake.inject(act_status([], [only]))
-    args = build_parser("manifest").parse_args(
-        ["--config", str(config), "manifest", "--channel", "ozon-main", "-o",
-         str(tmp_path / "out"), "--db", station_db.engine.url.render_as_string(hide_password=False)]
-    )  # fmt: skip
-    args.json = True
-    assert run_channel_handoff(args) == 1
+    url = station_db.engine.url.render_as_string(hide_password=False)
+    cli = ["--config", str(config), "manifest", "--channel", "ozon-main", "--json"]
+    assert main([*cli, "-o", str(tmp_path / "out"), "--db", url]) == 1
     report = json.loads(capsys.readouterr().out)
     assert report["manifest"] is None and report["parcels"] == 0
     assert report["left_out"] == [{"posting": only, "order": only}]
