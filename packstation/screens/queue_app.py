@@ -1,7 +1,7 @@
 """The team lead's queue screen: floor stats, stations, the live order queue, lead actions.
 
-`QueueScreen` is the reusable part (the station app can push it for a lead);
-`QueueApp` runs it alone (`packstation queue`). The screen never touches the
+`QueueScreen` is the reusable part (the station app can push it for a lead; what it
+is given: `queue_setup.py`); `QueueApp` runs it alone (`packstation queue`). The screen never touches the
 database: a `QueueFeed` reads the page the lead asks for at once (a filter
 key waits for that one read, its rows are posted as soon as it returns), reads
 the stations and floor stats only when something changed, runs the lead
@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, time, timedelta, tzinfo
+from dataclasses import replace
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -29,10 +28,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input
 
-from packstation.clock import Clock, utcnow
-from packstation.config import PinLimits
 from packstation.i18n import Msg, t
-from packstation.models.queue_repo import STALE_AFTER
 from packstation.screens import queue_format as fmt
 from packstation.screens.queue_evidence import EvidenceScreen
 from packstation.screens.queue_feed import (
@@ -45,35 +41,16 @@ from packstation.screens.queue_feed import (
     QueueFeed,
 )
 from packstation.screens.queue_modal import LeadActionScreen
+from packstation.screens.queue_setup import QueueSetup, is_stale, shift_start_at
 from packstation.widgets.queue_table import KeyedTable
 from packstation.widgets.text_line import TextLine
 
+__all__ = ["QueueApp", "QueueScreen", "QueueSetup", "shift_start_at"]
+
 if TYPE_CHECKING:
     from packstation.evidence.disk import DiskUse
-    from packstation.evidence.settings import EvidenceSettings
-    from packstation.models.db import Database
     from packstation.models.lead_actions import ActionResult
     from packstation.models.queue_page import QueueFilters, QueuePage
-    from packstation.models.queue_repo import StationRow
-
-
-def shift_start_at(start: time, tz: tzinfo | None = None) -> Callable[[datetime], datetime]:
-    """The shift began at the latest `start` (local wall time) not after now."""
-
-    def shift_start(now: datetime) -> datetime:
-        local = now.astimezone(tz)
-        began = datetime.combine(local.date(), start, tzinfo=local.tzinfo)
-        if began > local:
-            began -= timedelta(days=1)
-        return began.astimezone(UTC)
-
-    return shift_start
-
-
-def is_stale(station: StationRow, now: datetime) -> bool:
-    """Offline: no heartbeat for longer than STALE_AFTER (as the repository reads it)."""
-    beat = station.heartbeat_at
-    return beat is None or now - beat > STALE_AFTER
 
 
 #: Seconds after start when the queue app settles its memory even without data.
@@ -88,36 +65,6 @@ STATUS_CYCLE: tuple[tuple[str, ...], ...] = (
     ("packing",),
     ("packed",),
 )
-
-
-@dataclass
-class QueueSetup:
-    """Everything the queue screen needs, built by the CLI or a test."""
-
-    #: An open database, or its URL (then the feed thread opens it).
-    db: Database | str
-    locale: str = "ru"
-    refresh_s: float = 2.0
-    #: The floor's clock (tests and snapshots pin it).
-    clock: Clock = utcnow
-    #: Wall-clock zone for times on screen; None is the machine's local zone.
-    tz: tzinfo | None = None
-    shift_start: Callable[[datetime], datetime] = field(
-        default_factory=lambda: shift_start_at(time(8, 0))
-    )
-    page_size: int = 200
-    #: `[security]` of the config: wrong PINs before a lead badge locks, and for how long.
-    pin_limits: PinLimits = field(default_factory=PinLimits)
-    #: `[evidence]` of the config: a status line with the video's disk use (None: none).
-    evidence: EvidenceSettings | None = None
-    #: Seconds between two reads of the evidence folder (a walk over every segment).
-    evidence_every_s: float = 60.0
-    #: The training scores store (the stations' training column, `t`); None: the
-    #: default (`training.store.scores_url`: the environment, else the user data dir).
-    training_scores: str | None = None
-    #: Where `packstation serve` is reached: `v` shows `<web_url>/evidence/<order>`
-    #: ("": the path alone; None: no browser view).
-    web_url: str | None = None
 
 
 class QueueData(Message):
