@@ -5,8 +5,9 @@ schema written from public clients and Ozon's own published document
 (`tests/channels/specs/ozon-fbs.schema.json`, sources in `ozon-README.md`); the fake
 in the tests rejects any request that does not follow it. Every call goes through
 `ChannelHttp` (limit, timeout, retry, record). Calls that change something at Ozon
-and would do it twice if repeated (ship, act create, a chat message) are sent
-`idempotent=False`; a lost reply to ship is answered by asking Ozon what happened.
+and would do it twice if repeated (ship, exemplar set, act create, a chat message) are
+sent `idempotent=False`; ship and exemplar set are checked first (done already: not
+again) and a lost reply to them is answered by asking Ozon what happened.
 JSON mapping lives in `ozon_map.py`.
 """
 
@@ -42,14 +43,17 @@ from packstation.channels.http import (
 )
 from packstation.channels.ozon_map import (
     CHECKING,
-    MARK_TYPES,
     ProductCache,
     ProductInfo,
     ProductStore,
+    Sent,
+    already_set,
+    assign,
     box_order,
     check_result,
     contents_of,
     exemplar_set,
+    marks_taken,
     posting_of,
     product_of,
     reported_marks,
@@ -237,67 +241,37 @@ class OzonMarketplace:
     def submit_marks(self, posting: Posting, units: Sequence[UnitMarks]) -> list[MarkVerdict]:
         """Exemplars (create-or-get gives each unit its `exemplar_id`), then validate (Ozon
         checks each code's form), then set the whole posting's exemplars (Ozon wants the
-        complete set every time, so sending it again is safe) and poll the status until
-        Chestny ZNAK has answered. Whether a product needs a code at all was known before:
-        the posting's `requirements` (see `ozon_map.posting_of`), so nothing is asked per
-        posting while listing. When Ozon refuses a code's form nothing is saved: the other
-        codes come back accepted (nothing against them) and the station sends every unit
-        again once the refused one is rescanned."""
+        complete set every time) and poll the status until Chestny ZNAK has answered.
+        Exemplars that already carry these codes (an earlier attempt, a held order picked
+        up again) are not set again: the status is read. Whether a product needs a code
+        was known before (the posting's `requirements`, `ozon_map.posting_of`). When Ozon
+        refuses a code's form nothing is saved: the other codes come back accepted and the
+        station sends every unit again once the refused one is rescanned."""
         ref = posting.ref
         current = self._json(EXEMPLARS, {"posting_number": ref})
-        slots = {
-            str(p.get("product_id")): [e for e in p.get("exemplars") or [] if isinstance(e, dict)]
-            for p in current.get("products") or []
-        }
-        verdicts: list[MarkVerdict] = []
-        assigned: dict[int, list[dict[str, str]]] = {}
-        sent: list[tuple[str, list[dict[str, str]]]] = []
-        for unit in units:
-            marks = []
-            for kind, value in unit.marks.items():
-                if kind in MARK_TYPES:
-                    marks.append({"mark": value, "mark_type": MARK_TYPES[kind]})
-                else:
-                    reason = f"Ozon takes no {kind.value} per unit"
-                    verdicts.append(MarkVerdict(unit.product_ref, value, False, reason))
-            if not marks:
-                continue
-            free = slots.get(unit.product_ref, [])
-            used = sum(1 for product_ref, _ in sent if product_ref == unit.product_ref)
-            if used >= len(free):
-                why = "more units than the posting has" if free else "not in this posting"
-                verdicts.extend(MarkVerdict(unit.product_ref, m["mark"], False, why) for m in marks)
-                continue
-            assigned[int(free[used]["exemplar_id"])] = marks
-            sent.append((unit.product_ref, marks))
+        verdicts, assigned, sent = assign(current, units)
         if not sent:
             return verdicts
+        if already_set(current, assigned):
+            return verdicts + self._verdicts(ref, sent)
         answer = self._json(VALIDATE, validation_body(ref, sent))
         problems = validation_problems(answer)
         if problems:
             return verdicts + [
-                MarkVerdict(
-                    p, m["mark"], (p, m["mark"]) not in problems, problems.get((p, m["mark"]), "")
-                )
+                MarkVerdict(p, code, (p, code) not in problems, problems.get((p, code), ""))
                 for p, marks in sent
-                for m in marks
+                for code in (m["mark"] for m in marks)
             ]
-        self._post(SET, exemplar_set(ref, current, assigned))
-        status = self._mark_status(ref)
-        reported = reported_marks(status)
-        overall = str(status.get("status", ""))
-        for product_ref, marks in sent:
-            for m in marks:
-                accepted, reason = check_result(overall, reported.get((product_ref, m["mark"])))
-                verdicts.append(MarkVerdict(product_ref, m["mark"], accepted, reason))
-        return verdicts
+        self._set(ref, exemplar_set(ref, current, assigned), sent)
+        return verdicts + self._verdicts(ref, sent)
 
     def ship(self, posting: Posting, boxes: Sequence[Sequence[tuple[str, int]]]) -> list[str]:
         """`/v4/posting/fbs/ship`, one package per box (`product_id` is the Ozon SKU).
-        Ozon answers the package postings' numbers. After a lost reply the posting is
-        asked for first: shipped already, its numbers (Ozon splits a posting of several
-        packages into several postings, `related_postings`); still `awaiting_packaging`
-        and not being shipped, it is sent once more."""
+        Ozon answers the package postings' numbers. The posting is asked for first, and
+        again after a lost reply: shipped already (an earlier attempt, a held order picked
+        up again), its numbers (Ozon splits a posting of several packages into several
+        postings, `related_postings`), nothing sent; still `awaiting_packaging` and not
+        being shipped, it is sent (once more at most)."""
         body = {
             "packages": [
                 {"products": [{"product_id": int(ref), "quantity": qty} for ref, qty in box]}
@@ -305,6 +279,9 @@ class OzonMarketplace:
             ],
             "posting_number": posting.ref,
         }
+        numbers = self._shipped_as(posting.ref)
+        if numbers is not None:
+            return self._in_box_order(numbers, boxes)
         for _ in range(2):
             try:
                 answer = self._json(SHIP, body, idempotent=False)
@@ -323,9 +300,9 @@ class OzonMarketplace:
     def label(self, ref: str) -> Document:
         """`/v2/posting/fbs/package-label`: the PDF itself. Ozon asks for 45-60 s after ship
         and meanwhile answers "The next postings aren't ready": `NotReady`, the caller asks
-        again. The label's barcode is taken to be the posting number; Ozon reports what
-        the label's barcodes hold in `/v3/posting/fbs/get` `barcodes` (upper/lower)
-        without saying which is which, so those are kept in `Posting.extra`."""
+        again. The label's barcode is taken to be the posting number. The label also
+        carries the posting's `barcodes` (upper and lower, diPhantxm/ozon-api-client
+        `FBSBarcode`; kept in `Posting.extra`): the scan-back takes one code per parcel."""
         response = self._post(LABEL, {"posting_number": [ref]}, accept=REFUSALS)
         if response.status_code != 200:
             reason = refusal_words(response)
@@ -413,6 +390,34 @@ class OzonMarketplace:
             if len(page) < PRODUCT_BATCH or not last_id:
                 return rows
 
+    def _set(self, ref: str, body: Mapping[str, Any], sent: Sent) -> None:
+        """Exemplar set, never resent blindly: after a lost reply the status says whether
+        Ozon took these codes; only if it did not is the set sent once more."""
+        for _ in range(2):
+            try:
+                self._post(SET, body, idempotent=False)
+                return
+            except LostReply:
+                if marks_taken(self._json(STATUS, {"posting_number": ref}), sent):
+                    return
+        raise ChannelError(
+            f"{self.name}: whether Ozon took the marking codes of {ref} is not known after "
+            "two lost replies; they are asked for again later",
+            retryable=True,
+        )
+
+    def _verdicts(self, ref: str, sent: Sent) -> list[MarkVerdict]:
+        """Each code's verdict once Ozon's check is over."""
+        status = self._mark_status(ref)
+        reported = reported_marks(status)
+        overall = str(status.get("status", ""))
+        verdicts = []
+        for product_ref, marks in sent:
+            for m in marks:
+                accepted, reason = check_result(overall, reported.get((product_ref, m["mark"])))
+                verdicts.append(MarkVerdict(product_ref, m["mark"], accepted, reason))
+        return verdicts
+
     def _mark_status(self, ref: str) -> dict[str, Any]:
         """Exemplar set only starts a task: poll until Ozon is no longer checking."""
         for attempt in range(MARK_POLLS):
@@ -424,7 +429,8 @@ class OzonMarketplace:
         raise NotReady(f"{self.name}: Ozon is still checking the marking codes of {ref}")
 
     def _shipped_as(self, ref: str) -> list[str] | None:
-        """After a lost ship reply: the package numbers if Ozon shipped it, None if not."""
+        """The package numbers if Ozon shipped it, None if not (yet): before ship, and after
+        a lost reply to it."""
         for attempt in range(SHIP_CHECKS):
             if attempt:
                 self._sleep(POLL_S)

@@ -13,7 +13,14 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from packstation.channels.base import MarkKind, Posting, PostingItem, PostingState
+from packstation.channels.base import (
+    MarkKind,
+    MarkVerdict,
+    Posting,
+    PostingItem,
+    PostingState,
+    UnitMarks,
+)
 
 #: What the product API says of one Ozon SKU, JSON-ready so any cache can keep it:
 #: {"barcodes": [...], "weight_g": "350" | None, "dims_mm": [l, w, h] | None}.
@@ -245,6 +252,39 @@ def box_order(
 Sent = list[tuple[str, list[dict[str, str]]]]
 
 
+def assign(
+    current: Mapping[str, Any], units: Sequence[UnitMarks]
+) -> tuple[list[MarkVerdict], dict[int, list[dict[str, str]]], Sent]:
+    """Each unit's marks on a free exemplar of its product (create-or-get's `current`):
+    (verdicts of what cannot go, {exemplar_id: marks}, what is sent per unit)."""
+    slots = {
+        str(p.get("product_id")): [e for e in p.get("exemplars") or [] if isinstance(e, dict)]
+        for p in current.get("products") or []
+    }
+    verdicts: list[MarkVerdict] = []
+    assigned: dict[int, list[dict[str, str]]] = {}
+    sent: Sent = []
+    for unit in units:
+        marks = []
+        for kind, value in unit.marks.items():
+            if kind in MARK_TYPES:
+                marks.append({"mark": value, "mark_type": MARK_TYPES[kind]})
+            else:
+                reason = f"Ozon takes no {kind.value} per unit"
+                verdicts.append(MarkVerdict(unit.product_ref, value, False, reason))
+        if not marks:
+            continue
+        free = slots.get(unit.product_ref, [])
+        used = sum(1 for product_ref, _ in sent if product_ref == unit.product_ref)
+        if used >= len(free):
+            why = "more units than the posting has" if free else "not in this posting"
+            verdicts.extend(MarkVerdict(unit.product_ref, m["mark"], False, why) for m in marks)
+            continue
+        assigned[int(free[used]["exemplar_id"])] = marks
+        sent.append((unit.product_ref, marks))
+    return verdicts, assigned, sent
+
+
 def validation_body(ref: str, sent: Sent) -> dict[str, Any]:
     """`/v5/.../exemplar/validate`: one exemplar per unit, grouped by product."""
     products: dict[str, list[dict[str, Any]]] = {}
@@ -279,3 +319,26 @@ def reported_marks(status: Mapping[str, Any]) -> dict[tuple[str, str], Mapping[s
         for exemplar in product.get("exemplars") or []
         for mark in exemplar.get("marks") or []
     }
+
+
+def already_set(current: Mapping[str, Any], assigned: Mapping[int, list[dict[str, str]]]) -> bool:
+    """Whether Ozon's exemplars (create-or-get) already carry exactly these marks: set by an
+    earlier attempt (a retry, a held order picked up again), so they are not set again."""
+    stored = {
+        int(exemplar["exemplar_id"]): sorted(
+            (str(m.get("mark")), str(m.get("mark_type"))) for m in exemplar.get("marks") or []
+        )
+        for product in current.get("products") or []
+        for exemplar in product.get("exemplars") or []
+    }
+    return bool(assigned) and all(
+        stored.get(exemplar_id) == sorted((m["mark"], m["mark_type"]) for m in marks)
+        for exemplar_id, marks in assigned.items()
+    )
+
+
+def marks_taken(status: Mapping[str, Any], sent: Sent) -> bool:
+    """Whether `/v5/.../exemplar/status` shows every code sent on its product's exemplars:
+    after a lost reply to set, that is how we know Ozon took them."""
+    reported = reported_marks(status)
+    return all((product_ref, m["mark"]) in reported for product_ref, marks in sent for m in marks)

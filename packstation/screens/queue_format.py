@@ -14,6 +14,7 @@ from rich.text import Text
 
 from packstation.domain.text import printable
 from packstation.i18n import Msg, t
+from packstation.models.marketplace_hold import LABEL_PRINTED, LABEL_WAIT, hold_state
 from packstation.models.queue_page import QueueFilters, QueuePage, QueueRow
 from packstation.models.queue_repo import FloorStats, StationRow
 from packstation.widgets.queue_table import Cell
@@ -126,6 +127,9 @@ def order_cells(
 ) -> tuple[Cell, ...]:
     style = LATE_STYLE if row.late else RISK_STYLE if row.at_risk else ""
     status = status_name(row.status, locale)
+    shelf = hold_state(row.status, row.hold_reason)  # a marketplace parcel on the hold shelf
+    if shelf in (LABEL_WAIT, LABEL_PRINTED):
+        status = status_name(shelf, locale)
     if row.hold_reason and row.status == "needs_correction":
         status += " ⏸"
     wide = columns == ORDER_COLUMNS

@@ -390,6 +390,7 @@ class StationRunner(Printing):
         self, backend: StationBackend, clients: dict[str, Marketplace], calls: list[CallRecord]
     ) -> MarketplaceAgent:
         from packstation.labels.marketplace import for_printer
+        from packstation.models.marketplace_hold import ShelfRows
 
         return MarketplaceAgent(
             clients,
@@ -401,6 +402,7 @@ class StationRunner(Printing):
             convert=partial(for_printer, dpi=self.printer_dpi),
             waits=self.agent_waits,
             after_job=partial(backend.record_calls, calls),
+            shelf=ShelfRows(backend.db, self.station_id, self.clock),
         )
 
     def _tell(self, message: Msg, ok: bool) -> None:

@@ -63,6 +63,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "queue.status.delivered": _e("delivered", "доставлен"),
     "queue.status.returned": _e("returned", "возвращён"),
     "queue.status.cancelled": _e("cancelled", "отменён"),
+    # A marketplace order of the hold shelf (models/marketplace_hold.py): label awaited,
+    # printed in the background (ready for the station that held it).
+    "queue.status.marketplace_label": _e("label wait", "ждёт этик."),
+    "queue.status.marketplace_label_printed": _e("label ready", "этик. готова"),
     # --- stations table ----------------------------------------------------------------------
     "queue.col.step": _e("Step", "Шаг"),
     "queue.col.idle": _e("Idle", "Простой"),

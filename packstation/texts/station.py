@@ -23,6 +23,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "Print them at the office (packstation documents {order}), then go on scanning",
         "Напечатайте их в офисе (packstation documents {order}) и продолжайте сканировать",
     ),
+    "station.held_label_printed": _e(
+        "Marketplace label of {order} printed ({count}): it goes with that parcel on the hold "
+        "shelf; the order comes back at your next CMD:NEXT",
+        "Этикетка маркетплейса для {order} напечатана ({count}): к его посылке на полке "
+        "ожидания; заказ вернётся по следующему CMD:NEXT",
+    ),
     "ui.keys_lead": _e(
         "F1 queue F2 defect F3 undo F4 cancel F5 reprint F9 lead F10 logout F11 returns",
         "F1 очередь F2 брак F3 отмена F4 отказ F5 этик. F9 старший F10 выход F11 возвр.",

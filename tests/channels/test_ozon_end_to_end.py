@@ -44,6 +44,7 @@ def fake() -> Iterator[FakeOzon]:
     yield server
     server.stop()
     assert server.invalid == []
+    assert server.bad_responses == []
 
 
 def pack_two_boxes(st: Station, ref: str, codes: tuple[str, str]) -> None:

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import pytest
 
-from packstation.channels.base import ChannelError, PostingState
+from packstation.channels.base import ChannelError, MarkKind, MarkVerdict, PostingState, UnitMarks
 from packstation.channels.http import LostReply
 from packstation.channels.ozon import OzonMarketplace
 from tests.channels.fake_ozon import FakeOzon
 from tests.channels.fakeserver import Fault
-from tests.channels.test_ozon_client import Client, client, fake, listed
+from tests.channels.test_ozon_client import CODE_1, CODE_2, Client, client, fake, listed
 
 __all__ = ["fake"]  # the fixture, shared with test_ozon_client
 
 SHIP = "/v4/posting/fbs/ship"
+SET = "/v6/fbs/posting/product/exemplar/set"
+STATUS = "/v5/fbs/posting/product/exemplar/status"
 GET = "/v3/posting/fbs/get"
 UNFULFILLED = "/v3/posting/fbs/unfulfilled/list"
 WRONG = "wrong-key-0b7f3c2e-1d9a-4e55-9c1b-2f6a8d4e7c30"
@@ -88,15 +90,64 @@ def test_a_ship_that_failed_before_acting_is_sent_once_more(fake: FakeOzon) -> N
     assert [c.status for c in probe.calls if c.endpoint == SHIP] == [500, 200]
 
 
-def test_a_cancelled_posting_is_not_shipped_after_a_lost_reply(fake: FakeOzon) -> None:
+def test_a_shipped_posting_is_asked_for_and_not_shipped_again(fake: FakeOzon) -> None:
+    probe = Client(fake)
+    ref, boxes = one_posting(fake, probe.market)
+    posting = next(iter(listed(probe.market).values()))
+    first = probe.market.ship(posting, boxes)
+    # a retry, or a held order picked up again: Ozon is asked, nothing is sent
+    assert probe.market.ship(posting, boxes) == first == [ref, ref[:-1] + "2"]
+    assert (fake.ship_count, len(fake.calls(SHIP))) == (1, 1)
+
+
+def marked_posting(fake: FakeOzon, market: OzonMarketplace) -> tuple[str, list[UnitMarks]]:
+    fake.add_product("SHIRT", marked=True)
+    ref = fake.add_posting([("SHIRT", 2)])
+    [posting] = market.postings_to_pack()
+    sku = posting.items[0].product_ref
+    return ref, [UnitMarks(sku, {MarkKind.SGTIN: c}) for c in (CODE_1, CODE_2)]
+
+
+def test_a_lost_reply_to_exemplar_set_is_checked_and_not_sent_again(fake: FakeOzon) -> None:
+    probe = Client(fake)
+    ref, units = marked_posting(fake, probe.market)
+    posting = next(iter(listed(probe.market).values()))
+    fake.inject(Fault(SET, act_then_drop=True, delay_s=1.5))  # Ozon takes it, the reply is lost
+    verdicts = probe.market.submit_marks(posting, units)
+    assert verdicts == [MarkVerdict(u.product_ref, u.marks[MarkKind.SGTIN], True) for u in units]
+    assert len(fake.calls(SET)) == 1  # the status showed the codes: not set again
+    assert [c.error.startswith("timed out") for c in probe.calls if c.endpoint == SET] == [True]
+    assert probe.market.ship(posting, [[(units[0].product_ref, 2)]]) == [ref]
+
+
+def test_an_exemplar_set_that_failed_before_acting_is_sent_once_more(fake: FakeOzon) -> None:
+    probe = Client(fake)
+    _, units = marked_posting(fake, probe.market)
+    posting = next(iter(listed(probe.market).values()))
+    fake.inject(Fault(SET, status=502))  # the gateway answered: Ozon never saw it
+    assert all(v.accepted for v in probe.market.submit_marks(posting, units))
+    assert [c.status for c in probe.calls if c.endpoint == SET] == [502, 200]
+    asked = [path for _, path, _ in fake.requests if path in (SET, STATUS)]
+    assert asked[:3] == [SET, STATUS, SET]  # Ozon was asked before the set went again
+
+
+def test_codes_already_on_the_exemplars_are_not_set_again(fake: FakeOzon) -> None:
+    probe = Client(fake)
+    _, units = marked_posting(fake, probe.market)
+    posting = next(iter(listed(probe.market).values()))
+    assert all(v.accepted for v in probe.market.submit_marks(posting, units))
+    assert all(v.accepted for v in probe.market.submit_marks(posting, units))
+    assert len(fake.calls(SET)) == 1
+
+
+def test_a_cancelled_posting_is_not_shipped(fake: FakeOzon) -> None:
     probe = Client(fake)
     ref, boxes = one_posting(fake, probe.market)
     posting = next(iter(listed(probe.market).values()))
     fake.cancel(ref)
-    fake.inject(Fault(SHIP, status=504))
     with pytest.raises(ChannelError, match="cancelled"):
         probe.market.ship(posting, boxes)
-    assert fake.ship_count == 0
+    assert fake.calls(SHIP) == []  # asked first: nothing sent
 
 
 def test_a_lost_chat_message_is_not_sent_twice(fake: FakeOzon) -> None:

@@ -24,6 +24,7 @@ from packstation.channels.base import (
     MarkVerdict,
     NotReady,
     Posting,
+    PostingState,
     UnitMarks,
 )
 from packstation.channels.sync import sync_channel
@@ -33,6 +34,7 @@ from packstation.domain.rules import PackRules
 from packstation.domain.workflow import Action, Key, ScaleReading, Step
 from packstation.models import ChannelCall, Event, MarkingCode, Order
 from packstation.models.db import Database
+from packstation.models.marketplace_hold import LABEL_REFUSED, LABEL_WAIT, hold_state
 from packstation.station.runner import RunResult, StationRunner
 from tests.channels.test_sync import SETTINGS, Memory, item, posting
 from tests.station.conftest import PACKER, SyncRunner
@@ -58,6 +60,8 @@ class Market(Memory):
         self.shipped: list[list[list[tuple[str, int]]]] = []
         self.not_ready = 0
         self.down = 0
+        #: The marketplace's words when it refuses the label for good ("" while it does not).
+        self.refuse_label = ""
         self.asked_label = threading.Event()
         self.record: Callable[[CallRecord], None] = self.calls.append
 
@@ -75,12 +79,17 @@ class Market(Memory):
         ]
 
     def ship(self, posting: Posting, boxes: Sequence[Sequence[tuple[str, int]]]) -> list[str]:
-        self.shipped.append([list(box) for box in boxes])
+        """As a real client: a posting shipped already is not shipped again."""
+        if self.state.get(posting.ref) is not PostingState.SHIPPED:
+            self.shipped.append([list(box) for box in boxes])
+            self.state[posting.ref] = PostingState.SHIPPED
         return [f"{posting.ref}-{n}" for n in range(1, len(boxes) + 1)]
 
     def label(self, ref: str) -> Document:
         self.asked_label.set()
         self.record(CallRecord(SETTINGS.name, "POST", "/v2/posting/fbs/package-label", 200, 3.0))
+        if self.refuse_label:
+            raise ChannelError(self.refuse_label, status=400)
         if self.down:
             self.down -= 1
             raise ChannelError("ozon-main: answered 503 (5 attempts)", status=503, retryable=True)
@@ -131,6 +140,7 @@ def market(station_db: Database) -> Market:
              required=frozenset({MarkKind.SGTIN}), product_ref="998877"),
     )  # fmt: skip
     assert sync_channel(station_db, m, SETTINGS, now=utcnow, calls=calls).new == 1
+    m.state[REF] = PostingState.TO_PACK
     return m
 
 
@@ -231,7 +241,30 @@ def test_marketplace_down_the_packer_puts_it_on_the_hold_shelf(
     with station_db.sessions() as s:
         order = s.get_one(Order, REF)
     assert order.status == "needs_correction"
-    assert order.hold_reason is not None and order.hold_reason.startswith("marketplace_label")
+    assert hold_state(order.status, order.hold_reason) == LABEL_WAIT
+
+
+def test_a_refusal_on_the_hold_shelf_goes_to_the_lead_with_its_words(
+    st: Station, market: Market, station_db: Database
+) -> None:
+    market.down = 10**6
+    to_label(st, [mark("AAAAAAAAAAAAA"), mark("BBBBBBBBBBBBB")])
+    st.until("label.waiting_marketplace")
+    assert st.do(Key(Action.HOLD)).state.order is None
+    shown = len(st.results)
+    market.refuse_label = "POSTING_NOT_AWAITING_DELIVER: 55501234-0001-1 is cancelled"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # the shelf asks again in the background
+        with station_db.sessions() as s:
+            order = s.get_one(Order, REF)
+        if hold_state(order.status, order.hold_reason) != LABEL_WAIT:
+            break
+        time.sleep(0.02)
+    assert order.status == "needs_correction"  # still on hold: a lead's to sort out
+    assert hold_state(order.status, order.hold_reason) == LABEL_REFUSED
+    assert order.hold_reason is not None and "is cancelled" in order.hold_reason
+    assert len(market.shipped) == 1  # asked again and again, shipped once
+    assert len(st.results) == shown  # the packer, on another order, is not told
 
 
 def test_a_station_without_the_channel_says_so_instead_of_waiting(
