@@ -1,8 +1,8 @@
 """The team lead's queue screen: floor stats, stations, the live order queue, lead actions.
 
 `QueueScreen` is the reusable part (the station app can push it for a lead; what it
-is given: `queue_setup.py`); `QueueApp` runs it alone (`packstation queue`). The screen never touches the
-database: a `QueueFeed` reads the page the lead asks for at once (a filter
+is given: `queue_setup.py`); `QueueApp` runs it alone (`packstation queue`). The
+screen never touches the database: a `QueueFeed` reads the page the lead asks for at once (a filter
 key waits for that one read, its rows are posted as soon as it returns), reads
 the stations and floor stats only when something changed, runs the lead
 actions, and posts the results back as messages. What the clock alone changes
