@@ -124,6 +124,9 @@ class Document:
     data: bytes
     #: What the printed barcode says, for the scan-back check ("" when not known).
     barcode: str = ""
+    #: Other barcodes printed on it that name the same parcel, taken at the scan-back too
+    #: (Ozon's upper and lower barcode: its label may not carry the posting number).
+    codes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

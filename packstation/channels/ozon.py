@@ -53,6 +53,7 @@ from packstation.channels.ozon_map import (
     check_result,
     contents_of,
     exemplar_set,
+    label_codes,
     marks_taken,
     posting_of,
     product_of,
@@ -300,9 +301,9 @@ class OzonMarketplace:
     def label(self, ref: str) -> Document:
         """`/v2/posting/fbs/package-label`: the PDF itself. Ozon asks for 45-60 s after ship
         and meanwhile answers "The next postings aren't ready": `NotReady`, the caller asks
-        again. The label's barcode is taken to be the posting number. The label also
-        carries the posting's `barcodes` (upper and lower, diPhantxm/ozon-api-client
-        `FBSBarcode`; kept in `Posting.extra`): the scan-back takes one code per parcel."""
+        again. The label's barcode is taken to be the posting number; it also carries
+        the package posting's own `barcodes` (upper and lower, diPhantxm/ozon-api-client
+        `FBSBarcode`), read once the label came: the scan-back takes any of the three."""
         response = self._post(LABEL, {"posting_number": [ref]}, accept=REFUSALS)
         if response.status_code != 200:
             reason = refusal_words(response)
@@ -312,7 +313,9 @@ class OzonMarketplace:
                 f"{self.name}: no label for {ref}: Ozon answered {response.status_code}: {reason}",
                 status=response.status_code,
             )
-        return Document(kind="pdf", data=_pdf(self.name, LABEL, response), barcode=ref)
+        data = _pdf(self.name, LABEL, response)
+        codes = label_codes(self._posting(ref, barcodes=True) or {})
+        return Document(kind="pdf", data=data, barcode=ref, codes=codes)
 
     def close_handoff(self, refs: Sequence[str]) -> list[Document]:
         """An act per delivery method of these postings (`/v2/posting/fbs/act/create`),

@@ -159,6 +159,14 @@ def posting_of(raw: Mapping[str, Any], products: Mapping[str, ProductInfo]) -> P
     )
 
 
+def label_codes(raw: Mapping[str, Any]) -> tuple[str, ...]:
+    """A posting's upper and lower barcodes (`barcodes`, whichever it has): both are printed
+    on its label (diPhantxm/ozon-api-client `FBSBarcode`), so either confirms the parcel."""
+    barcodes = raw.get("barcodes") or {}
+    found = (str(barcodes.get(k) or "") for k in ("upper_barcode", "lower_barcode"))
+    return tuple(code for code in found if code)
+
+
 def skus_of(postings: Iterable[Mapping[str, Any]]) -> list[str]:
     """Every Ozon SKU in these postings, once, in order of appearance."""
     seen: dict[str, None] = {}

@@ -329,7 +329,8 @@ class MarketplaceAgent:
                 return
             barcode = document.barcode or ref
             if shelved is None:
-                self.submit(MarketplaceLabel(job.order_id, parcel_id, barcode, package))
+                label = MarketplaceLabel(job.order_id, parcel_id, barcode, package, document.codes)
+                self.submit(label)
             else:
                 shelved.printed[parcel_id] = (barcode, package)
         if shelved is not None and self.shelf is not None:

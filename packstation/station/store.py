@@ -50,6 +50,7 @@ from packstation.models import (
 from packstation.models.order_release import free_order
 from packstation.models.outbox_repo import customer_channel, enqueue
 from packstation.station import leases
+from packstation.station.markings import store_marking
 
 _EVENTS = Event.metadata.tables["events"]
 
@@ -275,17 +276,7 @@ class StationStore:
         elif isinstance(record, SessionLogout):
             self.touch_station(session, at, operator_id=None, step="logged_out")
         elif isinstance(record, ScanAccepted) and record.identity:
-            session.add(
-                MarkingCode(
-                    identity=record.identity,
-                    order_id=record.order_id,
-                    line_id=record.line_id,
-                    gtin=record.gtin or "",
-                    crypto_tail=record.crypto_tail or "",
-                    scanned_at=at,
-                )
-            )
-            session.flush()  # the primary key refuses a duplicate here, inside this commit
+            store_marking(session, record)
         elif isinstance(record, ScanUndone | MarkRejected) and record.identity:
             session.execute(
                 delete(MarkingCode).where(

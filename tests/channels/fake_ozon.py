@@ -468,10 +468,7 @@ class FakeOzon(FakeMarketplace):
             "pickup_code_verified_at": None,
         }
         if with_.get("barcodes"):
-            found["barcodes"] = {
-                "upper_barcode": f"%101%{posting.order_id}",
-                "lower_barcode": posting.number.replace("-", ""),
-            }
+            found["barcodes"] = self.barcodes(posting.number)
         if with_.get("analytics_data"):
             found["analytics_data"] = {
                 "city": posting.city,
@@ -494,6 +491,14 @@ class FakeOzon(FakeMarketplace):
                 related = sorted(posting.related, reverse=True)
                 found["related_postings"] = {"related_posting_numbers": related}
         return found
+
+    def barcodes(self, number: str) -> dict[str, str]:
+        """A posting's `barcodes` (`FBSBarcode`: both printed on its shipment label)."""
+        posting = self.postings[number]
+        return {
+            "upper_barcode": f"%101%{posting.order_id}",
+            "lower_barcode": number.replace("-", ""),
+        }
 
     def _known(self, ref: str) -> FakePosting | None:
         return self.postings.get(ref)

@@ -273,7 +273,10 @@ def test_ship_in_several_packages_gives_each_package_its_posting(fake: FakeOzon)
         "products": [{"product_id": int(marked.product_ref), "quantity": 1}]
     }
     assert market.states(numbers) == dict.fromkeys(numbers, PostingState.SHIPPED)
-    assert all(market.label(n).barcode == n for n in numbers)
+    labels = {n: market.label(n) for n in numbers}
+    assert all(label.barcode == n for n, label in labels.items())
+    # each package's own upper and lower barcodes, both printed on its label
+    assert all(label.codes == tuple(fake.barcodes(n).values()) for n, label in labels.items())
 
 
 def test_label_not_ready_twice_then_ready(fake: FakeOzon) -> None:

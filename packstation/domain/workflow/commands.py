@@ -133,6 +133,9 @@ class MarketplaceLabel:
     parcel_id: str
     barcode: str
     package_ref: str = ""
+    #: The label's other barcodes that name this parcel (Ozon prints the posting's upper
+    #: and lower barcode, maybe not its number): the scan-back takes any of them.
+    codes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -211,9 +211,9 @@ def evolve(state: PackState, record: Record) -> PackState:
             return replace(_without_order(state), closed_order=order_id)
         case OrderReleased() | OrderHeld():
             return replace(_without_order(state), closed_order=None)
-        case MarketplaceLabelReady(parcel_id=parcel_id, barcode=barcode):
+        case MarketplaceLabelReady(parcel_id=parcel_id, barcode=barcode, codes=codes):
             parcels = tuple(
-                replace(p, barcode=barcode) if p.parcel_id == parcel_id else p
+                replace(p, barcode=barcode, extra_codes=codes) if p.parcel_id == parcel_id else p
                 for p in state.parcels
             )
             return replace(state, parcels=parcels)

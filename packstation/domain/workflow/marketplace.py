@@ -25,8 +25,9 @@ def label_ready(state: PackState, command: MarketplaceLabel, env: Env) -> Result
     parcel = next((p for p in state.parcels if p.parcel_id == command.parcel_id), None)
     if parcel is None:  # the labels were voided meanwhile (a code refused, a re-weigh)
         return QUIET
+    codes = tuple(c for c in dict.fromkeys(command.codes) if c and c != command.barcode)
     record = MarketplaceLabelReady(
-        env.at, order.id, parcel.parcel_id, command.barcode, command.package_ref
+        env.at, order.id, parcel.parcel_id, command.barcode, command.package_ref, codes
     )
     params: dict[str, object] = {"parcel": command.barcode, "n": parcel.seq, "m": parcel.count}
     waiting = [p for p in state.parcels if not p.barcode and p is not parcel]

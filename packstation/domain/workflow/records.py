@@ -457,7 +457,7 @@ class OrderHeld(Record):
 @dataclass(frozen=True, slots=True)
 class MarketplaceLabelReady(Record):
     """A marketplace order's parcel got the marketplace's label (printed by the station):
-    its scan-back now checks ``barcode``, the marketplace's, not our parcel id."""
+    its scan-back now checks ``barcode`` and ``codes``, the marketplace's, not our parcel id."""
 
     kind: ClassVar[str] = "label.marketplace"
     order_id: str
@@ -465,6 +465,9 @@ class MarketplaceLabelReady(Record):
     barcode: str
     #: The marketplace's id of this package (Ozon posting number, WB supply).
     package_ref: str = ""
+    #: Other barcodes on the label the scan-back takes too (Ozon's upper and lower);
+    #: records stored before it have none and replay as before.
+    codes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

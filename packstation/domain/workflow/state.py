@@ -170,13 +170,15 @@ class Parcel:
     #: A marketplace order's label barcode, once the marketplace gave it ("" until then,
     #: and for our own labels: their barcode is ``parcel_id``).
     barcode: str = ""
+    #: The marketplace label's other barcodes naming this parcel (Ozon's upper and lower).
+    extra_codes: tuple[str, ...] = ()
 
     @property
     def codes(self) -> tuple[str, ...]:
         """What a scan-back of this parcel's label may read (nothing, for a marketplace
         parcel whose label has not come: our id is printed nowhere)."""
         if self.barcode:
-            return (self.barcode,)
+            return (self.barcode, *self.extra_codes)
         return () if self.tariff == MARKETPLACE_TARIFF else (self.parcel_id,)
 
     @property

@@ -113,3 +113,34 @@ def test_new_records_replay_from_json(at_label: Station) -> None:
     ]
     assert stored == at_label.records
     assert replay(stored) == at_label.state.durable()
+
+
+@pytest.mark.parametrize("scanned", ["%101%40112233", "401122330001"])
+def test_either_ozon_label_barcode_confirms_the_parcel(at_label: Station, scanned: str) -> None:
+    """Ozon's label carries the posting's upper and lower barcodes, maybe not its number."""
+    [parcel] = at_label.state.parcels
+    codes = ("%101%40112233", "401122330001")
+    at_label.do(MarketplaceLabel("ORD-1002", parcel.parcel_id, "40112233-0001-1", "p1", codes))
+    [record] = at_label.new_records
+    assert isinstance(record, MarketplaceLabelReady) and record.codes == codes
+    unrelated = at_label.scan("%101%99999999")
+    assert not unrelated.ok and unrelated.message.key == "label.wrong"
+    assert unrelated.message.params["parcel"] == "40112233-0001-1"
+    assert at_label.state.closed_order is None
+    done = at_label.scan(scanned)
+    assert done.ok and done.message.key == "order.packed"
+
+
+def test_label_records_with_and_without_barcodes_replay(at_label: Station) -> None:
+    """A record stored before the label's other barcodes were kept replays as before."""
+    [parcel] = at_label.state.parcels
+    at_label.do(MarketplaceLabel("ORD-1002", parcel.parcel_id, "BAR-1", "p1", ("UP-1", "LOW-1")))
+    stored = [
+        record_from(r.kind, json.loads(json.dumps(r.to_payload(), ensure_ascii=False)))
+        for r in at_label.records
+    ]
+    assert stored == at_label.records
+    assert replay(stored).parcels[0].codes == ("BAR-1", "UP-1", "LOW-1")
+    old = {k: v for k, v in at_label.records[-1].to_payload().items() if k != "codes"}
+    before = [*stored[:-1], record_from("label.marketplace", old)]
+    assert replay(before).parcels[0].codes == ("BAR-1",)
