@@ -125,7 +125,9 @@ class OzonMarketplace:
         self.settings = settings
         key = api_key if api_key is not None else settings.api_key()
         rps = settings.rps or DEFAULT_RPS
-        self._bucket = TokenBucket(1.0 / rps, max(1, int(rps)), monotonic=monotonic)
+        # No burst: one call every 1/rps s keeps any second at `rps` even from idle (a
+        # burst of `rps` on top of the refill would allow 2 * rps - 1 in one second).
+        self._bucket = TokenBucket(1.0 / rps, 1, monotonic=monotonic)
         self._http = ChannelHttp(
             settings.name,
             settings.url,
