@@ -27,6 +27,8 @@ from __future__ import annotations
 import functools
 import itertools
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -894,3 +896,16 @@ class FakeOzon(FakeMarketplace):
             return _error(404, 5, "chat not found")
         self.messages.append((body["chat_id"], body["text"]))
         return json_response({"result": "success"})
+
+
+@contextmanager
+def serving(now: datetime) -> Iterator[FakeOzon]:
+    """A fake Ozon serving for the test's length; afterwards every request our client sent
+    and every answer the fake gave must have matched the schema."""
+    server = FakeOzon(now=now)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+    assert server.invalid == [] and server.bad_responses == []

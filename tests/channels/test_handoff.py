@@ -20,7 +20,7 @@ from packstation.cli import main
 from packstation.clock import utcnow
 from packstation.models import Order, Parcel
 from packstation.models.db import Database
-from tests.channels.fake_ozon import CLIENT_ID, KEY, FakeOzon, problem, validator
+from tests.channels.fake_ozon import CLIENT_ID, KEY, FakeOzon, problem, serving, validator
 from tests.channels.fakeserver import Fault
 
 ACT_STATUS = "/v2/posting/fbs/act/check-status"
@@ -29,11 +29,8 @@ TOWEL = "4607001001003"
 
 @pytest.fixture
 def fake() -> Iterator[FakeOzon]:
-    server = FakeOzon(now=utcnow())
-    server.start()
-    yield server
-    server.stop()
-    assert server.invalid == [] and server.bad_responses == []
+    with serving(utcnow()) as server:
+        yield server
 
 
 def act_status(added: list[str], removed: list[str]) -> Fault:

@@ -24,7 +24,7 @@ from packstation.domain.rules import PackRules
 from packstation.domain.workflow import Action, Key, ScaleReading, Step
 from packstation.models import ChannelCall, Order
 from packstation.models.db import Database
-from tests.channels.fake_ozon import CLIENT_ID, KEY, FakeOzon
+from tests.channels.fake_ozon import CLIENT_ID, KEY, FakeOzon, serving
 from tests.channels.fakeserver import Fault
 from tests.labels.zxing_decode import read_pdf
 from tests.station.conftest import PACKER
@@ -39,12 +39,8 @@ def code(serial: str) -> str:
 
 @pytest.fixture
 def fake() -> Iterator[FakeOzon]:
-    server = FakeOzon(now=utcnow())
-    server.start()
-    yield server
-    server.stop()
-    assert server.invalid == []
-    assert server.bad_responses == []
+    with serving(utcnow()) as server:
+        yield server
 
 
 def pack_two_boxes(st: Station, ref: str, codes: tuple[str, str]) -> None:

@@ -30,7 +30,7 @@ from packstation.models.marketplace_hold import LABEL_PRINTED, LABEL_WAIT, hold_
 from packstation.models.queue_page import QueueFilters, QueueRow, queue_page
 from packstation.screens.queue_format import order_cells
 from packstation.station.runner import RunResult
-from tests.channels.fake_ozon import CLIENT_ID, KEY, FakeOzon
+from tests.channels.fake_ozon import CLIENT_ID, KEY, FakeOzon, serving
 from tests.channels.fakeserver import Fault
 from tests.channels.test_ozon_end_to_end import SNEAKERS, code
 from tests.labels.zxing_decode import read_pdf
@@ -45,12 +45,8 @@ SETTINGS = ChannelSettings(
 
 @pytest.fixture
 def fake() -> Iterator[FakeOzon]:
-    server = FakeOzon(now=utcnow())
-    server.start()
-    yield server
-    server.stop()
-    assert server.invalid == []
-    assert server.bad_responses == []
+    with serving(utcnow()) as server:
+        yield server
 
 
 def clients(fake: FakeOzon) -> Callable[[Callable[[CallRecord], None]], dict[str, Any]]:

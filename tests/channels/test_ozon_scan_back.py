@@ -14,7 +14,7 @@ from packstation.clock import utcnow
 from packstation.domain.rules import PackRules
 from packstation.models import Order, Parcel
 from packstation.models.db import Database
-from tests.channels.fake_ozon import FakeOzon
+from tests.channels.fake_ozon import FakeOzon, serving
 from tests.channels.test_ozon_end_to_end import SNEAKERS
 from tests.channels.test_ozon_hold import clients, posting, repack
 from tests.station.conftest import PACKER
@@ -23,12 +23,8 @@ from tests.station.test_marketplace_label import Station
 
 @pytest.fixture
 def fake() -> Iterator[FakeOzon]:
-    server = FakeOzon(now=utcnow())
-    server.start()
-    yield server
-    server.stop()
-    assert server.invalid == []
-    assert server.bad_responses == []
+    with serving(utcnow()) as server:
+        yield server
 
 
 def test_the_upper_barcode_of_the_ozon_label_packs_the_order(
