@@ -160,6 +160,7 @@ class Lines:
         return self.seen
 
 
+@pytest.mark.other_process  # the worker reads the real clock; the fake's postings are dated by ours
 def test_sync_worker_runs_a_pass_then_stops_cleanly_on_sigterm(
     fakes: tuple[FakeOzon, FakeWildberries], tmp_path: Path
 ) -> None:
