@@ -104,7 +104,9 @@ def import_file(args: argparse.Namespace, path: Path) -> ImportReport:
                 return ImportReport(unchanged=count)
             seen: list[tuple[str, str]] = []
             orders = iter_orders(path, limits)
-            report = import_orders(session, orders, validator(), source=path.name, seen=seen)
+            report = import_orders(
+                session, orders, validator(), source=path.name, seen=seen, first_write=True
+            )
         # Kept only if the file read is still the file hashed (not rewritten meanwhile), in a
         # transaction of its own: what it keeps is the file's, not the database's, and a
         # failure (the same file imported at the same moment elsewhere) costs only the

@@ -47,6 +47,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    if parsed.get_backend_name() == "postgresql":
+        from packstation.models.orders import name_postgresql_where
+
+        name_postgresql_where()
     engine = create_engine(url, **kwargs)
     check_before_use(engine)  # pings only a connection that may be dead
     return engine

@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from packstation.domain.orders import OrderStatus, Problem
+from packstation.models.copy_pipeline import CopyPipeline
 from packstation.models.orders import Order
 
 __all__ = [
@@ -141,10 +142,12 @@ class ImportWriter:
 
     SQLite: executemany of one INSERT per table; the write lock is taken before the first
     write (`lock`), so the stored hashes acted on and the line ids chosen stay true until
-    the commit. PostgreSQL (psycopg): COPY; a changed order's row is locked before it is
-    rewritten. Values pass the columns' bind processors, as the ORM would pass them."""
+    the commit. PostgreSQL (psycopg): COPY, on a thread of its own (`CopyPipeline`): every
+    other statement here waits for the COPYs handed over before it; a changed order's row
+    is locked before it is rewritten. Values pass the columns' bind processors, as the ORM
+    would pass them. `finish` before the commit; `close` always."""
 
-    def __init__(self, session: Session, now: datetime) -> None:
+    def __init__(self, session: Session, now: datetime, *, reader: bool = False) -> None:
         self.conn: Connection = session.connection()
         dialect = self.conn.dialect
         self.dialect = dialect
@@ -152,6 +155,16 @@ class ImportWriter:
         if self.name not in ("sqlite", "postgresql"):
             raise NotImplementedError(f"order import needs SQLite or PostgreSQL, not {self.name}")
         self.copy = self.name == "postgresql" and dialect.driver == "psycopg"
+        self._pipeline = CopyPipeline(self._dbapi()) if self.copy else None
+        #: PostgreSQL, when the caller's transaction wrote nothing before the import: the
+        #: reads that need not see this import's own rows (stored orders, correction keys,
+        #: line ids) go through a connection of their own, so that they do not wait for the
+        #: COPYs in flight. Its rows are the committed ones, what this transaction sees too.
+        self._reader: Connection | None = None
+        if reader and self._pipeline is not None:
+            self._reader = self.conn.engine.connect().execution_options(
+                isolation_level="AUTOCOMMIT"
+            )
         self.mark = "?" if dialect.paramstyle == "qmark" else "%s"
         self._cache_size: int | None = None
         self._sequence: str | None = None
@@ -242,22 +255,34 @@ class ImportWriter:
 
     # ------------------------------------------------------------------ reads
 
-    def stored(self, ids: list[str], *, lock: bool = False) -> dict[str, tuple[str, str]]:
-        """Status and content hash of those of `ids` already stored (locked on PostgreSQL)."""
+    def stored(
+        self, ids: list[str], *, lock: bool = False, own: bool = False
+    ) -> dict[str, tuple[str, str]]:
+        """Status and content hash of those of `ids` already stored (locked on PostgreSQL);
+        `own`: this import may have written some of them already."""
         sql = "SELECT id, status, content_hash FROM orders WHERE id {in}"
         if lock and self.name == "postgresql":
             sql += " FOR UPDATE"
-        return {row[0]: (row[1], row[2]) for row in self._where_in(sql, ids)}
+        found = self._where_in(sql, ids, elsewhere=not (lock or own))
+        return {row[0]: (row[1], row[2]) for row in found}
 
     def queued(self, keys: list[str]) -> set[str]:
+        """Those of `keys` already queued (a key names an order's version: this import
+        queues each at most once, so rows it wrote itself need not be seen)."""
         sql = "SELECT idempotency_key FROM notifications WHERE idempotency_key {in}"
-        return {row[0] for row in self._where_in(sql, keys)}
+        return {row[0] for row in self._where_in(sql, keys, elsewhere=True)}
 
-    def _where_in(self, sql: str, values: list[str], *, rows: bool = True) -> list[Any]:
+    def _where_in(
+        self, sql: str, values: list[str], *, rows: bool = True, elsewhere: bool = False
+    ) -> list[Any]:
         """`sql` for `values` in place of {in}: one array on PostgreSQL; on SQLite lists of
-        at most 500 (older SQLite take 999 parameters at most)."""
+        at most 500 (older SQLite take 999 parameters at most). `elsewhere`: on the reader
+        connection when there is one (no wait for the COPYs in flight)."""
+        conn = self._reader if elsewhere and self._reader is not None else self.conn
+        if conn is self.conn:
+            self.finish()
         if self.name == "postgresql":
-            result = self.conn.exec_driver_sql(sql.format(**{"in": "= ANY(%s)"}), (values,))
+            result = conn.exec_driver_sql(sql.format(**{"in": "= ANY(%s)"}), (values,))
             return list(result.all()) if rows else []
         found: list[Any] = []
         for start in range(0, len(values), 500):
@@ -273,11 +298,14 @@ class ImportWriter:
         if self.name == "sqlite":  # under this import's write lock
             top = self.conn.exec_driver_sql("SELECT max(id) FROM order_lines").scalar()
             return range(int(top or 0) + 1, int(top or 0) + 1 + n)
+        if self._reader is None:  # a sequence is outside transactions: any connection
+            self.finish()
+        conn = self._reader or self.conn
         if self._sequence is None:  # looked up once: per id it would cost more than the id
-            self._sequence = self.conn.exec_driver_sql(
+            self._sequence = conn.exec_driver_sql(
                 "SELECT pg_get_serial_sequence('order_lines', 'id')"
             ).scalar_one()
-        ids = self.conn.exec_driver_sql(
+        ids = conn.exec_driver_sql(
             "SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s)",
             (self._sequence, n),
         ).scalar()
@@ -291,24 +319,32 @@ class ImportWriter:
         prep = self.dialect.identifier_preparer
         names = ", ".join(prep.quote(c) for c in columns)
         target = f"{prep.format_table(table)} ({names})"
-        if self.copy:
-            self._copy(f"COPY {target} FROM STDIN", rows)
+        if self._pipeline is not None:
+            self._pipeline.submit(f"COPY {target} FROM STDIN", rows)
         else:
             marks = ", ".join([self.mark] * len(columns))
             self.conn.exec_driver_sql(f"INSERT INTO {target} VALUES ({marks})", rows)
 
-    def _copy(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    def finish(self) -> None:
+        """Wait for the COPYs handed over so far; their failure raised as SQLAlchemy would
+        raise it (the CLI prints one line)."""
+        if self._pipeline is None:
+            return
         error = self.dialect.loaded_dbapi.Error
         try:
-            with self._dbapi().cursor() as cursor, cursor.copy(sql) as copy:
-                for row in rows:
-                    copy.write_row(row)
-        except error as e:  # as SQLAlchemy would raise it: the CLI prints one line
-            raise DBAPIError.instance(sql, None, e, error, dialect=self.dialect) from e
+            self._pipeline.drain()
+        except error as e:
+            raise DBAPIError.instance("COPY", None, e, error, dialect=self.dialect) from e
 
     def close(self) -> None:
         """Give the connection back as it was (SQLite's page cache size); best effort, so
         that it never hides the error an import failed with."""
+        if self._pipeline is not None:
+            self._pipeline.close()
+        if self._reader is not None:
+            reader, self._reader = self._reader, None
+            with contextlib.suppress(DBAPIError):
+                reader.close()
         if self._cache_size is not None:
             size, self._cache_size = self._cache_size, None
             with contextlib.suppress(DBAPIError):
@@ -318,6 +354,7 @@ class ImportWriter:
         """Rows of `_UPDATE_COLUMNS` then the id."""
         if not rows:
             return
+        self.finish()
         prep = self.dialect.identifier_preparer
         sets = ", ".join(f"{prep.quote(c)} = {self.mark}" for c in _UPDATE_COLUMNS)
         self.conn.exec_driver_sql(f"UPDATE orders SET {sets} WHERE id = {self.mark}", rows)

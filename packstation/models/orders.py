@@ -12,12 +12,27 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from packstation.clock import utcnow
 from packstation.models.base import Base, JSONType
 
+#: The partial indexes and their condition, for `name_postgresql_where`.
+_PARTIAL: list[tuple[Index, Any]] = []
+
 
 def _set_only(name: str, column: str) -> Index:
     """An index of the rows where `column` is set (`column = x` implies it: both
     databases' planners use it for such lookups)."""
     where = text(f"{column} IS NOT NULL")
-    return Index(name, column, postgresql_where=where, sqlite_where=where)
+    index = Index(name, column, sqlite_where=where)
+    _PARTIAL.append((index, where))
+    return index
+
+
+def name_postgresql_where() -> None:
+    """Give the partial indexes their PostgreSQL condition, once a PostgreSQL engine is made.
+
+    Not at import: naming a `postgresql_` option loads SQLAlchemy's whole PostgreSQL
+    package (every driver's module), 60 ms of a SQLite station's start. Only a comparison
+    with the database (tests/models/test_migrations.py) reads it: migration 0010 made them."""
+    for index, where in _PARTIAL:
+        index.dialect_options["postgresql"]["where"] = where
 
 
 class Order(Base):

@@ -167,19 +167,26 @@ def import_orders(
     now: datetime | None = None,
     source: str = "",
     seen: list[tuple[str, str]] | None = None,
+    first_write: bool = False,
 ) -> ImportReport:
     """Insert new orders, update changed editable ones, skip identical ones, refuse the rest.
 
     `seen`, when given, gets each order's id and content hash in file order (what
-    `imported_files.remember` keeps)."""
+    `imported_files.remember` keeps). `first_write`: the caller's transaction has written
+    nothing before (an order file's import): on PostgreSQL the reads then go beside the
+    writes instead of waiting for them (`ImportWriter`)."""
     now = now or utcnow()
     report = ImportReport()
     session.flush()  # the caller's pending objects first: the rows below bypass the session
-    writer = ImportWriter(session, now)
+    writer = ImportWriter(session, now, reader=first_write)
     gtins: dict[str, str | None] = {}
+    written: set[str] = set()  # ids this import has written: a later copy is read after them
     try:
         for chunk in _chunks(orders, CHUNK):
-            _import_chunk(writer, chunk, validate, source, report, gtins, seen)
+            own = any(order.id in written for order in chunk)
+            _import_chunk(writer, chunk, validate, source, report, gtins, seen, own)
+            written.update(order.id for order in chunk)
+        writer.finish()
     finally:
         writer.close()
     if report.updated:  # rows changed under the session: what it holds of them is stale
@@ -195,12 +202,13 @@ def _import_chunk(
     report: ImportReport,
     gtins: dict[str, str | None],
     seen: list[tuple[str, str]] | None,
+    own: bool,
 ) -> None:
     digests = [content_hash(order) for order in chunk]
     ids = [order.id for order in chunk]
     if seen is not None:
         seen += zip(ids, digests, strict=True)
-    stored = w.stored(ids)
+    stored = w.stored(ids, own=own)
     writes = any(stored.get(i, ("", ""))[1] != d for i, d in zip(ids, digests, strict=True))
     if writes and w.lock():  # SQLite: read again, now that nobody else may write
         stored = w.stored(ids)
@@ -284,28 +292,35 @@ def _import_chunk(
         kind = "order.imported" if before is None else "order.updated"
         events.append((when, kind, order.id, w.event_payload(status, before, problems, source)))
 
+    # Every read first (line ids, correction keys), then every write: on PostgreSQL the
+    # COPYs run while the next chunk is parsed, and a read would wait for them.
     if updates:
         w.delete_lines([row[-1] for row in updates])
+        w.update_orders(updates)
+    line_rows, barcode_rows = _line_rows(w, fresh, gtins)
+    notes = _correction_requests(w, requests) if requests else []
     w.insert(ORDERS, ORDER_COLUMNS, inserts)
-    w.update_orders(updates)
-    _insert_lines(w, fresh, gtins)
+    w.insert(LINES, LINE_COLUMNS, line_rows)
+    w.insert(BARCODES, BARCODE_COLUMNS, barcode_rows)
     w.insert(EVENTS, EVENT_COLUMNS, events)
-    if requests:
-        _queue_correction_requests(w, requests)
+    w.insert(NOTIFICATIONS, NOTIFICATION_COLUMNS, notes)
 
 
 _NO_DIMS = (None, None, None)
 
 
-def _insert_lines(w: ImportWriter, orders: list[OrderData], gtins: dict[str, str | None]) -> None:
+def _line_rows(
+    w: ImportWriter, orders: list[OrderData], gtins: dict[str, str | None]
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The rows of `orders`' lines and of their barcodes."""
+    line_rows: list[tuple[Any, ...]] = []
+    barcode_rows: list[tuple[Any, ...]] = []
     count = sum(len(order.lines) for order in orders)
     if not count:
-        return
+        return line_rows, barcode_rows
     ids = iter(w.line_ids(count))
     weight, price = w.weight, w.price
     zero = Decimal(0)
-    line_rows: list[tuple[Any, ...]] = []
-    barcode_rows: list[tuple[Any, ...]] = []
     for order in orders:
         order_id = order.id
         for position, line in enumerate(order.lines):
@@ -335,13 +350,12 @@ def _insert_lines(w: ImportWriter, orders: list[OrderData], gtins: dict[str, str
                 barcode_rows.append((line_id, order_id, code, gtin))
     if len(gtins) > 200_000:  # a memo, not a copy of every code of a huge file
         gtins.clear()
-    w.insert(LINES, LINE_COLUMNS, line_rows)
-    w.insert(BARCODES, BARCODE_COLUMNS, barcode_rows)
+    return line_rows, barcode_rows
 
 
-def _queue_correction_requests(
+def _correction_requests(
     w: ImportWriter, requests: list[tuple[OrderData, list[Problem], str]]
-) -> None:
+) -> list[tuple[Any, ...]]:
     """The buyer is asked to correct the order: once per version of it (the key holds the
     content hash), so a corrected-but-still-wrong re-import asks again, an identical one
     does not. What `outbox_repo.enqueue` writes, for a chunk at a time."""
@@ -379,7 +393,7 @@ def _queue_correction_requests(
                 w.when,
             )
         )
-    w.insert(NOTIFICATIONS, NOTIFICATION_COLUMNS, rows)
+    return rows
 
 
 @dataclass(frozen=True, slots=True)

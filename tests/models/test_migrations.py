@@ -39,6 +39,51 @@ def test_migrations_match_the_models(db_url: str) -> None:
     assert diff == []
 
 
+def test_partial_indexes_match_the_migration(db_url: str) -> None:
+    """Autogenerate does not compare an index's WHERE: each partial index the models
+    declare is compared here with what migration 0010 made, on either database."""
+    from sqlalchemy.schema import CreateIndex
+
+    from packstation.models.orders import _PARTIAL
+
+    engine = make_engine(db_url)  # a PostgreSQL engine gives the models the PG condition
+    upgrade(engine)
+    with engine.connect() as conn:
+        for index, where in _PARTIAL:
+            ddl = str(CreateIndex(index).compile(dialect=engine.dialect))
+            assert ddl.endswith(f"WHERE {where.text}"), ddl
+            if engine.dialect.name == "postgresql":
+                made = conn.execute(
+                    text("SELECT indexdef FROM pg_indexes WHERE indexname = :n"),
+                    {"n": index.name},
+                ).scalar_one()
+                assert made.endswith(f"WHERE ({where.text})"), made
+            else:
+                made = conn.execute(
+                    text("SELECT sql FROM sqlite_master WHERE name = :n"), {"n": index.name}
+                ).scalar_one()
+                assert made.endswith(f"WHERE {where.text}"), made
+    engine.dispose()
+
+
+def test_a_sqlite_station_loads_no_postgresql_code() -> None:
+    """Naming a `postgresql_` option at import loads every PostgreSQL driver's module: a
+    SQLite station's start paid 60 ms for it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, packstation.models, packstation.station.backend\n"
+        "from packstation.models.db import make_engine\n"
+        "make_engine('sqlite://').dispose()\n"
+        "print(sorted(m for m in sys.modules if 'postgresql' in m))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
+
+
 def test_upgrade_twice_is_harmless(db_url: str) -> None:
     engine = make_engine(db_url)
     upgrade(engine)

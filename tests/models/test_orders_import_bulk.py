@@ -88,9 +88,13 @@ def counts(db: Database) -> list[int]:
         return [int(s.scalar(select(func.count()).select_from(m)) or 0) for m in TABLES]
 
 
-def run_import(db: Database, orders: list[OrderData]) -> ImportReport:
+def run_import(db: Database, orders: list[OrderData], first_write: bool = True) -> ImportReport:
+    """As `orders import` runs it: on PostgreSQL the COPYs on their own thread, the reads
+    beside them (`first_write`); the channels' sync and the station's batch pass False."""
     with db.unit_of_work() as s:
-        return import_orders(s, iter(orders), validate, now=NOW, source="big.csv")
+        return import_orders(
+            s, iter(orders), validate, now=NOW, source="big.csv", first_write=first_write
+        )
 
 
 def test_reimport_of_an_unchanged_1000_order_file_writes_nothing(db: Database) -> None:
@@ -301,10 +305,15 @@ def test_the_rows_read_back_as_the_orm_writes_them(db: Database) -> None:
         assert read.lines[2].barcodes[1].gtin == "0" + ean13("461000000000")
 
 
-def test_an_id_twice_in_one_call_is_an_update_from_a_later_chunk(db: Database) -> None:
+@pytest.mark.parametrize("first_write", [True, False])
+def test_an_id_twice_in_one_call_is_an_update_from_a_later_chunk(
+    db: Database, first_write: bool
+) -> None:
+    """The later copy is read after the first was written, even with the reads beside
+    the writes (the first is not committed: a reader elsewhere would not see it)."""
     orders = make_orders(CHUNK + 10)
     again = replace(orders[0], priority=7)
-    report = run_import(db, [*orders, again])
+    report = run_import(db, [*orders, again], first_write)
     assert (report.ready, report.updated) == (CHUNK + 11, 1)
     with db.sessions() as s:
         kept = s.get(Order, orders[0].id)
@@ -385,3 +394,41 @@ def test_sqlite_a_claim_between_the_read_and_the_lock_is_seen(
             assert kept is not None and (kept.status, kept.priority) == ("packing", 2)
     finally:
         db.dispose()
+
+
+@pytest.mark.parametrize("first_write", [True, False])
+def test_text_with_copy_s_special_characters_is_stored_as_given(
+    db: Database, first_write: bool
+) -> None:
+    """COPY's text format escapes backslash, tab, newline and carriage return: a name or
+    address holding them (a pasted export, markup) is stored exactly, on either path."""
+    odd = 'a\\b\tc\nd\re \\N <b>&amp;</b> "q" \u0439'
+    order = make_order(1)
+    order = replace(
+        order,
+        customer=replace(order.customer, name=odd),
+        address=replace(order.address, line1=odd, line2="\\"),
+        lines=[replace(order.lines[0], name=odd, sku="SKU\\1")],
+    )
+    assert run_import(db, [order], first_write).ready == 1
+    with db.sessions() as s:
+        stored = s.get(Order, order.id)
+        assert stored is not None
+        assert (stored.customer_name, stored.line1, stored.line2) == (odd, odd, "\\")
+        assert [(ln.name, ln.sku) for ln in stored.lines] == [(odd, "SKU\\1")]
+
+
+def test_a_row_postgresql_refuses_fails_the_import_whole(pg_url: str) -> None:
+    """A value only PostgreSQL refuses (a 120-character SKU; the column holds 100; SQLite
+    keeps it), in the third chunk, its COPY on the pipeline's thread: the import raises
+    the database's own message, nothing is stored, no connection is left behind."""
+    db = open_database(pg_url, auto_upgrade=True)
+    orders = make_orders(2 * CHUNK + 5)
+    bad = orders[2 * CHUNK + 2]
+    orders[2 * CHUNK + 2] = replace(bad, lines=[replace(bad.lines[0], sku="S" * 120)])
+    with pytest.raises(Exception, match="(?i)too long|value too long"):
+        run_import(db, orders)
+    assert counts(db) == [0, 0, 0, 0, 0]
+    assert db.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    assert run_import(db, make_orders(3)).ready == 3  # the database is usable after it
+    db.dispose()
