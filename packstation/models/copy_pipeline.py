@@ -73,8 +73,10 @@ class CopyPipeline:
         self._raise()
 
     def close(self) -> None:
-        """Stop the thread once the jobs queued have run (or been skipped after a failure).
-        Raises nothing: the caller's own error, if any, is the one to report."""
+        """Stop the thread; jobs still queued are skipped (after `drain` there are none:
+        else the import failed and its transaction is rolled back). Raises nothing: the
+        caller's own error, if any, is the one to report."""
+        self._failed = True
         if self._thread.is_alive():
             self._jobs.put(_STOP)
             self._thread.join()

@@ -432,3 +432,22 @@ def test_a_row_postgresql_refuses_fails_the_import_whole(pg_url: str) -> None:
     assert db.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
     assert run_import(db, make_orders(3)).ready == 3  # the database is usable after it
     db.dispose()
+
+
+def test_a_file_error_after_chunks_were_sent_stores_nothing(db: Database) -> None:
+    """The file turns out bad after two chunks were handed to the database (on PostgreSQL
+    to the COPY thread): the error is the file's, nothing is stored, no connection is
+    left behind, and the database takes the next import."""
+
+    class BadFile(Exception):
+        pass
+
+    def orders() -> Iterator[OrderData]:
+        yield from make_orders(2 * CHUNK + 5)
+        raise BadFile("line 9999: expected 22 cells")
+
+    with pytest.raises(BadFile), db.unit_of_work() as s:
+        import_orders(s, orders(), validate, now=NOW, first_write=True)
+    assert counts(db) == [0, 0, 0, 0, 0]
+    assert db.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    assert run_import(db, make_orders(3)).ready == 3
