@@ -37,9 +37,7 @@ SETTINGS = ChannelSettings(
     client_id=CLIENT_ID,
     api_key_env="OZON_API_KEY",
     rps=1000,
-    # No test here waits for a timeout (test_ozon_faults.py does): a page of 1,000 postings
-    # from the fake on a loaded 2-core machine once took longer than the 0.4 s this was.
-    timeout_s=10.0,
+    timeout_s=0.4,  # short: test_ozon_faults.py waits for timeouts with this client
 )
 CODE_1 = "0104601234567893215Abc!d+efGh\x1d91EE11\x1d92dGVzdA=="
 CODE_2 = "0104601234567893215Zyx?w-vuTs\x1d91EE11\x1d92cXdlcnR5"
@@ -158,7 +156,9 @@ def test_a_product_that_may_carry_a_code_is_optional(fake: FakeOzon) -> None:
 def test_pages_until_a_short_one_and_products_are_asked_once(fake: FakeOzon) -> None:
     refs = fake.add_postings(2100, products=30)
     fake.check_responses = False  # 2100 postings: the shape is checked in the other tests
-    probe = Client(fake)
+    # A page of 1,000 postings from the fake once took longer than 0.4 s on a loaded
+    # 2-core machine: this test waits for no timeout, so it gives the fake time.
+    probe = Client(fake, timeout_s=10.0)
     found = listed(probe.market)
     assert set(found) == set(refs)
     assert [b["offset"] for b in fake.calls(UNFULFILLED)] == [0, 1000, 2000]
@@ -168,7 +168,7 @@ def test_pages_until_a_short_one_and_products_are_asked_once(fake: FakeOzon) -> 
     assert all(i.barcodes and i.unit_weight_g for p in found.values() for i in p.items)
     # a later sync with the same cache asks for no product at all
     again = OzonMarketplace(
-        replace(SETTINGS, base_url=fake.url),
+        replace(SETTINGS, base_url=fake.url, timeout_s=10.0),
         api_key=Secret(KEY),
         sleep=probe.sleeps.append,
         now=lambda: NOW,
