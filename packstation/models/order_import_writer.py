@@ -155,16 +155,6 @@ class ImportWriter:
         if self.name not in ("sqlite", "postgresql"):
             raise NotImplementedError(f"order import needs SQLite or PostgreSQL, not {self.name}")
         self.copy = self.name == "postgresql" and dialect.driver == "psycopg"
-        self._pipeline = CopyPipeline(self._dbapi()) if self.copy else None
-        #: PostgreSQL, when the caller's transaction wrote nothing before the import: the
-        #: reads that need not see this import's own rows (stored orders, correction keys,
-        #: line ids) go through a connection of their own, so that they do not wait for the
-        #: COPYs in flight. Its rows are the committed ones, what this transaction sees too.
-        self._reader: Connection | None = None
-        if reader and self._pipeline is not None:
-            self._reader = self.conn.engine.connect().execution_options(
-                isolation_level="AUTOCOMMIT"
-            )
         self.mark = "?" if dialect.paramstyle == "qmark" else "%s"
         self._cache_size: int | None = None
         self._sequence: str | None = None
@@ -190,6 +180,17 @@ class ImportWriter:
         self._day = proc(ORDERS, "deliver_by")
         self._ship_by_seen: dict[datetime, Any] = {}
         self._payloads: dict[tuple[OrderStatus, str | None, str], Any] = {}
+        #: PostgreSQL, when the caller's transaction wrote nothing before the import: the
+        #: reads that need not see this import's own rows (stored orders, correction keys,
+        #: line ids) go through a connection of their own, so that they do not wait for the
+        #: COPYs in flight. Its rows are the committed ones, what this transaction sees too.
+        self._reader: Connection | None = None
+        if reader and self.copy:
+            self._reader = self.conn.engine.connect().execution_options(
+                isolation_level="AUTOCOMMIT"
+            )
+        # Last: nothing after it may fail, so a writer made is a writer `close`d.
+        self._pipeline = CopyPipeline(self._dbapi()) if self.copy else None
 
     def _dbapi(self) -> Any:
         return self.conn.connection.dbapi_connection
