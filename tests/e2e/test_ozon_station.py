@@ -12,19 +12,20 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from packstation.clock import utcnow
 from packstation.devices.simulators import ScaleSimulator, ScannerSimulator
 from packstation.domain.workflow import Step
 from packstation.models import ChannelCall, Order
 from packstation.models.db import open_database
-from tests.channels.fake_ozon import CLIENT_ID, KEY, FakeOzon, serving
+from tests.channels.fake_ozon import CLIENT_ID, KEY, FakeOzon
+
+# The sneakers, their marking codes (GS separators included) and the served fake.
+from tests.channels.test_ozon_end_to_end import SNEAKERS, code, fake  # noqa: F401
 from tests.e2e.station_process import SAMPLE_CONFIG, StationProcess
 from tests.labels.zxing_decode import read_pdf
 from tests.station.conftest import PACKER
@@ -32,21 +33,11 @@ from tests.station.conftest import PACKER
 # Another process reads the real clock (not shifted by --clock-shift-days).
 pytestmark = pytest.mark.other_process
 
-SNEAKERS = "4605550001116"
+__all__ = ["fake"]  # the fixture serving the fake Ozon, shared with test_ozon_end_to_end
+
 CHANNEL = "ozon-main"
 EXEMPLAR_SET = "/v6/fbs/posting/product/exemplar/set"
 SHIP = "/v4/posting/fbs/ship"
-
-
-def code(serial: str) -> str:
-    """A Chestny ZNAK code of the sneakers, GS separators included, as the scanner sends it."""
-    return "0104605550001116" + "21" + serial + "\x1d91EE06\x1d92" + "Q" * 44
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeOzon]:
-    with serving(utcnow()) as server:
-        yield server
 
 
 def packstation(config: Path, log: Path, *args: str) -> str:

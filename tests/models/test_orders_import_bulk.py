@@ -451,3 +451,30 @@ def test_a_file_error_after_chunks_were_sent_stores_nothing(db: Database) -> Non
     assert counts(db) == [0, 0, 0, 0, 0]
     assert db.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
     assert run_import(db, make_orders(3)).ready == 3
+
+
+def test_without_psycopg_s_row_formatter_the_rows_are_sent_by_write_row(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`copy_pipeline` formats rows with a psycopg function kept outside its public API; a
+    psycopg without it sends them with `Copy.write_row` on the pipeline's thread: the same
+    rows stored."""
+    from packstation.models import copy_pipeline
+
+    monkeypatch.setattr(copy_pipeline, "_row_formatter", lambda _conn: None)
+    db = open_database(pg_url, auto_upgrade=True)
+    orders = make_orders(CHUNK + 20, invalid_every=9)
+    report = run_import(db, orders)
+    assert report.ready + report.needs_correction == CHUNK + 20
+    assert counts(db)[:3] == [
+        CHUNK + 20,
+        sum(len(o.lines) for o in orders),
+        sum(len(ln.barcodes) for o in orders for ln in o.lines),
+    ]
+    with db.sessions() as s:
+        stored = s.get(Order, orders[7].id)
+        assert stored is not None and stored.line1 == orders[7].address.line1
+        assert [ln.unit_weight_g for ln in stored.lines] == [
+            ln.unit_weight_g for ln in orders[7].lines
+        ]
+    db.dispose()
