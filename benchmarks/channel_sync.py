@@ -202,7 +202,8 @@ def label_figures(kind: str, orders: int) -> None:
     from packstation.domain.workflow import Action, Key, ScaleReading, Scan
     from packstation.models.db import open_database
     from packstation.models.operators_repo import add_operator
-    from packstation.station.runner import RunResult, StationRunner
+    from packstation.station.results import RunResult
+    from packstation.station.runner import StationRunner
     from tests.channels.fake_wb import KEY, FakeWildberries
 
     fake = FakeWildberries(now=utcnow())

@@ -91,7 +91,7 @@ def sync_channel(
     calls: list[CallRecord],
 ) -> SyncReport:
     """One pass for one channel; `calls` (filled by the client's recorder) are stored."""
-    from packstation.domain.codes import barcode_problem
+    from packstation.domain.check_digits import barcode_problem
     from packstation.models import channel_repo
     from packstation.models.orders_repo import import_orders
 

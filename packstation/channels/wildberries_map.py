@@ -173,7 +173,7 @@ def meta_problem(kind: MarkKind, value: str) -> str:
 def wb_value(kind: MarkKind, value: str) -> str:
     """A captured value as WB's `meta/<kind>` takes it. A GTIN goes as 13 digits (the
     spec's minLength = maxLength = 13: an EAN-13) where the station keeps GTIN-14
-    (`domain/codes.gtin14`), whose leading 0 only pads an EAN-13; a date as dd.mm.yyyy.
+    (`domain/check_digits.gtin14`), whose leading 0 only pads an EAN-13; a date as dd.mm.yyyy.
     Anything else, and a value WB cannot take, goes as it is (`meta_problem` says why)."""
     if kind is MarkKind.GTIN and len(value) == 14 and value.isdigit() and value[0] == "0":
         return value[1:]

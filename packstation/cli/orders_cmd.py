@@ -58,7 +58,7 @@ def validate(order: OrderData) -> list[Problem]:
 def validator() -> Callable[[OrderData], list[Problem]]:
     """`validate` itself, for a loop: a file names the same few thousand products' barcodes
     over and over, and each is checked once."""
-    from packstation.domain.codes import barcode_problem
+    from packstation.domain.check_digits import barcode_problem
     from packstation.domain.validation import validate_order
 
     check = functools.lru_cache(maxsize=2**16)(barcode_problem)

@@ -54,19 +54,24 @@ Decisions:
 * INVALID results carry no gtin/serial/identity, so nothing can match on them.
   Over-long input keeps only the first ``MAX_CODE_LENGTH`` characters in ``text``.
 * biip parses GS1 element strings and expands UPC-E; the plain mod-10 check of
-  GTIN/SSCC digits is done here so every failure gets the same message.
+  GTIN/SSCC digits is done here (``check_digits``) so every failure gets the same message.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import datetime
-import enum
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from packstation.domain.check_digits import (
+    GTIN_NAMES,
+    check_digit_problem,
+    is_digits,
+    numeric_gtin,
+)
+from packstation.domain.scanned_code import CodeKind, ScannedCode, short
 
 if TYPE_CHECKING:  # biip loads its GS1 tables on import (~0.15 s): done lazily, off start-up
     from biip.gs1_element_strings import GS1ElementString
@@ -76,8 +81,6 @@ __all__ = [
     "MAX_CODE_LENGTH",
     "CodeKind",
     "ScannedCode",
-    "barcode_problem",
-    "gtin14",
     "parse_code",
 ]
 
@@ -86,76 +89,6 @@ GS = "\x1d"
 
 MAX_CODE_LENGTH = 4096
 """Longer input is not a barcode (a stuck key, a pasted file): rejected unparsed."""
-
-_ERROR_MAX = 200  # biip messages quote the input; keep them readable
-
-
-class CodeKind(enum.StrEnum):
-    """What a scan is, as far as the code alone can tell; TEXT is resolved by context."""
-
-    COMMAND = "command"  # CMD:<NAME>
-    BOX = "box"  # BOX:<TYPE>
-    DOCUMENT = "document"  # DOC:<KIND>:<ORDER-ID>
-    TARIFF = "tariff"  # TARIFF:<CARRIER>:<TARIFF> (a lead's carrier override)
-    GTIN = "gtin"  # EAN-8/13, UPC-A/E, GTIN-14
-    GS1 = "gs1"  # GS1 element string that is not a marking code
-    MARKING = "marking"  # Chestny ZNAK: 01 + 21 (+ 91/92 or 93), tobacco packs
-    SSCC = "sscc"  # AI 00 or a bare 18-digit SSCC
-    TEXT = "text"  # Code128 free text: SKU, badge, order id, tote, parcel id
-    INVALID = "invalid"  # looked like a code but is broken; errors say why
-    EMPTY = "empty"
-
-
-@dataclass(frozen=True, slots=True)
-class ScannedCode:
-    """One scan, interpreted. Immutable so it can be logged and passed around safely.
-
-    ``raw`` is the input minus trailing CR/LF; ``text`` is the payload without AIM
-    prefix and control characters (GS kept), safe to show literally. ``gtin`` is
-    always 14 digits. ``command`` holds the command name, the box code
-    (``BOX:S``), the document kind or the tariff (``OZON-COURIER:EXPRESS``,
-    upper-cased). Only MARKING codes have ``identity`` and
-    ``crypto_tail``.
-    """
-
-    raw: str
-    text: str
-    kind: CodeKind
-    symbology: str
-    aim: str | None = None
-    gtin: str | None = None
-    serial: str | None = None
-    batch: str | None = None
-    expiry: datetime.date | None = None
-    sscc: str | None = None
-    identity: str | None = None
-    crypto_tail: str | None = None
-    command: str | None = None
-    order_ref: str | None = None
-    errors: tuple[str, ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        """True when the code can be acted on (possibly after a context lookup)."""
-        return self.kind not in (CodeKind.INVALID, CodeKind.EMPTY) and not self.errors
-
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready view for logs and the CLI; ``raw`` and the crypto tail are left out."""
-        return {
-            "symbology": self.symbology,
-            "kind": self.kind.value,
-            "gtin": self.gtin,
-            "serial": self.serial,
-            "batch": self.batch,
-            "expiry": self.expiry.isoformat() if self.expiry else None,
-            "sscc": self.sscc,
-            "identity": self.identity,
-            "aim": self.aim,
-            "command": self.command,
-            "order_ref": self.order_ref,
-            "text": self.text,
-            "errors": list(self.errors),
-        }
 
 
 # --- small helpers ---------------------------------------------------------------
@@ -204,86 +137,14 @@ _GTIN_FIRST = re.compile(r"01\d{14}")
 
 _NAME = re.compile(r"[A-Z0-9_-]+")
 _BOX_TYPE = re.compile(r"[A-Z0-9_.-]+")
-_EXPECTED_GOT = re.compile(r"Expected (\d+), got (\d+)")
 
-_GTIN_NAMES = {8: "EAN-8", 12: "UPC-A", 13: "EAN-13", 14: "GTIN-14"}
-_EAN_UPC_NAMES = frozenset({*_GTIN_NAMES.values(), "UPC-E"})
+_EAN_UPC_NAMES = frozenset({*GTIN_NAMES.values(), "UPC-E"})
 
 
 def _clean(value: str) -> str:
     return "".join(
         ch for ch in value if ch == GS or unicodedata.category(ch) not in _STRIP_CATEGORIES
     )
-
-
-def _is_digits(value: str) -> bool:
-    # str.isdigit() alone accepts e.g. Arabic-Indic digits; barcodes are ASCII.
-    return value.isascii() and value.isdigit()
-
-
-def _check_digit(payload: str) -> int:
-    """GS1 mod-10: weights 3,1,3,1... from the right."""
-    # Slices instead of a per-digit loop: intake checks every barcode of 100k-line files.
-    total = 3 * sum(map(int, payload[::-1][::2])) + sum(map(int, payload[::-1][1::2]))
-    return (10 - total % 10) % 10
-
-
-def _check_digit_problem(digits: str) -> str | None:
-    expected = _check_digit(digits[:-1])
-    if expected == int(digits[-1]):
-        return None
-    return f"bad check digit: expected {expected}, got {digits[-1]}"
-
-
-def _short(message: str) -> str:
-    return message if len(message) <= _ERROR_MAX else message[: _ERROR_MAX - 1] + "…"
-
-
-def _upc_e(digits: str) -> tuple[str | None, str | None]:
-    """(GTIN-14, error) for a 6/7/8-digit UPC-E, expanded by biip."""
-    from biip.upc import Upc
-
-    try:
-        return Upc.parse(digits).as_gtin_14(), None
-    except Exception as exc:  # biip raises ParseError, asserts on odd input
-        message = str(exc)
-        found = _EXPECTED_GOT.search(message)
-        if "check digit" in message and found:
-            return None, f"bad check digit: expected {found[1]}, got {found[2]}"
-        if "number system" in message:
-            return None, "not a valid UPC-E: number system digit must be 0 or 1"
-        return None, _short(message)
-
-
-def _numeric_gtin(digits: str, aim_code: str | None) -> tuple[str | None, str, str | None] | None:
-    """Interpret all-digit text as a GTIN: (gtin14, symbology, error), None if not GTIN-shaped."""
-    n = len(digits)
-    ean_upc_aim = aim_code is not None and aim_code.startswith("E")
-    gtin: str | None
-    error: str | None
-    if n == 8:
-        candidates = ["UPC-E"] if aim_code == "E0" else ["EAN-8"]
-        if aim_code not in ("E0", "E4"):
-            candidates.append("UPC-E")
-        first_error: str | None = None
-        for name in candidates:
-            if name == "EAN-8":
-                gtin, error = digits.zfill(14), _check_digit_problem(digits)
-            else:
-                gtin, error = _upc_e(digits)
-            if error is None:
-                return gtin, name, None
-            first_error = first_error or error
-        return None, candidates[0], first_error
-    if n in (6, 7):
-        if not ean_upc_aim:
-            return None
-        gtin, error = _upc_e(digits)
-        return (gtin if error is None else None), "UPC-E", error
-    if n in _GTIN_NAMES:
-        error = _check_digit_problem(digits)
-        return (digits.zfill(14) if error is None else None), _GTIN_NAMES[n], error
-    return None
 
 
 def _strip_add_on(digits: str) -> str:
@@ -357,14 +218,14 @@ def _invalid(base: ScannedCode, *errors: str, symbology: str | None = None) -> S
         base,
         kind=CodeKind.INVALID,
         symbology=symbology or base.symbology,
-        errors=tuple(_short(e) for e in errors),
+        errors=tuple(short(e) for e in errors),
     )
 
 
 def _digits(base: ScannedCode, digits: str, aim_code: str | None) -> ScannedCode | None:
     if aim_code == "E3":
         digits = _strip_add_on(digits)
-    interpreted = _numeric_gtin(digits, aim_code)
+    interpreted = numeric_gtin(digits, aim_code)
     if interpreted is not None:
         gtin, name, error = interpreted
         symbology = _symbology(aim_code, name)
@@ -373,7 +234,7 @@ def _digits(base: ScannedCode, digits: str, aim_code: str | None) -> ScannedCode
         return dataclasses.replace(base, kind=CodeKind.GTIN, symbology=symbology, gtin=gtin)
     if len(digits) == 18:
         symbology = _symbology(aim_code, "Code128")
-        error = _check_digit_problem(digits)
+        error = check_digit_problem(digits)
         if error is not None:
             return _invalid(base, f"SSCC: {error}", symbology=symbology)
         return dataclasses.replace(base, kind=CodeKind.SSCC, symbology=symbology, sscc=digits)
@@ -387,7 +248,7 @@ def _marking(
     tail: str | None,
     symbology: str,
 ) -> ScannedCode:
-    error = _check_digit_problem(gtin)
+    error = check_digit_problem(gtin)
     if error is not None:
         return _invalid(base, f"AI 01 GTIN: {error}", symbology=symbology)
     return dataclasses.replace(
@@ -413,14 +274,14 @@ def _from_elements(
     sscc: str | None = None
     if "01" in first:
         value = first["01"].value
-        problem = _check_digit_problem(value) if _is_digits(value) else "not 14 digits"
+        problem = check_digit_problem(value) if is_digits(value) else "not 14 digits"
         if problem is None and first["01"].gtin is not None:
             gtin = value
         else:
             errors.append(f"AI 01 GTIN: {problem or first['01'].gtin_error}")
     if "00" in first:
         value = first["00"].value
-        problem = _check_digit_problem(value) if _is_digits(value) else "not 18 digits"
+        problem = check_digit_problem(value) if is_digits(value) else "not 18 digits"
         if problem is None and first["00"].sscc is not None:
             sscc = value
         else:
@@ -481,12 +342,12 @@ def _gs1(base: ScannedCode, core: str, aim_code: str | None) -> ScannedCode | No
 
     if GS not in core:
         found = _TOBACCO.fullmatch(core)
-        if found and _check_digit_problem(found[1]) is None:
+        if found and check_digit_problem(found[1]) is None:
             symbology = _symbology(aim_code, "DataMatrix")
             return _marking(base, found[1], found[2], found[3], symbology)
 
     gtin_first = elements is None and len(core) > 16 and _GTIN_FIRST.match(core) is not None
-    if gs1_context or (gtin_first and _check_digit_problem(core[2:16]) is None):
+    if gs1_context or (gtin_first and check_digit_problem(core[2:16]) is None):
         return _invalid(
             base,
             f"not a valid GS1 element string: {error}",
@@ -522,7 +383,7 @@ def _parse(raw: str) -> ScannedCode:
 
     result = _namespace(base, core)
     if result is None and core.isascii():
-        if _is_digits(core) and aim_code not in _GS1_AIMS:
+        if is_digits(core) and aim_code not in _GS1_AIMS:
             result = _digits(base, core, aim_code)
         if result is None:
             result = _gs1(base, core, aim_code)
@@ -549,29 +410,3 @@ def parse_code(raw: str) -> ScannedCode:
             symbology="unknown",
             errors=(f"internal error while parsing code: {type(exc).__name__}",),
         )
-
-
-def barcode_problem(code: str) -> str | None:
-    """For order intake: a message if the barcode has a check digit and it is wrong.
-
-    All-digit codes of 8, 12, 13 or 14 digits carry a check digit. 8 digits are
-    checked as EAN-8 (the message names the EAN-8 digit) but a valid UPC-E is
-    accepted too, exactly as ``parse_code`` accepts it at the station. Anything
-    else (SKU-like Code128, 6/7-digit UPC-E) has nothing to verify.
-    """
-    digits = code.strip()
-    if not _is_digits(digits) or len(digits) not in (8, 12, 13, 14):
-        return None
-    interpreted = _numeric_gtin(digits, None)
-    return interpreted[2] if interpreted else None
-
-
-def gtin14(code: str) -> str | None:
-    """A valid GTIN-8/12/13/14 (or 8-digit UPC-E) as 14 digits, so order lines and scans compare."""
-    digits = code.strip()
-    if not _is_digits(digits):
-        return None
-    interpreted = _numeric_gtin(digits, None)
-    if interpreted is None or interpreted[2] is not None:
-        return None
-    return interpreted[0]

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from packstation.domain.codes import CodeKind, ScannedCode, gtin14
+from packstation.domain.check_digits import gtin14
+from packstation.domain.codes import CodeKind, ScannedCode
 from packstation.domain.units import ShippedUnit
 
 __all__ = ["LookupRefusal", "RefusalKind", "ReturnLineView", "ReturnView", "return_line_view"]

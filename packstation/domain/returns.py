@@ -30,17 +30,44 @@ get `none` (the amount must come from the order).
 `CMD:UNDO` drops the last item, `CMD:CANCEL` drops the whole return (nothing
 was written yet). The announced-returns file (`packstation returns import`) is read
 by `returns_file`.
+
+The values and limits live in `return_rules`, the session, its outcome and the close
+plan in `return_session`; this module re-exports them with the views of `return_views`.
 """
 
 from __future__ import annotations
 
-import enum
 import re
-from dataclasses import dataclass, field, replace
-from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from dataclasses import replace
+from decimal import Decimal
 
 from packstation.domain.codes import CodeKind, ScannedCode, parse_code
+from packstation.domain.return_rules import (
+    CONDITIONS,
+    DEFAULT_CURRENCY,
+    MARKING_MISMATCH,
+    MAX_LABEL,
+    MAX_REASON,
+    REASONS,
+    RETURN_ROLES,
+    RETURNABLE_STATUSES,
+    Condition,
+    Decision,
+    ReturnStatus,
+    may_open_returns,
+    money,
+    parse_amount,
+)
+from packstation.domain.return_session import (
+    ClosePlan,
+    CloseSummary,
+    Item,
+    Outcome,
+    PlannedLine,
+    ReturnSession,
+    ReturnStep,
+    close_plan,
+)
 from packstation.domain.return_views import (
     LookupRefusal,
     RefusalKind,
@@ -48,13 +75,7 @@ from packstation.domain.return_views import (
     ReturnView,
     return_line_view,
 )
-from packstation.domain.units import (
-    Mismatch,
-    ShippedUnit,
-    item_serial,
-    match_returned,
-    serial_line,
-)
+from packstation.domain.units import Mismatch, item_serial, match_returned, serial_line
 from packstation.i18n import Msg
 
 __all__ = [
@@ -88,44 +109,6 @@ __all__ = [
     "return_line_view",
 ]
 
-#: Orders' `currency` is optional; refunds then use the marketplace's currency.
-DEFAULT_CURRENCY = "RUB"
-#: Order statuses a return may be received for (the goods have left the warehouse).
-RETURNABLE_STATUSES = frozenset({"packed", "shipped", "delivery_failed", "delivered", "returned"})
-#: Operator roles that may open the returns screen.
-RETURN_ROLES = frozenset({"lead", "admin", "returns"})
-MAX_REASON = 500
-MAX_RMA = 64
-MAX_LABEL = 100
-CENT = Decimal("0.01")
-
-
-class ReturnStatus(enum.StrEnum):
-    #: Imported from the marketplace's file: expected, not here yet.
-    ANNOUNCED = "announced"
-    #: Inspected and decided at a station (received_at says when it was scanned in).
-    CLOSED = "closed"
-
-
-class Condition(enum.StrEnum):
-    """What the returned unit looks like; the number is its key on the returns screen."""
-
-    RESELLABLE = "resellable"
-    DAMAGED = "damaged"
-    WRONG_ITEM = "wrong_item"
-    MISSING_PARTS = "missing_parts"
-    NOT_OURS = "not_ours"
-
-
-CONDITIONS: tuple[Condition, ...] = tuple(Condition)
-
-
-class Decision(enum.StrEnum):
-    FULL = "full"
-    PARTIAL = "partial"
-    NONE = "none"
-
-
 #: F / P / N, and the letters the same keys type in the Russian layout (А / З / Т).
 DECISION_KEYS: dict[str, Decision] = {
     "F": Decision.FULL,
@@ -135,132 +118,9 @@ DECISION_KEYS: dict[str, Decision] = {
     "З": Decision.PARTIAL,
     "Т": Decision.NONE,
 }
-#: Stock reasons for partial and no refunds, picked by number; any other text is the reason.
-REASONS: tuple[str, ...] = ("used", "damaged", "missing_parts", "not_ours", "late")
-#: Reason stored for a unit whose marking code this order never shipped.
-MARKING_MISMATCH = "marking_mismatch"
-#: Reasons of a unit that is not the one shipped (its serial then stays shipped).
-_MISMATCHES = frozenset({MARKING_MISMATCH, *(m.value for m in Mismatch)})
-
-
-def may_open_returns(role: str | None) -> bool:
-    return role in RETURN_ROLES
-
-
-def money(amount: Decimal) -> str:
-    """Amounts as stored and shown: two decimals, dot separator."""
-    return f"{amount.quantize(CENT):.2f}"
-
-
-def parse_amount(text: str) -> Decimal | None:
-    """'450', '450.5', '1 250,00' -> Decimal with at most two decimals; None if not an amount."""
-    cleaned = text.strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
-    if not cleaned or not cleaned.isascii() or "_" in cleaned:
-        return None
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        return None
-    if not value.is_finite() or value.adjusted() >= 12 or value != value.quantize(CENT):
-        return None
-    return value.quantize(CENT)
 
 
 # --------------------------------------------------------------------------- the session
-
-
-class ReturnStep(enum.StrEnum):
-    IDLE = "idle"
-    ITEMS = "items"
-    CONDITION = "condition"
-    DECISION = "decision"
-    AMOUNT = "amount"
-    REASON = "reason"
-    DONE = "done"
-
-
-@dataclass(frozen=True, slots=True)
-class Item:
-    """One returned unit as it is inspected."""
-
-    line_id: int
-    code: str
-    identity: str | None = None
-    condition: Condition | None = None
-    decision: Decision | None = None
-    #: Refund for this unit; for partial set by the AMOUNT step (0 until then).
-    amount: Decimal = Decimal(0)
-    reason: str = ""
-    #: The unit's serial and lot as scanned (its GS1 code, or its serial label).
-    serial: str | None = None
-    lot: str | None = None
-
-    @property
-    def step(self) -> ReturnStep:
-        if self.condition is None:
-            return ReturnStep.CONDITION
-        if self.decision is None:
-            return ReturnStep.DECISION
-        if self.decision is Decision.PARTIAL and self.amount <= 0:
-            return ReturnStep.AMOUNT
-        if self.decision is not Decision.FULL and not self.reason:
-            return ReturnStep.REASON
-        return ReturnStep.ITEMS
-
-
-@dataclass(frozen=True, slots=True)
-class CloseSummary:
-    order_id: str
-    return_id: int
-    units: int
-    refund: Decimal
-    currency: str
-    notifications: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class ReturnSession:
-    view: ReturnView | None = None
-    items: tuple[Item, ...] = ()
-    #: The return closed last, shown until the next one is opened.
-    last: CloseSummary | None = None
-
-    @property
-    def step(self) -> ReturnStep:
-        if self.view is None:
-            return ReturnStep.DONE if self.last is not None else ReturnStep.IDLE
-        if self.items:
-            return self.items[-1].step
-        return ReturnStep.ITEMS
-
-    def count(self, line_id: int) -> int:
-        return sum(1 for item in self.items if item.line_id == line_id)
-
-    def left(self, line: ReturnLineView) -> int:
-        """Units of the line that may still come back in this return."""
-        return max(line.shipped - line.returned_before - self.count(line.line_id), 0)
-
-    @property
-    def refund(self) -> Decimal:
-        return sum((item.amount for item in self.items), Decimal(0))
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What the screen shows for one line of input; `lookup`/`close` ask for the database."""
-
-    ok: bool | None
-    message: Msg
-    hint: Msg
-    code: str | None = None
-    #: Open a return by this key (label, RMA or order id), then call `opened`.
-    lookup: str | None = None
-    #: Commit `close_plan(session)`, then call `closed`.
-    close: bool = False
-
-    @property
-    def bell(self) -> bool:
-        return self.ok is False
 
 
 def _m(key: str, /, **params: object) -> Msg:
@@ -518,70 +378,6 @@ def opened(
     if found.kind is RefusalKind.ALREADY_CLOSED:
         return session, _bad(session, "returns.already_closed", key, order=found.order_id)
     return session, _bad(session, "returns.nothing_left", key, order=found.order_id)
-
-
-@dataclass(frozen=True, slots=True)
-class PlannedLine:
-    line_id: int
-    qty: int
-    condition: Condition
-    decision: Decision
-    amount: Decimal
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class ClosePlan:
-    """What closing the return writes: its lines (units merged) and the refund total."""
-
-    order_id: str
-    return_id: int | None
-    lines: tuple[PlannedLine, ...]
-    refund: Decimal
-    currency: str
-    received_at: datetime | None = None
-    identities: tuple[str, ...] = field(default=())
-    #: Units that came back with a serial or lot, and the serials matched to units shipped.
-    returned_units: tuple[ShippedUnit, ...] = field(default=())
-    serials_back: tuple[str, ...] = field(default=())
-
-    @property
-    def units(self) -> int:
-        return sum(line.qty for line in self.lines)
-
-    def units_of(self, line_id: int) -> int:
-        return sum(line.qty for line in self.lines if line.line_id == line_id)
-
-
-def close_plan(session: ReturnSession) -> ClosePlan:
-    """Units with the same line, condition, decision, reason and unit amount become one line."""
-    view = session.view
-    if view is None or not session.items or session.step is not ReturnStep.ITEMS:
-        raise ValueError("the return is not ready to close")
-    groups: dict[tuple[int, Condition, Decision, str, Decimal], int] = {}
-    for item in session.items:
-        assert item.condition is not None and item.decision is not None
-        key = (item.line_id, item.condition, item.decision, item.reason, item.amount)
-        groups[key] = groups.get(key, 0) + 1
-    lines = tuple(
-        PlannedLine(line_id, qty, condition, decision, amount * qty, reason)
-        for (line_id, condition, decision, reason, amount), qty in groups.items()
-    )
-    return ClosePlan(
-        order_id=view.order_id,
-        return_id=view.return_id,
-        lines=lines,
-        refund=sum((line.amount for line in lines), Decimal(0)),
-        currency=view.currency,
-        received_at=view.received_at,
-        identities=tuple(i.identity for i in session.items if i.identity),
-        returned_units=tuple(
-            ShippedUnit(i.line_id, i.serial, i.lot) for i in session.items if i.serial or i.lot
-        ),
-        serials_back=tuple(
-            i.serial for i in session.items if i.serial and i.reason not in _MISMATCHES
-        ),
-    )
 
 
 def closed(session: ReturnSession, summary: CloseSummary | str) -> tuple[ReturnSession, Outcome]:

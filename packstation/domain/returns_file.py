@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from packstation.domain.intake import is_json_file
-from packstation.domain.returns import MAX_LABEL, MAX_REASON, MAX_RMA
+from packstation.domain.return_rules import MAX_LABEL, MAX_REASON, MAX_RMA
 from packstation.domain.tabular import (
     FieldError,
     Layout,

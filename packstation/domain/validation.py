@@ -79,7 +79,7 @@ def validate_order(order: OrderData, barcode_problem: Callable[[str], str | None
     """Every reason `order` cannot be packed as received; empty when it can.
 
     `barcode_problem(code)` returns None for a good item code, else a short
-    message (it is `packstation.domain.codes.barcode_problem` in the app).
+    message (it is `packstation.domain.check_digits.barcode_problem` in the app).
     """
     problems: list[Problem] = []
 

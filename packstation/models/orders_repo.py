@@ -32,7 +32,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from packstation.clock import utcnow
-from packstation.domain.codes import gtin14
+from packstation.domain.check_digits import gtin14
 from packstation.domain.instructions import Instruction, to_json
 from packstation.domain.orders import EDITABLE_STATUSES, OrderData, OrderStatus, Problem
 from packstation.models.order_import_writer import (

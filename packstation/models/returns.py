@@ -3,7 +3,7 @@
 A return is announced by the marketplace (`packstation returns import`) or
 turns up unannounced at the returns screen; either way it is inspected at a
 station and closed there, which writes its lines, its refund and its events
-in one transaction (`models/returns_repo.py`).
+in one transaction (`models/returns_close.py`).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.message import Message
 
 from packstation.devices.base import DeviceStatus, ScaleReading
-from packstation.station.runner import RunResult
+from packstation.station.results import RunResult
 
 
 class WorkflowUpdated(Message):

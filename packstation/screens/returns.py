@@ -194,7 +194,7 @@ class ReturnsScreen(Screen[None]):
     @work(thread=True, group="returns")
     def _close(self, plan: ClosePlan) -> None:
         from packstation.errors import describe_db_error
-        from packstation.models.returns_repo import ReturnRefused, close_return
+        from packstation.models.returns_close import ReturnRefused, close_return
 
         try:
             with self._db().unit_of_work() as session:

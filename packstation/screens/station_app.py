@@ -33,7 +33,9 @@ from packstation.sounds.player import Signaller
 from packstation.station import trace
 from packstation.station.demo import WRONG_ITEM, next_action
 from packstation.station.input import command_for_text
-from packstation.station.runner import IDLE_S, DeviceNote, RunResult, StationRunner
+from packstation.station.recovery import IDLE_S
+from packstation.station.results import DeviceNote, RunResult
+from packstation.station.runner import StationRunner
 from packstation.widgets.result_panel import ResultPanel
 from packstation.widgets.wedge import WedgeBuffer
 

@@ -54,7 +54,7 @@ from packstation.widgets.training import CoachPane, LabelPreview, TrainingBanner
 
 if TYPE_CHECKING:
     from packstation.models.db import Database
-    from packstation.station.runner import RunResult
+    from packstation.station.results import RunResult
     from packstation.training.practice import PracticePlan
     from packstation.training.sandbox import RealSnapshot
     from packstation.training.store import ScoresStore

@@ -441,7 +441,7 @@ def unit_marks(unit: Unit, required: Sequence[str]) -> dict[MarkKind, str]:
     # Local imports keep this change to this function (the module is being changed
     # elsewhere at the same time); they can move to the top with the next edit of it.
     from packstation.channels.orders import unit_ask
-    from packstation.domain.codes import gtin14
+    from packstation.domain.check_digits import gtin14
     from packstation.domain.workflow.units import EXPIRY, UIN
 
     asked = unit_ask(required)

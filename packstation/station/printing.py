@@ -18,7 +18,7 @@ from packstation.i18n import Msg
 
 if TYPE_CHECKING:
     from packstation.station.backend import StationBackend
-    from packstation.station.runner import RunResult
+    from packstation.station.results import RunResult
 
 log = logging.getLogger("packstation.station.runner")
 
@@ -90,7 +90,7 @@ class Printing:
         log.warning("documents of %s not printed: %s", order_id, error)
         message = Msg("station.documents_failed", {"order": order_id, "error": error})
         outcome = Outcome(False, message, Msg("station.documents_retry", {"order": order_id}), True)
-        from packstation.station.runner import RunResult
+        from packstation.station.results import RunResult
 
         self.on_result(RunResult(self.state, outcome, recorded=True))
 

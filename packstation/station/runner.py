@@ -18,7 +18,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING
@@ -52,14 +52,11 @@ from packstation.errors import describe_db_error
 from packstation.i18n import Msg
 from packstation.station import trace
 from packstation.station.commit_gate import CommitGate
-from packstation.station.instance_lock import StationBusy
-from packstation.station.marketplace_agent import (
-    LABEL_WAITS,
-    AgentNote,
-    MarketplaceAgent,
-    job_for,
-)
+from packstation.station.marketplace_agent import LABEL_WAITS, AgentNote, MarketplaceAgent
+from packstation.station.marketplace_orders import MarketplaceOrders
 from packstation.station.printing import Printing
+from packstation.station.recovery import Recovery
+from packstation.station.results import DeviceNote, RunResult
 
 if TYPE_CHECKING:
     from packstation.channels.base import CallRecord, Marketplace
@@ -73,8 +70,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Seconds without a command after which the station counts as idle (checkpoints then).
-IDLE_S = 2.0
 #: Quiet seconds after start-up before the worker loads biip's GS1 tables (0.1 s of CPU):
 #: not during start-up, and not on the first GS1 or marking code scanned.
 WARM_UP_AFTER_S = 1.0
@@ -87,36 +82,7 @@ NEXT_RETRIES = 5
 EARLY_NOT = (LabelPrinted, SessionLogin, SessionLogout)
 
 
-@dataclass(frozen=True, slots=True)
-class DeviceNote:
-    """A device changed state: written to the station row for the queue screen."""
-
-    device: str
-    state: str
-    detail: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class RunResult:
-    """What the UI renders after one command (or after recovery at start-up)."""
-
-    state: PackState
-    outcome: Outcome | None
-    #: True when the command's records are committed (or it needed none).
-    recorded: bool = True
-    #: Parcel id of a label that reached the printer.
-    printed: str | None = None
-    recovered: bool = False
-    command: Command | None = field(default=None, repr=False)
-    #: Set when the state is handed over before its COMMIT returned: frames showing it
-    #: wait for this (`commit_gate.py`).
-    gate: CommitGate | None = field(default=None, repr=False)
-    #: Nothing new to draw: the commit of the last result (given with its `gate`) went
-    #: through. Every gated result is followed by this or by a "not recorded" result.
-    settled: bool = False
-
-
-class StationRunner(Printing):
+class StationRunner(Recovery, MarketplaceOrders, Printing):
     def __init__(
         self,
         db: Database | str,
@@ -319,132 +285,6 @@ class StationRunner(Printing):
         log.error("%s failed: %s", what, describe_db_error(exc))
         return True
 
-    def _recover(self) -> None:
-        """Replay this station's records: after a crash it is back on the same order and step."""
-        assert self.backend is not None
-        try:
-            records = self.backend.recover()
-            if self.devices:  # reported while another process had the station
-                self.backend.note_devices(self.devices)
-        except StationBusy:
-            self._station_busy(None)
-            return
-        except Exception as exc:
-            if not self._db_failed(exc, "station recovery"):
-                raise
-            self.db_ok = False
-            self._report_error(None, Msg("station.db_down", {"error": describe_db_error(exc)}))
-            return
-        self.state = replay(records)
-        self.db_ok = True
-        self.recovered = True
-        self.busy = False
-        self._hand_over()  # a marketplace label that had not come before the restart
-        lost = self.backend.lost_order  # released after its lease expired: no longer ours
-        outcome = Outcome(
-            lost is None,
-            Msg("order.released", {"order": lost})
-            if lost
-            else Msg("station.resumed" if self.state.order else "station.ready"),
-            hint_for(self.state, self.rules),
-        )
-        self.on_result(RunResult(self.state, outcome, recovered=True))
-
-    def _note_device(self, note: DeviceNote) -> None:
-        assert self.backend is not None
-        self.devices[note.device] = {"state": note.state, "detail": note.detail}
-        if self.busy:
-            return  # the station row is the other process's; written once this one has it
-        try:
-            self.backend.note_devices(self.devices)
-        except Exception as exc:
-            if not self._db_failed(exc, "recording a device state"):
-                raise
-
-    def _heartbeat(self) -> None:
-        assert self.backend is not None
-        if not self.recovered:
-            self._recover()  # the database was away at start-up: try again
-            return
-        try:
-            self.backend.heartbeat(idle=time.monotonic() - self._last_command > IDLE_S)
-            if not self.db_ok and not self._resync():
-                self.on_result(RunResult(self.state, None))
-            elif self.db_ok and self.state.order is not None:
-                self._still_ours(self.state.order.id)
-        except StationBusy:  # its session was lost and another process took the station
-            self._station_busy(None)
-            return
-        except Exception as exc:
-            if not self._db_failed(exc, "heartbeat"):
-                raise
-            if self.db_ok:
-                self.db_ok = False
-                self._report_error(None, Msg("station.db_down", {"error": describe_db_error(exc)}))
-        if self.state.operator is not None:
-            self.submit(Tick(self.clock(), self.ui_activity))
-
-    # --- marketplace orders (`marketplace_agent.py`) -------------------------------------
-
-    def _marketplace_agent(
-        self, backend: StationBackend, clients: dict[str, Marketplace], calls: list[CallRecord]
-    ) -> MarketplaceAgent:
-        from packstation.labels.marketplace import for_printer
-        from packstation.models.marketplace_hold import ShelfRows
-
-        return MarketplaceAgent(
-            clients,
-            backend.order_facts,
-            self.printer,
-            self.submit,
-            self._tell,
-            lambda: self.state.order.id if self.state.order else None,
-            convert=partial(for_printer, dpi=self.printer_dpi),
-            waits=self.agent_waits,
-            after_job=partial(backend.record_calls, calls),
-            shelf=ShelfRows(backend.db, self.station_id, self.clock),
-        )
-
-    def _tell(self, message: Msg, ok: bool) -> None:
-        self.submit(AgentNote(message, ok))
-
-    def _hand_over(self) -> None:
-        """A marketplace order whose labels have not all come: the agent fetches them."""
-        job = job_for(self.state)
-        if job is None or all(p.barcode for p in self.state.parcels):
-            return
-        if self.agent is None:  # no [[channels]] here: the packer must not wait for nothing
-            why = f"channel {job.channel} is not configured at this station"
-            self._tell(
-                Msg("station.marketplace_failed", {"order": job.order_id, "error": why}), False
-            )
-            return
-        self.agent.hand_over(job)
-
-    def _agent_note(self, note: AgentNote) -> None:
-        hint = hint_for(self.state, self.rules)
-        outcome = Outcome(note.ok, note.message, hint, not note.ok)
-        if not note.ok:
-            self.state = replace(self.state, alert=outcome)
-        self.on_result(RunResult(self.state, outcome, recorded=True))
-
-    def _still_ours(self, order_id: str) -> None:
-        """Cancelled at the marketplace (or released by a lead) while on this bench: red
-        now, with what to do, not at the next scan."""
-        assert self.backend is not None
-        status = self.backend.taken_away(order_id)
-        if status is None:
-            return
-        self.state = replay([OrderReleased(self.clock(), order_id)], self.state)
-        if status == "cancelled":
-            message, hint = (
-                Msg("station.order_cancelled", {"order": order_id}),
-                Msg("station.order_cancelled_hint"),
-            )
-        else:
-            message, hint = Msg("order.released", {"order": order_id}), None
-        self._report_error(None, message, hint)
-
     def _handle(self, command: Command) -> None:
         trace.mark("worker")
         log.debug("runner: start %s", type(command).__name__)
@@ -553,28 +393,6 @@ class StationRunner(Printing):
         if self.evidence is not None:
             self.evidence.committed(decision.records)  # a photo per defect, in its thread
 
-    def _resync(self) -> bool:
-        """The database answers again after a failure. A commit whose reply was lost with
-        the connection (the packer was told "not recorded") may have gone through all the
-        same: adopt the committed records when they differ from what the station believes,
-        so a re-scan is judged against what is really recorded. True if they differed."""
-        assert self.backend is not None
-        records = self.backend.recover()
-        if self.devices:
-            self.backend.note_devices(self.devices)  # recover() forgets the device states
-        self.db_ok = True
-        committed = replay(records)
-        if committed.durable() == self.state.durable():
-            return False
-        log.warning("committed records differ from what the station showed: reloaded them")
-        self.state = committed
-        lost = self.backend.lost_order
-        message = Msg("order.released", {"order": lost}) if lost else Msg("station.resumed")
-        self.on_result(
-            RunResult(self.state, Outcome(lost is None, message, hint_for(self.state, self.rules)))
-        )
-        return True
-
     def _report_error(self, command: Command | None, message: Msg, hint: Msg | None = None) -> None:
         shown = command.code.text if isinstance(command, Scan) else None
         if hint is None:
@@ -582,16 +400,3 @@ class StationRunner(Printing):
         outcome = Outcome(False, message, hint, True, shown)
         self.state = replace(self.state, alert=outcome)
         self.on_result(RunResult(self.state, outcome, recorded=False, command=command))
-
-    def _station_busy(self, command: Command | None) -> None:
-        """Another process has this station id: red, and no scans, until it ends (the
-        heartbeat tries again). Told once, and again at each refused command."""
-        first = not self.busy
-        self.busy, self.recovered = True, False
-        if first:
-            log.warning("station %s is open in another process: waiting", self.station_id)
-            self.state = PackState()  # the order and step are the other process's
-        elif command is None or isinstance(command, Tick):
-            return
-        message = Msg("station.already_open", {"station": self.station_id})
-        self._report_error(command, message, Msg("station.already_open_hint"))

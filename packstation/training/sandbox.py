@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from packstation.domain.codes import barcode_problem
+from packstation.domain.check_digits import barcode_problem
 from packstation.domain.intake import read_orders
 from packstation.domain.orders import OrderData, Problem
 from packstation.domain.validation import validate_order

@@ -29,7 +29,7 @@ from packstation.models.db import Database
 from packstation.models.marketplace_hold import LABEL_PRINTED, LABEL_WAIT, hold_state
 from packstation.models.queue_page import QueueFilters, QueueRow, queue_page
 from packstation.screens.queue_format import order_cells
-from packstation.station.runner import RunResult
+from packstation.station.results import RunResult
 from tests.channels.fake_ozon import CLIENT_ID, KEY, FakeOzon, serving
 from tests.channels.fakeserver import Fault
 from tests.channels.test_ozon_end_to_end import SNEAKERS, code

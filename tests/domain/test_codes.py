@@ -12,13 +12,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from packstation.domain.check_digits import barcode_problem, gtin14
 from packstation.domain.codes import (
     GS,
     MAX_CODE_LENGTH,
     CodeKind,
     ScannedCode,
-    barcode_problem,
-    gtin14,
     parse_code,
 )
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from packstation.domain.codes import barcode_problem
+from packstation.domain.check_digits import barcode_problem
 from packstation.domain.intake import OrderFileError, read_orders, read_orders_csv, read_orders_json
 from packstation.domain.validation import validate_order
 from packstation.models.orders_repo import content_hash

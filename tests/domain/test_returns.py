@@ -233,7 +233,7 @@ def test_returns_texts_are_all_used_and_translated() -> None:
     import ast
     import re
 
-    from packstation.domain.returns import MARKING_MISMATCH, REASONS
+    from packstation.domain.return_rules import MARKING_MISMATCH, REASONS
     from packstation.domain.units import Mismatch
     from packstation.i18n import TABLE
     from packstation.texts import returns as area

@@ -20,7 +20,7 @@ FIXTURES = Path(__file__).resolve().parents[2] / "packstation" / "data"
 
 
 def gtin_problem(code: str) -> str | None:
-    """A stand-in for codes.barcode_problem: GTIN-8/12/13/14 check digits, else fine."""
+    """A stand-in for check_digits.barcode_problem: GTIN-8/12/13/14 check digits, else fine."""
     if not (code.isascii() and code.isdigit()) or len(code) not in (8, 12, 13, 14):
         return None
     body = [int(d) for d in reversed(code[:-1])]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from packstation.domain.codes import barcode_problem
+from packstation.domain.check_digits import barcode_problem
 from packstation.domain.intake import read_orders
 from packstation.domain.rules import PackRules
 from packstation.domain.validation import validate_order

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
-from packstation.domain.codes import barcode_problem
+from packstation.domain.check_digits import barcode_problem
 from packstation.domain.intake import read_orders
 from packstation.domain.orders import OrderData, Problem
 from packstation.domain.validation import validate_order

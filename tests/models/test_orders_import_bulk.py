@@ -16,7 +16,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from packstation.cli.orders_cmd import validate
-from packstation.domain.codes import gtin14
+from packstation.domain.check_digits import gtin14
 from packstation.domain.orders import Address, Customer, LineData, OrderData
 from packstation.models import Barcode, Event, Notification, Order, OrderLine
 from packstation.models.db import Database, open_database

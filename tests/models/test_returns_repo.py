@@ -19,12 +19,8 @@ from packstation.domain.returns import (
 from packstation.domain.returns_file import AnnouncedItem, AnnouncedReturn
 from packstation.models import Defect, Event, Notification, Order, OrderLine, Refund, Return
 from packstation.models.db import Database
-from packstation.models.returns_repo import (
-    ReturnRefused,
-    close_return,
-    find_return,
-    import_announced,
-)
+from packstation.models.returns_close import ReturnRefused, close_return
+from packstation.models.returns_repo import find_return, import_announced
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 MUG = "4601234567893"

@@ -19,7 +19,8 @@ from packstation.domain.workflow import Command, Scan
 from packstation.models.db import Database
 from packstation.models.operators_repo import add_operator
 from packstation.models.orders_repo import import_orders
-from packstation.station.runner import RunResult, StationRunner
+from packstation.station.results import RunResult
+from packstation.station.runner import StationRunner
 
 PACKER = "BADGE-0001"
 LEAD = "BADGE-LEAD-01"

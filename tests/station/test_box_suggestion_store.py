@@ -19,7 +19,7 @@ from packstation.models.audit_repo import audit_entries
 from packstation.models.db import Database
 from packstation.models.orders_repo import import_orders
 from packstation.station.input import command_for_text
-from packstation.station.runner import RunResult
+from packstation.station.results import RunResult
 from tests.station.conftest import LEAD, LEAD_PIN, PACKER, SyncRunner
 
 MUG, TEA, SPOON = "4601234567893", "4607654321015", "046000001234"

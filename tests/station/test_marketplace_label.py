@@ -35,7 +35,8 @@ from packstation.domain.workflow import Action, Key, ScaleReading, Step
 from packstation.models import ChannelCall, Event, MarkingCode, Order
 from packstation.models.db import Database
 from packstation.models.marketplace_hold import LABEL_REFUSED, LABEL_WAIT, hold_state
-from packstation.station.runner import RunResult, StationRunner
+from packstation.station.results import RunResult
+from packstation.station.runner import StationRunner
 from tests.channels.test_sync import SETTINGS, Memory, item, posting
 from tests.station.conftest import PACKER, SyncRunner
 

@@ -170,7 +170,8 @@ def test_database_gone_mid_order_is_not_recorded_then_recovers(
 def test_unreachable_database_at_start_is_reported_not_fatal(
     rules: PackRules, tmp_path: Path
 ) -> None:
-    from packstation.station.runner import RunResult, StationRunner
+    from packstation.station.results import RunResult
+    from packstation.station.runner import StationRunner
 
     results: list[RunResult] = []
     runner = StationRunner(

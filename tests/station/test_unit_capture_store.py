@@ -35,9 +35,10 @@ from packstation.models import Defect, Event, Order, PackedUnit
 from packstation.models.db import Database
 from packstation.models.documents_repo import document_data
 from packstation.models.orders_repo import import_orders
-from packstation.models.returns_repo import close_return, find_return
+from packstation.models.returns_close import close_return
+from packstation.models.returns_repo import find_return
 from packstation.station.context import DbContext
-from packstation.station.runner import RunResult
+from packstation.station.results import RunResult
 from tests.domain.workflow.test_units import ean13, gs1, imei
 from tests.station.conftest import PACKER, SyncRunner
 

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from packstation.domain.codes import CodeKind, barcode_problem, parse_code
+from packstation.domain.check_digits import barcode_problem
+from packstation.domain.codes import CodeKind, parse_code
 from packstation.domain.rules import PackRules
 from packstation.domain.validation import validate_order
 from packstation.labels.symbols import code128

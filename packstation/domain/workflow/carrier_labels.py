@@ -13,17 +13,12 @@ from packstation.domain.codes import ScannedCode
 from packstation.domain.rules import Tariff
 from packstation.domain.workflow.boxing import parcel_fit
 from packstation.domain.workflow.commands import Action
+from packstation.domain.workflow.facts import MARKETPLACE_TARIFF
 from packstation.domain.workflow.model import OrderView
 from packstation.domain.workflow.records import BoxSplit, CarrierNoFit, LabelPrinted, OrderHeld
 from packstation.domain.workflow.results import Env, Result, bad, good
 from packstation.domain.workflow.serials import serial_pending
-from packstation.domain.workflow.state import (
-    MARKETPLACE_TARIFF,
-    OverrideFlow,
-    PackState,
-    Purpose,
-    Step,
-)
+from packstation.domain.workflow.state import OverrideFlow, PackState, Purpose, Step
 from packstation.i18n import Msg
 
 __all__ = ["boxes_of", "carrier_action", "labels_for", "new_box", "tariff_card"]

@@ -10,6 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
+from packstation.domain.workflow.facts import (
+    AcceptedScan,
+    BoxChoice,
+    CarrierOverride,
+    DefectEntry,
+    Parcel,
+    SealedBox,
+    SkippedCheck,
+    Verdict,
+    WeightCheck,
+)
 from packstation.domain.workflow.records import (
     BoxChosen,
     BoxOverridden,
@@ -42,18 +53,7 @@ from packstation.domain.workflow.records import (
     WeightOverridden,
     WeightRejected,
 )
-from packstation.domain.workflow.state import (
-    AcceptedScan,
-    BoxChoice,
-    CarrierOverride,
-    DefectEntry,
-    PackState,
-    Parcel,
-    SealedBox,
-    SkippedCheck,
-    Verdict,
-    WeightCheck,
-)
+from packstation.domain.workflow.state import PackState
 from packstation.domain.workflow.units import unit_to_remove
 
 __all__ = ["evolve", "replay"]

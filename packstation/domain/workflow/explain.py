@@ -11,9 +11,10 @@ from datetime import datetime
 from decimal import Decimal
 
 from packstation.domain.carriers import Choice, NoFit, Option, Why
+from packstation.domain.workflow.facts import Parcel
 from packstation.domain.workflow.hints import grams
 from packstation.domain.workflow.model import OverrideReason
-from packstation.domain.workflow.state import PackState, Parcel
+from packstation.domain.workflow.state import PackState
 from packstation.i18n import Msg
 
 __all__ = ["carrier_lines", "money", "no_fit_message", "option_message"]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from packstation.domain.codes import gtin14
+from packstation.domain.check_digits import gtin14
 from packstation.domain.instructions import Instruction
 
 __all__ = [

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 from packstation.domain.rules import DefectPolicy
 
 if TYPE_CHECKING:
+    from packstation.domain.workflow.facts import AcceptedScan, DefectEntry
     from packstation.domain.workflow.model import LineView
-    from packstation.domain.workflow.state import AcceptedScan, DefectEntry
 
 __all__ = ["SHIP_SHORT", "items_complete_of", "tally_scans", "tally_shorts", "units_required_of"]
 

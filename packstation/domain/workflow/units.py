@@ -31,10 +31,11 @@ from packstation.domain.units import (
     serial_problem,
     serial_scope,
 )
+from packstation.domain.workflow.facts import AcceptedScan
 from packstation.domain.workflow.model import LineView, OrderView
 from packstation.domain.workflow.records import ScanAccepted
 from packstation.domain.workflow.results import Env, Result, bad, good
-from packstation.domain.workflow.state import AcceptedScan, PackState
+from packstation.domain.workflow.state import PackState
 from packstation.i18n import Msg
 
 __all__ = [

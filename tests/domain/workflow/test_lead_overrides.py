@@ -19,13 +19,14 @@ from packstation.domain.workflow import (
     record_from,
     replay,
 )
+from packstation.domain.workflow.facts import SkippedCheck
 from packstation.domain.workflow.records import (
     CheckSkipped,
     LabelPrinted,
     OrderReleased,
     OverrideDenied,
 )
-from packstation.domain.workflow.state import OverrideFlow, Purpose, SkippedCheck
+from packstation.domain.workflow.state import OverrideFlow, Purpose
 from packstation.i18n import LOCALES, t
 from packstation.station.input import command_for_text
 

@@ -19,8 +19,8 @@ from packstation.domain.workflow import (
     record_from,
     replay,
 )
+from packstation.domain.workflow.facts import MARKETPLACE_TARIFF
 from packstation.domain.workflow.records import MarketplaceLabelReady, MarkRejected, OrderHeld
-from packstation.domain.workflow.state import MARKETPLACE_TARIFF
 
 from .conftest import PACKER, FakeContext, Station, load_orders, marking
 

@@ -14,13 +14,13 @@ from packstation.domain.workflow import (
     ScaleReading,
     Step,
 )
+from packstation.domain.workflow.facts import Verdict
 from packstation.domain.workflow.records import (
     BoxChosen,
     OverrideDenied,
     WeightOverridden,
     WeightRejected,
 )
-from packstation.domain.workflow.state import Verdict
 from packstation.i18n import t
 
 from .conftest import LEAD, MUG, PACKER2, Station
