@@ -7,6 +7,7 @@ from typing import Any, TypeAlias
 
 from sqlalchemy import (
     BindParameter,
+    Connection,
     Row,
     Select,
     String,
@@ -135,13 +136,12 @@ _SKIP_LOCKED = {
 _SQLITE_WRITE_LOCK = update(Station).where(false()).values(name=Station.name)
 
 
-def _load_view(session: Session, row: OrderRow, rules: PackRules) -> OrderView:
+def _load_view(conn: Connection, row: OrderRow, rules: PackRules) -> OrderView:
     """The view of an order row plus its lines, without ORM objects.
 
     Core rows, not entities: a claim is on every station's hot path and the ORM's
     identity map and eager loaders cost more than the two queries themselves.
     """
-    conn = session.connection()
     lines: list[LineView] = []
     current: list[Any] | None = None
     codes: list[str] = []
@@ -279,7 +279,7 @@ class DbContext:
         mine = order.status == "packing" and order.station_id == self.station_id
         if order.status != CLAIMABLE and not mine:
             return ClaimRefusal(order.id, RefusalReason.NOT_PACKABLE, status=order.status)
-        return _load_view(self.session, order, self._rules)
+        return _load_view(conn, order, self._rules)
 
     def next_order(self) -> OrderView | None:
         """The queue's head: highest priority, then earliest ship-by (none last), then id.
@@ -317,7 +317,7 @@ class DbContext:
                 return None
             order = first(_HEAD_AT, priority=top)
             below = top
-        return _load_view(self.session, order, self._rules)
+        return _load_view(conn, order, self._rules)
 
     def marking_used_in(self, identity: str) -> str | None:
         return self.session.scalar(

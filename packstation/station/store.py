@@ -15,7 +15,18 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, Update, and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    String,
+    Update,
+    and_,
+    bindparam,
+    delete,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from packstation.domain.units import UnitFacts
@@ -218,11 +229,12 @@ class StationStore:
     ) -> None:
         #: Pack session of each order, looked up once per commit (a claim knows its own).
         pack_sessions: dict[str, int | None] = {}
+        conn = session.connection()
         for record in records:
             if isinstance(record, SessionLogin):
                 operator_id = record.operator.id
             if isinstance(record, OrderClaimed):
-                pack_sessions[record.order.id] = self._claim(session, record, operator_id)
+                pack_sessions[record.order.id] = self._claim(session, conn, record, operator_id)
                 self._learnt[record.order.id] = pack_sessions[record.order.id]
                 self._left.discard(record.order.id)
             else:
@@ -232,7 +244,7 @@ class StationStore:
                 pack_sessions[order_id] = self._open_session(session, order_id)
             if isinstance(record, OrderPacked | OrderReleased | OrderHeld):
                 self._left.add(record.order_id)  # its session ends with it
-            session.connection().execute(
+            conn.execute(
                 _INSERT_EVENT,
                 {
                     "at": record.at,
@@ -328,10 +340,11 @@ class StationStore:
                 hold_reason=record.reason,
             )  # fmt: skip
 
-    def _claim(self, session: Session, record: OrderClaimed, operator_id: int | None) -> int:
+    def _claim(
+        self, session: Session, conn: Connection, record: OrderClaimed, operator_id: int | None
+    ) -> int:
         """The conditional update; the new pack session's id."""
         order_id = record.order.id
-        conn = session.connection()
         params = {
             "order": order_id,
             "me": self.station_id,

@@ -22,7 +22,18 @@ class CodecError(ValueError):
     """A stored payload does not fit the type it claims to be."""
 
 
+#: Values stored as they are, by exact type (a str or int enum is not one of them).
+_AS_IS = frozenset({str, int, bool, type(None)})
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
 def encode(value: object) -> Any:
+    if type(value) in _AS_IS:  # most values: checked first, as a claim encodes a whole order
+        return value
     if isinstance(value, enum.Enum):
         return value.value
     if value is None or isinstance(value, bool | int | str):
@@ -36,7 +47,7 @@ def encode(value: object) -> Any:
     if isinstance(value, dict):
         return {str(k): encode(v) for k, v in value.items()}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {name: encode(getattr(value, name)) for name in _field_names(type(value))}
     raise CodecError(f"cannot encode {type(value).__name__}")
 
 
