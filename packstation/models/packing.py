@@ -55,7 +55,9 @@ class Event(Base):
     order_id: Mapped[str | None] = mapped_column(String(64), default=None)
     station_id: Mapped[str | None] = mapped_column(String(64), default=None)
     operator_id: Mapped[int | None] = mapped_column(default=None)
-    session_id: Mapped[int | None] = mapped_column(BigIntKey, default=None, index=True)
+    #: Not indexed (migration 0011): nothing looks events up by it, and every index is one
+    #: more entry (on SQLite one more page) in each event's commit.
+    session_id: Mapped[int | None] = mapped_column(BigIntKey, default=None)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
 
 
