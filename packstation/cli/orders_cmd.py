@@ -86,9 +86,11 @@ def import_file(args: argparse.Namespace, path: Path) -> ImportReport:
     from sqlalchemy.exc import SQLAlchemyError
 
     from packstation.clock import utcnow
-    from packstation.domain.intake import OrderFileError, iter_orders
+    from packstation.domain.intake import OrderFileError
     from packstation.models.imported_files import file_key, recall_unchanged, remember
-    from packstation.models.orders_repo import ImportReport, import_orders
+    from packstation.models.order_import_child import prepared_chunks
+    from packstation.models.order_import_rows import RowFormats
+    from packstation.models.orders_repo import CHUNK, ImportReport, import_prepared
 
     if not path.is_file():
         raise CliError(f"{path}: cannot read: no such file")
@@ -103,10 +105,12 @@ def import_file(args: argparse.Namespace, path: Path) -> ImportReport:
             if key is not None and (count := recall_unchanged(session, key)) is not None:
                 return ImportReport(unchanged=count)
             seen: list[tuple[str, str]] = []
-            orders = iter_orders(path, limits)
-            report = import_orders(
-                session, orders, validator(), source=path.name, seen=seen, first_write=True
-            )
+            formats = RowFormats(session.connection().dialect, utcnow())
+            # A large file's orders are prepared in a second process while this one writes.
+            with prepared_chunks(path, limits, validator(), formats, CHUNK) as chunks:
+                report = import_prepared(
+                    session, chunks, formats, source=path.name, seen=seen, first_write=True
+                )
         # Kept only if the file read is still the file hashed (not rewritten meanwhile), in a
         # transaction of its own: what it keeps is the file's, not the database's, and a
         # failure (the same file imported at the same moment elsewhere) costs only the

@@ -8,17 +8,16 @@ hold, and when each is written, is `orders_repo.import_orders`.
 from __future__ import annotations
 
 import contextlib
-import json
-from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Table
+from sqlalchemy import Connection, Table
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from packstation.domain.orders import OrderStatus, Problem
+from packstation.domain.orders import Problem
 from packstation.models.copy_pipeline import CopyPipeline
+from packstation.models.order_import_rows import RowFormats
 from packstation.models.orders import Order
 
 __all__ = [
@@ -133,10 +132,6 @@ for _table, _given in (
     _check_columns(_table, _given)
 
 
-def _identity(value: Any) -> Any:
-    return value
-
-
 class ImportWriter:
     """Rows straight to the driver inside the session's transaction.
 
@@ -147,7 +142,7 @@ class ImportWriter:
     is locked before it is rewritten. Values pass the columns' bind processors, as the ORM
     would pass them. `finish` before the commit; `close` always."""
 
-    def __init__(self, session: Session, now: datetime, *, reader: bool = False) -> None:
+    def __init__(self, session: Session, formats: RowFormats, *, reader: bool = False) -> None:
         self.conn: Connection = session.connection()
         dialect = self.conn.dialect
         self.dialect = dialect
@@ -165,21 +160,10 @@ class ImportWriter:
             if -_SQLITE_CACHE_KIB < size < 0 or 0 <= size < _SQLITE_CACHE_KIB // 4:
                 self._cache_size = size  # restored by `close`
                 self.conn.exec_driver_sql(f"PRAGMA cache_size=-{_SQLITE_CACHE_KIB}")
-        proc = self.processor
-        self.when = proc(ORDERS, "created_at")(now)
-        self.no_problems = proc(ORDERS, "problems")([])
-        self.extra = proc(ORDERS, "extra")
-        self.no_extra = self.extra({})
-        self.problems = proc(ORDERS, "problems")
-        self.money = proc(ORDERS, "declared_value")
-        self.weight = proc(LINES, "unit_weight_g")
-        self.price = proc(LINES, "unit_price")
-        self.payload = proc(EVENTS, "payload")
-        self.note_payload = proc(NOTIFICATIONS, "payload")
-        self._ship_by = proc(ORDERS, "ship_by")
-        self._day = proc(ORDERS, "deliver_by")
-        self._ship_by_seen: dict[datetime, Any] = {}
-        self._payloads: dict[tuple[OrderStatus, str | None, str], Any] = {}
+        #: How values are given to this database (the rows prepared with them are written).
+        self.formats = formats
+        self.when = self.formats.when
+        self._payloads: dict[tuple[str, str | None, str], Any] = {}
         #: PostgreSQL, when the caller's transaction wrote nothing before the import: the
         #: reads that need not see this import's own rows (stored orders, correction keys,
         #: line ids) go through a connection of their own, so that they do not wait for the
@@ -205,54 +189,28 @@ class ImportWriter:
         self.locked = True
         return True
 
-    def processor(self, table: Table, column: str) -> Callable[[Any], Any]:
-        """The column's bind processor for this database (booleans need none: both drivers
-        take Python bools). COPY sends every value as text, so a JSON value goes as the
-        text psycopg would send for it, made once here rather than at each row it is in."""
-        type_ = table.c[column].type
-        # JSONType (models/base.py) is a decorator over JSON: its impl tells.
-        if self.copy and isinstance(getattr(type_, "impl", type_), JSON):
-            serializer: Callable[[Any], str] | None = getattr(
-                self.dialect, "_json_serializer", None
-            )
-            return serializer or json.dumps
-        found = type_.dialect_impl(self.dialect).bind_processor(self.dialect)
-        return found or _identity
-
     def event_payload(
         self,
-        status: OrderStatus,
+        status: str,
         before: tuple[str, str] | None,
-        problems: list[Problem],
+        problems: Sequence[Problem],
         source: str,
     ) -> Any:
-        """An imported or updated order's event payload; the few without problems are the
-        same few texts, made once."""
+        """An imported or updated order's event payload (`status`: its value); the few
+        without problems are the same few texts, made once."""
         key = (status, before[0] if before else None, source)
         if not problems and (done := self._payloads.get(key)) is not None:
             return done
         payload = {
-            "status": status.value,
+            "status": status,
             "from": key[1],
             "problems": [str(p) for p in problems],
             "source": source,
         }
-        done = self.payload(payload)
+        done = self.formats.payload(payload)
         if not problems:
             self._payloads[key] = done
         return done
-
-    def ship_by(self, value: datetime | None) -> Any:
-        if value is None:
-            return None
-        done = self._ship_by_seen.get(value)
-        if done is None:
-            done = self._ship_by_seen[value] = self._ship_by(value)
-        return done
-
-    def day(self, value: date | None) -> Any:
-        """``deliver_by`` as the database takes it (most orders have none)."""
-        return None if value is None else self._day(value)
 
     # ------------------------------------------------------------------ reads
 

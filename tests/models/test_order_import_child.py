@@ -1,0 +1,215 @@
+"""A large order file is prepared in a forked child while the import writes
+(`models/order_import_child.py`): the child's rows are the ones this process would make, a
+file error in it is the same error here, and neither its death nor the parent's stopping
+leaves an import half-done or a process behind."""
+
+from __future__ import annotations
+
+import csv
+import multiprocessing
+import os
+import signal
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
+
+from packstation.cli import main
+from packstation.cli.orders_cmd import validator
+from packstation.domain.intake import DEFAULT_LIMITS, OrderFileError
+from packstation.domain.orders import OrderData, Problem
+from packstation.models import Barcode, Event, Notification, Order, OrderLine
+from packstation.models.db import open_database
+from packstation.models.order_import_child import FORK_FROM_BYTES, prepared_chunks
+from packstation.models.order_import_rows import PreparedOrder, RowFormats
+from packstation.models.orders_repo import CHUNK
+
+NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
+SAMPLE_CSV = Path(__file__).resolve().parents[2] / "packstation" / "data" / "orders-sample.csv"
+CHILD = "packstation-import-prepare"
+pytestmark = pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods(), reason="the child is forked (Linux)"
+)
+
+
+def _ean13(body12: str) -> str:
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(body12))
+    return body12 + str((10 - total % 10) % 10)
+
+
+def write_csv(path: Path, orders: int, *, bad_qty_at: int | None = None) -> Path:
+    """`orders` orders of 1 to 3 lines in the sample export's 22 columns; every ninth has a
+    5-digit postcode (needs correction); `bad_qty_at`: that order's first line says qty
+    "two" (the file cannot be read)."""
+    with SAMPLE_CSV.open(encoding="utf-8-sig", newline="") as fh:
+        template = next(csv.DictReader(fh))
+    header = list(template)
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        out = csv.DictWriter(fh, fieldnames=header, lineterminator="\r\n")
+        out.writeheader()
+        for i in range(orders):
+            for k in range(1 + i % 3):
+                out.writerow(
+                    {
+                        **template,
+                        "order_id": f"BIG-{i:06d}",
+                        "customer_name": f'Покупатель "{i}", тест',
+                        "phone": f"+7916{i:07d}",
+                        "postcode": "11901" if i % 9 == 0 else f"{119000 + i % 900}",
+                        "line1": f"ул. Арбат, д. {i % 90 + 1}, кв. {i % 300 + 1}",
+                        "sku": f"SKU-{(i + k) % 400:05d}",
+                        "name": f"Товар {k}, вариант {i % 7}",
+                        "barcodes": _ean13(f"460{(i + k) % 400:09d}"),
+                        "qty": "two" if i == bad_qty_at and k == 0 else str(1 + k),
+                        "unit_weight_g": f"{12 + k}.5",
+                    }
+                )
+    return path
+
+
+@pytest.fixture(scope="module")
+def big_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = write_csv(tmp_path_factory.mktemp("child") / "big.csv", 3 * CHUNK + 321)
+    assert path.stat().st_size >= FORK_FROM_BYTES  # else the CLI would not fork for it
+    return path
+
+
+def _dialects() -> list[Dialect]:
+    return [sqlite.pysqlite.dialect(), postgresql.psycopg.dialect()]
+
+
+def _prepared(path: Path, dialect: Dialect, *, fork: bool) -> list[list[PreparedOrder]]:
+    formats = RowFormats(dialect, NOW)
+    with prepared_chunks(path, DEFAULT_LIMITS, validator(), formats, CHUNK, fork=fork) as chunks:
+        return list(chunks)
+
+
+def _children() -> list[multiprocessing.Process]:
+    return [p for p in multiprocessing.active_children() if p.name == CHILD]
+
+
+@pytest.mark.parametrize("dialect", _dialects(), ids=lambda d: d.name)
+def test_the_child_sends_the_rows_this_process_would_make(big_csv: Path, dialect: Dialect) -> None:
+    here = _prepared(big_csv, dialect, fork=False)
+    formats = RowFormats(dialect, NOW)
+    with prepared_chunks(big_csv, DEFAULT_LIMITS, validator(), formats, CHUNK) as chunks:
+        first = next(chunks)
+        assert len(_children()) == 1  # a large file is prepared in a child by default
+        there = [first, *chunks]
+    assert _children() == []
+    assert [len(chunk) for chunk in there] == [CHUNK, CHUNK, CHUNK, 321]
+    assert there == here
+    problems = [order.problems for chunk in there for order in chunk if order.problems]
+    assert len(problems) == len(range(0, 3 * CHUNK + 321, 9))
+    assert problems[0] == (Problem("address.postcode", "must be 6 digits for RU, got '11901'"),)
+
+
+def test_a_file_error_after_the_first_chunks_is_the_same_error_here(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "bad.csv", 3 * CHUNK, bad_qty_at=2 * CHUNK + 5)
+    dialect = sqlite.pysqlite.dialect()
+    for fork in (False, True):
+        formats = RowFormats(dialect, NOW)
+        received: list[list[PreparedOrder]] = []
+        with (
+            pytest.raises(OrderFileError) as raised,
+            prepared_chunks(path, DEFAULT_LIMITS, validator(), formats, CHUNK, fork=fork) as chunks,
+        ):
+            received.extend(chunks)
+        assert [len(chunk) for chunk in received] == [CHUNK, CHUNK]
+        assert raised.value.file == str(path)
+        assert "column qty" in raised.value.where and "two" in raised.value.detail
+    assert _children() == []
+
+
+def test_a_child_that_dies_fails_the_import_with_a_clear_message(big_csv: Path) -> None:
+    formats = RowFormats(sqlite.pysqlite.dialect(), NOW)
+    with (
+        pytest.raises(RuntimeError, match="ended unexpectedly .exit code -9.; nothing was"),
+        prepared_chunks(big_csv, DEFAULT_LIMITS, validator(), formats, CHUNK, fork=True) as chunks,
+    ):
+        next(chunks)
+        [child] = _children()
+        assert child.pid is not None
+        os.kill(child.pid, signal.SIGKILL)
+        child.join()
+        list(chunks)
+    assert _children() == []
+
+
+def test_the_parent_stopping_ends_the_child(big_csv: Path) -> None:
+    formats = RowFormats(sqlite.pysqlite.dialect(), NOW)
+    with (
+        pytest.raises(KeyboardInterrupt),
+        prepared_chunks(big_csv, DEFAULT_LIMITS, validator(), formats, CHUNK, fork=True) as chunks,
+    ):
+        next(chunks)
+        assert len(_children()) == 1
+        raise KeyboardInterrupt  # Ctrl-C, or the database failing, while chunk 1 is written
+    assert _children() == []
+
+
+def test_a_bug_in_the_child_is_reported_with_its_message(big_csv: Path) -> None:
+    def broken(order: OrderData) -> list[Problem]:
+        if order.id == "BIG-001500":
+            raise ValueError("validator broke on <BIG-001500>")
+        return []
+
+    formats = RowFormats(sqlite.pysqlite.dialect(), NOW)
+    with (
+        pytest.raises(
+            RuntimeError,
+            match="preparing the orders failed: ValueError: validator broke on <BIG-001500>",
+        ),
+        prepared_chunks(big_csv, DEFAULT_LIMITS, broken, formats, CHUNK, fork=True) as chunks,
+    ):
+        list(chunks)
+    assert _children() == []
+
+
+def _counts(url: str) -> list[int]:
+    db = open_database(url)
+    try:
+        with db.sessions() as s:
+            tables: list[Any] = [Order, OrderLine, Barcode, Event, Notification]
+            return [int(s.scalar(select(func.count()).select_from(t)) or 0) for t in tables]
+    finally:
+        db.dispose()
+
+
+@pytest.fixture
+def url(db_url: str, capsys: pytest.CaptureFixture[str]) -> Iterator[str]:
+    assert main(["db", "upgrade", "--db", db_url]) == 0
+    capsys.readouterr()
+    yield db_url
+
+
+def test_the_cli_imports_a_large_file_through_the_child(
+    big_csv: Path, url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["orders", "import", str(big_csv), "--db", url]) == 0
+    said = capsys.readouterr().out.strip().splitlines()[-1]
+    orders = 3 * CHUNK + 321
+    invalid = len(range(0, orders, 9))
+    lines = sum(1 + i % 3 for i in range(orders))
+    assert said == (
+        f"big.csv: {orders - invalid} ready, {invalid} needs correction, 0 unchanged, "
+        f"0 refused ({lines} lines stored)"
+    )
+    assert _counts(url) == [orders, lines, lines, orders, invalid]
+
+
+def test_the_cli_imports_nothing_from_a_large_file_that_breaks_late(
+    tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_csv(tmp_path / "late.csv", 3 * CHUNK + 321, bad_qty_at=3 * CHUNK + 1)
+    assert path.stat().st_size >= FORK_FROM_BYTES
+    assert main(["orders", "import", str(path), "--db", url]) == 1
+    err = capsys.readouterr().err
+    assert "late.csv: nothing imported:" in err and "column qty" in err
+    assert _counts(url) == [0, 0, 0, 0, 0]
+    assert _children() == []
