@@ -66,8 +66,7 @@ def prepared_chunks(
     if fork is None:
         fork = forks_here() and path.stat().st_size >= FORK_FROM_BYTES
     if not fork:
-        orders = intake.iter_orders(path, limits)
-        yield (prepare_chunk(chunk, validate, formats) for chunk in chunks(orders, size))
+        yield _prepared_here(path, limits, validate, formats, size)
         return
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
@@ -86,6 +85,14 @@ def prepared_chunks(
         if child.is_alive():
             child.kill()
         child.join()
+
+
+def _prepared_here(
+    path: Path, limits: IntakeLimits, validate: Validator, formats: RowFormats, size: int
+) -> Iterator[list[PreparedOrder]]:
+    """Read only when first asked (a file answered from its digest is not read at all)."""
+    for chunk in chunks(intake.iter_orders(path, limits), size):
+        yield prepare_chunk(chunk, validate, formats)
 
 
 def _received(receiver: Connection, child: Any) -> Iterator[list[PreparedOrder]]:

@@ -88,7 +88,7 @@ class RowFormats:
         self._day = proc(orders, "deliver_by")
         self._ship_by_seen: dict[datetime, Any] = {}
         #: A file names the same few thousand products over and over: each code's GTIN once.
-        self._gtins: dict[str, str | None] = {}
+        self.gtins = _Gtins()
 
     def processor(self, table: Table, column: str) -> Callable[[Any], Any]:
         type_ = table.c[column].type
@@ -113,12 +113,15 @@ class RowFormats:
         """``deliver_by`` as the database takes it (most orders have none)."""
         return None if value is None else self._day(value)
 
-    def gtin(self, code: str) -> str | None:
-        gtin = self._gtins.get(code, "")
-        if gtin == "":
-            if len(self._gtins) > 200_000:  # a memo, not a copy of every code of a huge file
-                self._gtins.clear()
-            gtin = self._gtins[code] = gtin14(code)
+
+class _Gtins(dict[str, str | None]):
+    """code -> its GTIN-14 (None: not a GTIN), each worked out once: a hit costs a dict
+    lookup, not a call."""
+
+    def __missing__(self, code: str) -> str | None:
+        if len(self) > 200_000:  # a memo, not a copy of every code of a huge file
+            self.clear()
+        gtin = self[code] = gtin14(code)
         return gtin
 
 
@@ -212,7 +215,7 @@ def prepare_chunk(
 ) -> list[PreparedOrder]:
     """Each order hashed, validated and turned into its rows, in file order."""
     when = f.when
-    weight, price, gtin = f.weight, f.price, f.gtin
+    weight, price, gtins = f.weight, f.price, f.gtins
     zero = Decimal(0)
     prepared: list[PreparedOrder] = []
     for order in orders:
@@ -249,25 +252,27 @@ def prepare_chunk(
             f.day(order.deliver_by),
         )
         lines = tuple(
-            (
+            [
                 (
-                    order_id,
-                    position,
-                    line.sku,
-                    line.name,
-                    line.qty,
-                    weight(line.unit_weight_g or zero),
-                    price(line.unit_price),
-                    line.fragile,
-                    line.liquid,
-                    line.marked,
-                    line.hs_code,
-                    *(line.dims_mm or _NO_DIMS),
-                    line.serial or None,
-                ),
-                tuple((code, gtin(code)) for code in line.barcodes),
-            )
-            for position, line in enumerate(order.lines)
+                    (
+                        order_id,
+                        position,
+                        line.sku,
+                        line.name,
+                        line.qty,
+                        weight(line.unit_weight_g or zero),
+                        price(line.unit_price),
+                        line.fragile,
+                        line.liquid,
+                        line.marked,
+                        line.hs_code,
+                        *(line.dims_mm or _NO_DIMS),
+                        line.serial or None,
+                    ),
+                    tuple([(code, gtins[code]) for code in line.barcodes]),
+                )
+                for position, line in enumerate(order.lines)
+            ]
         )
         contact = Contact(c.name, c.email, c.phone, c.locale) if problems else None
         prepared.append(PreparedOrder(row, lines, tuple(problems), contact))
