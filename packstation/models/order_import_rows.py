@@ -126,7 +126,7 @@ class _Gtins(dict[str, str | None]):
 
 
 #: Every content hash goes through one encoder (json.dumps would make one per call).
-_HASH_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_HASH_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
 
 
 def content_hash(order: OrderData) -> str:
