@@ -16,11 +16,11 @@ from packstation.models.base import Base, JSONType
 _PARTIAL: list[tuple[Index, Any]] = []
 
 
-def _set_only(name: str, column: str) -> Index:
-    """An index of the rows where `column` is set (`column = x` implies it: both
-    databases' planners use it for such lookups)."""
+def set_only(name: str, column: str, *more: str) -> Index:
+    """An index (on `column`, then `more`) of the rows where `column` is set (`column = x`
+    implies it: both databases' planners use it for such lookups)."""
     where = text(f"{column} IS NOT NULL")
-    index = Index(name, column, sqlite_where=where)
+    index = Index(name, column, *more, sqlite_where=where)
     _PARTIAL.append((index, where))
     return index
 
@@ -43,10 +43,10 @@ class Order(Base):
         # The queue screen's carrier filter and the manifest's batch. These four are
         # partial: an imported order has none of them set, and an index entry per NULL
         # would cost every import for lookups that never ask for NULL (migration 0010).
-        _set_only("ix_orders_carrier", "carrier"),
-        _set_only("ix_orders_tote", "tote"),
-        _set_only("ix_orders_station_id", "station_id"),
-        _set_only("ix_orders_reserved_for", "reserved_for"),
+        set_only("ix_orders_carrier", "carrier"),
+        set_only("ix_orders_tote", "tote"),
+        set_only("ix_orders_station_id", "station_id"),
+        set_only("ix_orders_reserved_for", "reserved_for"),
         # A marketplace posting is one order, however often the sync sees it.
         Index("uq_orders_channel_ref", "channel", "channel_ref", unique=True),
     )

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from packstation.clock import utcnow
 from packstation.models.base import Base, JSONType
+from packstation.models.orders import set_only
 
 # SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit key.
 BigIntKey = BigInteger().with_variant(Integer(), "sqlite")
@@ -43,8 +44,9 @@ class Event(Base):
     __tablename__ = "events"
     __table_args__ = (
         Index("ix_events_order_at", "order_id", "id"),
-        # Recovery reads one station's records since its last logout.
-        Index("ix_events_station", "station_id", "id"),
+        # Recovery reads one station's records since its last logout. Only events of a
+        # station: an imported order's event has none (migration 0012).
+        set_only("ix_events_station", "station_id", "id"),
         # Audit and shift reports select overrides and logins by kind over a period.
         Index("ix_events_kind_at", "kind", "at"),
     )
