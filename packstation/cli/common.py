@@ -35,10 +35,14 @@ def config_of(args: argparse.Namespace) -> StationConfig:
     return load_config(Path(path) if path else None)
 
 
+def db_url_of(args: argparse.Namespace) -> str:
+    return resolve_db_url(getattr(args, "db", None), config_of(args))
+
+
 def database_of(args: argparse.Namespace) -> Database:
     from packstation.models.db import open_database  # SQLAlchemy only for commands that use it
 
-    return open_database(resolve_db_url(getattr(args, "db", None), config_of(args)))
+    return open_database(db_url_of(args))
 
 
 def say(text: str = "") -> None:

@@ -7,22 +7,28 @@ from __future__ import annotations
 
 import argparse
 import functools
-import gc
 import json
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from packstation.cli.common import CliError, add_db_option, config_of, database_of, say
+from packstation.cli.common import (
+    CliError,
+    add_db_option,
+    config_of,
+    database_of,
+    db_url_of,
+    say,
+)
 from packstation.config import ConfigError, intake_max_bytes
 from packstation.domain.orders import OrderStatus
 
 if TYPE_CHECKING:
     from packstation.domain.intake import IntakeLimits
     from packstation.domain.orders import OrderData, Problem
+    from packstation.models.order_import_rows import RowFormats, Validator
     from packstation.models.orders_repo import ImportReport
 
 log = logging.getLogger(__name__)
@@ -77,20 +83,27 @@ def intake_limits(args: argparse.Namespace) -> IntakeLimits:
     return IntakeLimits() if max_bytes is None else IntakeLimits(max_file_bytes=max_bytes)
 
 
+def row_setup(url: str, now: datetime) -> tuple[Validator, RowFormats]:
+    """The validator and the row formats of the database at `url`, from its dialect alone:
+    the child process makes them before this one has opened the database (a test checks
+    they are the connected dialect's)."""
+    from sqlalchemy.engine import make_url
+
+    from packstation.models.order_import_rows import RowFormats
+
+    return validator(), RowFormats(make_url(url).get_dialect()(), now)
+
+
 def import_file(args: argparse.Namespace, path: Path) -> ImportReport:
     """Orders are streamed into one transaction: a file error at any point rolls all back.
 
     A file over the limits (`intake.IntakeLimits`: size, JSON nesting, CSV line length) is
     refused with one line before anything is stored. The same file again, when that would
-    change nothing, is answered from its digest (`models/imported_files.py`)."""
-    from sqlalchemy.exc import SQLAlchemyError
-
+    change nothing, is answered from its digest (`models/imported_files.py`). A large file
+    is read and prepared in a second process from the start (`cli/import_child.py`)."""
+    from packstation.cli.import_child import few_collections, prepared_chunks
     from packstation.clock import utcnow
-    from packstation.domain.intake import OrderFileError
-    from packstation.models.imported_files import file_key, recall_unchanged, remember
-    from packstation.models.order_import_child import prepared_chunks
-    from packstation.models.order_import_rows import RowFormats
-    from packstation.models.orders_repo import CHUNK, ImportReport, import_prepared
+    from packstation.domain.intake import CHUNK, OrderFileError, file_key
 
     if not path.is_file():
         raise CliError(f"{path}: cannot read: no such file")
@@ -99,50 +112,43 @@ def import_file(args: argparse.Namespace, path: Path) -> ImportReport:
         key = file_key(path, limits) if path.stat().st_size <= limits.max_file_bytes else None
     except OSError as exc:
         raise CliError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    db = database_of(args)
+    url = db_url_of(args)
+    setup = functools.partial(row_setup, url, utcnow())
     try:
-        with _few_collections(), db.unit_of_work() as session:
-            if key is not None and (count := recall_unchanged(session, key)) is not None:
-                return ImportReport(unchanged=count)
-            seen: list[tuple[str, str]] = []
-            formats = RowFormats(session.connection().dialect, utcnow())
-            # A large file's orders are prepared in a second process while this one writes.
-            with prepared_chunks(path, limits, validator(), formats, CHUNK) as chunks:
-                report = import_prepared(
-                    session, chunks, formats, source=path.name, seen=seen, first_write=True
-                )
-        # Kept only if the file read is still the file hashed (not rewritten meanwhile), in a
-        # transaction of its own: what it keeps is the file's, not the database's, and a
-        # failure (the same file imported at the same moment elsewhere) costs only the
-        # shortcut, never the import.
-        if key is not None and file_key(path, limits) == key:
+        # From here the file is read beside this process loading the database code,
+        # opening the database and asking whether the file is new.
+        with prepared_chunks(path, limits, setup, CHUNK) as chunks:
+            from sqlalchemy.exc import SQLAlchemyError
+
+            from packstation.models.db import open_database
+            from packstation.models.imported_files import recall_unchanged, remember
+            from packstation.models.orders_repo import ImportReport, import_prepared
+
+            db = open_database(url)
             try:
-                with db.unit_of_work() as session:
-                    remember(session, key, seen, utcnow())
-            except SQLAlchemyError as exc:
-                log.warning("%s: imported; its digest was not kept: %s", path, exc)
-        return report
+                with few_collections(), db.unit_of_work() as session:
+                    if key is not None and (count := recall_unchanged(session, key)) is not None:
+                        return ImportReport(unchanged=count)
+                    seen: list[tuple[str, str]] = []
+                    _, formats = setup()
+                    report = import_prepared(
+                        session, chunks, formats, source=path.name, seen=seen, first_write=True
+                    )
+                # Kept only if the file read is still the file hashed (not rewritten
+                # meanwhile), in a transaction of its own: what it keeps is the file's,
+                # not the database's, and a failure (the same file imported at the same
+                # moment elsewhere) costs only the shortcut, never the import.
+                if key is not None and file_key(path, limits) == key:
+                    try:
+                        with db.unit_of_work() as session:
+                            remember(session, key, seen, utcnow())
+                    except SQLAlchemyError as exc:
+                        log.warning("%s: imported; its digest was not kept: %s", path, exc)
+                return report
+            finally:
+                db.dispose()
     except OrderFileError as exc:
         raise CliError(f"{path}: nothing imported: {exc}") from exc
-    finally:
-        db.dispose()
-
-
-@contextmanager
-def _few_collections() -> Iterator[None]:
-    """An import makes millions of short-lived objects and no garbage cycles worth a
-    collection: the modules loaded so far are moved out of the collector's way (as the
-    station does after start-up) and it runs a tenth as often."""
-    threshold = gc.get_threshold()
-    frozen = gc.get_freeze_count()
-    gc.freeze()
-    gc.set_threshold(threshold[0] * 10, *threshold[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*threshold)
-        if not frozen:  # else someone froze on purpose (a station process): leave it so
-            gc.unfreeze()
 
 
 def run_import(args: argparse.Namespace) -> int:

@@ -16,13 +16,13 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Integer, String, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from packstation.clock import utcnow
+from packstation.domain.intake.files import file_key
 from packstation.models.base import Base, JSONType
 
 __all__ = ["ImportedFile", "file_key", "recall_unchanged", "remember"]
@@ -41,16 +41,6 @@ class ImportedFile(Base):
     check: Mapped[str] = mapped_column(String(64))
     orders: Mapped[int] = mapped_column(Integer, default=0)
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-def file_key(path: Path, limits: object) -> str:
-    """The file's bytes and the limits it was read under (a file refused under smaller
-    limits must be refused again)."""
-    digest = hashlib.sha256(repr(limits).encode())
-    with path.open("rb") as f:
-        while block := f.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _check(pairs: Iterable[tuple[str, str]]) -> str:

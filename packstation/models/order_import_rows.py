@@ -3,7 +3,7 @@
 Everything here depends only on the orders themselves (their content hash, their problems,
 the values as the database takes them), not on what is stored: so a large file's orders
 can be prepared in a process of its own while the importing one writes
-(`order_import_child.py`), and the rows travel as plain tuples (pickling the orders
+(`cli/import_child.py`), and the rows travel as plain tuples (pickling the orders
 themselves costs more than preparing them). What is written, and when, is
 `orders_repo.import_prepared`.
 """
@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from itertools import islice
 from typing import Any, NamedTuple
 
 from sqlalchemy import JSON, Dialect, Table
@@ -29,7 +28,6 @@ __all__ = [
     "Contact",
     "PreparedOrder",
     "RowFormats",
-    "chunks",
     "content_hash",
     "order_extra",
     "order_instructions",
@@ -198,12 +196,6 @@ def order_extra(order: OrderData) -> dict[str, Any]:
     if order.gift_note:
         extra["gift_note"] = order.gift_note
     return extra
-
-
-def chunks(orders: Iterable[OrderData], size: int) -> Iterator[list[OrderData]]:
-    it = iter(orders)
-    while chunk := list(islice(it, size)):
-        yield chunk
 
 
 _NO_DIMS = (None, None, None)

@@ -30,12 +30,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from packstation.clock import utcnow
+from packstation.domain.intake.files import CHUNK, chunks
 from packstation.domain.orders import EDITABLE_STATUSES, OrderData, Problem
 from packstation.models.order_import_rows import (
     PreparedOrder,
     RowFormats,
     Validator,
-    chunks,
     content_hash,
     order_extra,
     order_instructions,
@@ -68,9 +68,6 @@ __all__ = [
     "order_extra",
     "order_instructions",
 ]
-
-#: Orders per chunk: one stored-state query and one write per table each.
-CHUNK = 1000
 
 
 @dataclass(slots=True)
@@ -128,7 +125,7 @@ def import_prepared(
     first_write: bool = False,
 ) -> ImportReport:
     """`import_orders` for orders already prepared with `formats` (`prepare_chunk`), in
-    chunks of at most `CHUNK`: here or in a process of their own (`order_import_child`)."""
+    chunks of at most `CHUNK`: here or in a process of their own (`cli/import_child.py`)."""
     report = ImportReport()
     session.flush()  # the caller's pending objects first: the rows below bypass the session
     writer = ImportWriter(session, formats, reader=first_write)

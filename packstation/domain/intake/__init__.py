@@ -26,7 +26,7 @@ the csv module's `field_size_limit` (131,072 characters by default). What a file
 can cost is thus its size (read once), its text (JSON: up to 4 bytes per character),
 and one line or one order at a time.
 
-The package: `files` (`read_orders`, `iter_orders`, `is_json_file`), `limits`
+The package: `files` (`read_orders`, `iter_orders`, `is_json_file`, `chunks`, `file_key`), `limits`
 (`IntakeLimits`, `read_limited`), `json_orders`, `csv_orders`, `fields` (values shared
 by both formats), `decoding` (bytes to text), `errors` (`OrderFileError`).
 """
@@ -39,15 +39,25 @@ from packstation.domain.intake.csv_orders import (
 )
 from packstation.domain.intake.errors import OrderFileError
 from packstation.domain.intake.fields import normalise_locale
-from packstation.domain.intake.files import is_json_file, iter_orders, read_orders
+from packstation.domain.intake.files import (
+    CHUNK,
+    chunks,
+    file_key,
+    is_json_file,
+    iter_orders,
+    read_orders,
+)
 from packstation.domain.intake.json_orders import iter_orders_json, read_orders_json
 from packstation.domain.intake.limits import DEFAULT_LIMITS, IntakeLimits, read_limited
 
 __all__ = [
+    "CHUNK",
     "CSV_COLUMNS",
     "CSV_REQUIRED_COLUMNS",
     "DEFAULT_LIMITS",
     "IntakeLimits",
+    "chunks",
+    "file_key",
     "OrderFileError",
     "is_json_file",
     "normalise_locale",

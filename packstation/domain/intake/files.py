@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import pathlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from itertools import islice
 
 from packstation.domain.intake.csv_orders import iter_orders_csv
 from packstation.domain.intake.decoding import _content_start
@@ -46,3 +48,23 @@ def is_json_file(path: pathlib.Path, data: bytes) -> bool:
         return suffix == ".json"
     end = _content_start(data)
     return data[end : end + 1] in (b"{", b"[")
+
+
+#: Orders per chunk of an import: one stored-state query and one write per table each.
+CHUNK = 1000
+
+
+def chunks(orders: Iterable[OrderData], size: int = CHUNK) -> Iterator[list[OrderData]]:
+    it = iter(orders)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def file_key(path: pathlib.Path, limits: object) -> str:
+    """The file's bytes and the limits it was read under (a file refused under smaller
+    limits must be refused again): what `models/imported_files` remembers a file by."""
+    digest = hashlib.sha256(repr(limits).encode())
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()

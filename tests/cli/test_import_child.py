@@ -1,5 +1,5 @@
 """A large order file is prepared in a forked child while the import writes
-(`models/order_import_child.py`): the child's rows are the ones this process would make, a
+(`cli/import_child.py`): the child's rows are the ones this process would make, a
 file error in it is the same error here, and neither its death nor the parent's stopping
 leaves an import half-done or a process behind."""
 
@@ -20,14 +20,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 
 from packstation.cli import main
-from packstation.cli.orders_cmd import validator
-from packstation.domain.intake import DEFAULT_LIMITS, OrderFileError
+from packstation.cli.import_child import FORK_FROM_BYTES, Setup, prepared_chunks
+from packstation.cli.orders_cmd import row_setup, validator
+from packstation.domain.intake import CHUNK, DEFAULT_LIMITS, OrderFileError
 from packstation.domain.orders import OrderData, Problem
 from packstation.models import Barcode, Event, Notification, Order, OrderLine
 from packstation.models.db import open_database
-from packstation.models.order_import_child import FORK_FROM_BYTES, prepared_chunks
-from packstation.models.order_import_rows import PreparedOrder, RowFormats
-from packstation.models.orders_repo import CHUNK
+from packstation.models.order_import_rows import PreparedOrder, RowFormats, Validator, prepare_chunk
+from tests.models.test_orders_import_bulk import make_orders
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 SAMPLE_CSV = Path(__file__).resolve().parents[2] / "packstation" / "data" / "orders-sample.csv"
@@ -79,13 +79,20 @@ def big_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+SQLITE = sqlite.pysqlite.dialect()
+
+
 def _dialects() -> list[Dialect]:
-    return [sqlite.pysqlite.dialect(), postgresql.psycopg.dialect()]
+    return [SQLITE, postgresql.psycopg.dialect()]
+
+
+def _setup(dialect: Dialect = SQLITE, validate: Validator | None = None) -> Setup:
+    """What the preparing process calls: made there (in the child after the fork)."""
+    return lambda: (validate or validator(), RowFormats(dialect, NOW))
 
 
 def _prepared(path: Path, dialect: Dialect, *, fork: bool) -> list[list[PreparedOrder]]:
-    formats = RowFormats(dialect, NOW)
-    with prepared_chunks(path, DEFAULT_LIMITS, validator(), formats, CHUNK, fork=fork) as chunks:
+    with prepared_chunks(path, DEFAULT_LIMITS, _setup(dialect), CHUNK, fork=fork) as chunks:
         return list(chunks)
 
 
@@ -96,8 +103,7 @@ def _children() -> list[multiprocessing.Process]:
 @pytest.mark.parametrize("dialect", _dialects(), ids=lambda d: d.name)
 def test_the_child_sends_the_rows_this_process_would_make(big_csv: Path, dialect: Dialect) -> None:
     here = _prepared(big_csv, dialect, fork=False)
-    formats = RowFormats(dialect, NOW)
-    with prepared_chunks(big_csv, DEFAULT_LIMITS, validator(), formats, CHUNK) as chunks:
+    with prepared_chunks(big_csv, DEFAULT_LIMITS, _setup(dialect), CHUNK) as chunks:
         first = next(chunks)
         assert len(_children()) == 1  # a large file is prepared in a child by default
         there = [first, *chunks]
@@ -111,13 +117,11 @@ def test_the_child_sends_the_rows_this_process_would_make(big_csv: Path, dialect
 
 def test_a_file_error_after_the_first_chunks_is_the_same_error_here(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "bad.csv", 3 * CHUNK, bad_qty_at=2 * CHUNK + 5)
-    dialect = sqlite.pysqlite.dialect()
     for fork in (False, True):
-        formats = RowFormats(dialect, NOW)
         received: list[list[PreparedOrder]] = []
         with (
             pytest.raises(OrderFileError) as raised,
-            prepared_chunks(path, DEFAULT_LIMITS, validator(), formats, CHUNK, fork=fork) as chunks,
+            prepared_chunks(path, DEFAULT_LIMITS, _setup(), CHUNK, fork=fork) as chunks,
         ):
             received.extend(chunks)
         assert [len(chunk) for chunk in received] == [CHUNK, CHUNK]
@@ -127,10 +131,9 @@ def test_a_file_error_after_the_first_chunks_is_the_same_error_here(tmp_path: Pa
 
 
 def test_a_child_that_dies_fails_the_import_with_a_clear_message(big_csv: Path) -> None:
-    formats = RowFormats(sqlite.pysqlite.dialect(), NOW)
     with (
         pytest.raises(RuntimeError, match="ended unexpectedly .exit code -9.; nothing was"),
-        prepared_chunks(big_csv, DEFAULT_LIMITS, validator(), formats, CHUNK, fork=True) as chunks,
+        prepared_chunks(big_csv, DEFAULT_LIMITS, _setup(), CHUNK, fork=True) as chunks,
     ):
         next(chunks)
         [child] = _children()
@@ -142,10 +145,9 @@ def test_a_child_that_dies_fails_the_import_with_a_clear_message(big_csv: Path) 
 
 
 def test_the_parent_stopping_ends_the_child(big_csv: Path) -> None:
-    formats = RowFormats(sqlite.pysqlite.dialect(), NOW)
     with (
         pytest.raises(KeyboardInterrupt),
-        prepared_chunks(big_csv, DEFAULT_LIMITS, validator(), formats, CHUNK, fork=True) as chunks,
+        prepared_chunks(big_csv, DEFAULT_LIMITS, _setup(), CHUNK, fork=True) as chunks,
     ):
         next(chunks)
         assert len(_children()) == 1
@@ -159,15 +161,14 @@ def test_a_bug_in_the_child_is_reported_with_its_message(big_csv: Path) -> None:
             raise ValueError("validator broke on <BIG-001500>")
         return []
 
-    formats = RowFormats(sqlite.pysqlite.dialect(), NOW)
     with (
         pytest.raises(
             RuntimeError,
             match="preparing the orders failed: ValueError: validator broke on <BIG-001500>",
         ),
-        prepared_chunks(big_csv, DEFAULT_LIMITS, broken, formats, CHUNK, fork=True) as chunks,
+        prepared_chunks(big_csv, DEFAULT_LIMITS, _setup(validate=broken), CHUNK, fork=True) as got,
     ):
-        list(chunks)
+        list(got)
     assert _children() == []
 
 
@@ -213,3 +214,22 @@ def test_the_cli_imports_nothing_from_a_large_file_that_breaks_late(
     assert "late.csv: nothing imported:" in err and "column qty" in err
     assert _counts(url) == [0, 0, 0, 0, 0]
     assert _children() == []
+
+
+def test_rows_made_before_connecting_are_the_rows_made_after(db_url: str) -> None:
+    """The import makes its row formats from the URL's dialect (`row_setup`), before the
+    database is open, so that the child can start at once: they are the connected
+    dialect's."""
+    orders = make_orders(300, invalid_every=7)  # prices, declared values, problems
+    db = open_database(db_url, auto_upgrade=True)
+    try:
+        with db.sessions() as s:
+            connected = s.connection().dialect
+            assert connected.server_version_info is not None  # initialised by connecting
+    finally:
+        db.dispose()
+    validate, before = row_setup(db_url, NOW)
+    after = RowFormats(connected, NOW)
+    made = [prepare_chunk(orders, validate, f) for f in (before, after)]
+    assert made[0] == made[1]
+    assert sum(1 for order in made[0] if order.problems) == len(range(0, 300, 7))

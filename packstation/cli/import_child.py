@@ -1,61 +1,82 @@
 """A large order file's orders prepared in a process of their own while this one writes.
 
-Reading, validating and hashing an order, and making its rows (`prepare_chunk`), costs
-about as much CPU as the driver spends writing them, and under one interpreter lock the
-two never overlap (a writer thread was tried: SQLite's executemany takes the lock for
-every row's bind, benchmarks/import_process.py). In two processes they do: the child
-prepares chunk k+1 while the parent writes chunk k.
+Reading, validating and hashing an order, and making its rows
+(`models/order_import_rows.prepare_chunk`), costs about as much CPU as the driver spends
+writing them, and under one interpreter lock the two never overlap (a writer thread was
+tried: SQLite's executemany takes the lock for every row's bind,
+benchmarks/import_process.py). In two processes they do: the child prepares chunk k+1
+while the parent writes chunk k.
 
-The child is forked (Linux): it inherits what is loaded, the validator and the row
-formats, so nothing is sent to it. It sends each chunk's rows back as plain tuples (the
-orders themselves would cost more to pickle than to prepare); the pipe keeps it at most
-about a chunk ahead, so memory stays that of a chunk or two. It never touches the
-parent's database connection and ends without running the parent's clean-up (os._exit,
-as multiprocessing's fork start does). A file error in the child is raised in the parent
-as the same `OrderFileError`; the parent stopping for any reason ends the child.
+The child is forked (Linux) as soon as the command knows its file, before either process
+has loaded SQLAlchemy: each loads it on a core of its own (the parent to open the
+database, the child to make rows as that database takes them), instead of the child
+waiting for the parent's. So this module loads nothing heavy itself: `setup`, called in
+whichever process prepares, makes the validator and the row formats. The child sends each
+chunk's rows back as plain tuples (the orders themselves would cost more to pickle than
+to prepare); the pipe keeps it at most about a chunk ahead, so memory stays that of a
+chunk or two. It never touches the parent's database connection (it has none when
+forked) and ends without running the parent's clean-up (os._exit, as multiprocessing's
+fork start does). A file error in the child is raised in the parent as the same
+`OrderFileError`; the parent stopping for any reason ends the child.
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packstation.domain import intake
-from packstation.domain.intake import IntakeLimits, OrderFileError
-from packstation.models.order_import_rows import (
-    PreparedOrder,
-    RowFormats,
-    Validator,
-    chunks,
-    prepare_chunk,
-)
+from packstation.domain.intake import IntakeLimits, OrderFileError, chunks
 
-__all__ = ["FORK_FROM_BYTES", "forks_here", "prepared_chunks"]
+if TYPE_CHECKING:
+    from packstation.models.order_import_rows import PreparedOrder, RowFormats, Validator
+
+__all__ = ["FORK_FROM_BYTES", "Setup", "few_collections", "forks_here", "prepared_chunks"]
 
 #: Files smaller than this are prepared in this process: a chunk or two, nothing to overlap.
 FORK_FROM_BYTES = 1 << 20
+
+#: Makes what preparing needs: the validator and the row formats of the target database.
+Setup = Callable[[], "tuple[Validator, RowFormats]"]
 
 _ROWS, _DONE, _FILE_ERROR, _FAILED = "rows", "done", "file_error", "failed"
 
 
 def forks_here() -> bool:
-    """Fork is what makes the child cheap (nothing re-imported, nothing sent); it is safe
-    only where this process has no other threads yet: the CLI's import, on Linux."""
+    """Fork is what makes the child cheap (nothing sent to it); it is safe only where this
+    process has no other threads yet: the CLI's import, on Linux."""
     return sys.platform == "linux"
+
+
+@contextmanager
+def few_collections() -> Iterator[None]:
+    """An import makes millions of short-lived objects and no garbage cycles worth a
+    collection: the modules loaded so far are moved out of the collector's way (as the
+    station does after start-up) and it runs a tenth as often."""
+    threshold = gc.get_threshold()
+    frozen = gc.get_freeze_count()
+    gc.freeze()
+    gc.set_threshold(threshold[0] * 10, *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        if not frozen:  # else someone froze on purpose (a station process): leave it so
+            gc.unfreeze()
 
 
 @contextmanager
 def prepared_chunks(
     path: Path,
     limits: IntakeLimits,
-    validate: Validator,
-    formats: RowFormats,
+    setup: Setup,
     size: int,
     *,
     fork: bool | None = None,
@@ -66,13 +87,13 @@ def prepared_chunks(
     if fork is None:
         fork = forks_here() and path.stat().st_size >= FORK_FROM_BYTES
     if not fork:
-        yield _prepared_here(path, limits, validate, formats, size)
+        yield _prepared_here(path, limits, setup, size)
         return
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(
         target=_prepare,
-        args=(sender, path, limits, validate, formats, size),
+        args=(sender, path, limits, setup, size),
         name="packstation-import-prepare",
         daemon=True,
     )
@@ -88,9 +109,12 @@ def prepared_chunks(
 
 
 def _prepared_here(
-    path: Path, limits: IntakeLimits, validate: Validator, formats: RowFormats, size: int
+    path: Path, limits: IntakeLimits, setup: Setup, size: int
 ) -> Iterator[list[PreparedOrder]]:
     """Read only when first asked (a file answered from its digest is not read at all)."""
+    from packstation.models.order_import_rows import prepare_chunk
+
+    validate, formats = setup()
     for chunk in chunks(intake.iter_orders(path, limits), size):
         yield prepare_chunk(chunk, validate, formats)
 
@@ -116,21 +140,19 @@ def _received(receiver: Connection, child: Any) -> Iterator[list[PreparedOrder]]
             raise RuntimeError(f"preparing the orders failed: {message[1]}")
 
 
-def _prepare(
-    sender: Connection,
-    path: Path,
-    limits: IntakeLimits,
-    validate: Validator,
-    formats: RowFormats,
-    size: int,
-) -> None:
+def _prepare(sender: Connection, path: Path, limits: IntakeLimits, setup: Setup, size: int) -> None:
     """The child: every chunk, then a word on how it ended (the parent decides what an
     interrupt means, so Ctrl-C is left to it)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     message: tuple[Any, ...] = (_DONE,)
     try:
-        for chunk in chunks(intake.iter_orders(path, limits), size):
-            sender.send((_ROWS, prepare_chunk(chunk, validate, formats)))
+        orders = intake.iter_orders(path, limits)
+        from packstation.models.order_import_rows import prepare_chunk
+
+        validate, formats = setup()
+        with few_collections():
+            for chunk in chunks(orders, size):
+                sender.send((_ROWS, prepare_chunk(chunk, validate, formats)))
     except OrderFileError as exc:
         message = (_FILE_ERROR, exc.file, exc.where, exc.detail)
     except (BrokenPipeError, ConnectionResetError):
