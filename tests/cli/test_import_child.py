@@ -202,6 +202,27 @@ def test_the_cli_imports_a_large_file_through_the_child(
         f"0 refused ({lines} lines stored)"
     )
     assert _counts(url) == [orders, lines, lines, orders, invalid]
+    assert _children() == []
+    # Again: answered from the file's digest; the child, started before that was known,
+    # is ended, and nothing is written.
+    assert main(["orders", "import", str(big_csv), "--db", url]) == 0
+    said = capsys.readouterr().out.strip().splitlines()[-1]
+    assert (
+        said
+        == f"big.csv: 0 ready, 0 needs correction, {orders} unchanged, 0 refused (0 lines stored)"
+    )
+    assert _counts(url) == [orders, lines, lines, orders, invalid]
+    assert _children() == []
+
+
+def test_a_database_that_cannot_be_opened_ends_the_child(
+    big_csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = "postgresql+psycopg://root@127.0.0.1:9/nothing-listens-here"
+    assert main(["orders", "import", str(big_csv), "--db", url]) == 1
+    err = capsys.readouterr().err
+    assert "cannot use database" in err and "nothing-listens-here" in err
+    assert _children() == []
 
 
 def test_the_cli_imports_nothing_from_a_large_file_that_breaks_late(
