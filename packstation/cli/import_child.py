@@ -26,6 +26,7 @@ import gc
 import multiprocessing
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from multiprocessing.connection import Connection
@@ -51,8 +52,9 @@ _ROWS, _DONE, _FILE_ERROR, _FAILED = "rows", "done", "file_error", "failed"
 
 def forks_here() -> bool:
     """Fork is what makes the child cheap (nothing sent to it); it is safe only where this
-    process has no other threads yet: the CLI's import, on Linux."""
-    return sys.platform == "linux"
+    process has no other thread (a lock another thread held stays held in the child): the
+    CLI's import, on Linux."""
+    return sys.platform == "linux" and threading.active_count() == 1
 
 
 @contextmanager
@@ -82,7 +84,7 @@ def prepared_chunks(
     fork: bool | None = None,
 ) -> Iterator[Iterator[list[PreparedOrder]]]:
     """The file's orders as prepared chunks of `size`, in file order: from a child process
-    when the file is large enough and `fork` (default: `forks_here`), else made here as
+    when the file is large enough and `fork` (default: `forks_here()`), else made here as
     they are taken. A file that cannot be read raises `OrderFileError` while iterating."""
     if fork is None:
         fork = forks_here() and path.stat().st_size >= FORK_FROM_BYTES

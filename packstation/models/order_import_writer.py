@@ -150,6 +150,11 @@ class ImportWriter:
         if self.name not in ("sqlite", "postgresql"):
             raise NotImplementedError(f"order import needs SQLite or PostgreSQL, not {self.name}")
         self.copy = self.name == "postgresql" and dialect.driver == "psycopg"
+        if (formats.dialect.name, formats.copy) != (self.name, self.copy):
+            raise ValueError(
+                f"rows prepared for {formats.dialect.name} ({formats.dialect.driver}) "
+                f"cannot be written to {self.name} ({dialect.driver})"
+            )
         self.mark = "?" if dialect.paramstyle == "qmark" else "%s"
         self._cache_size: int | None = None
         self._sequence: str | None = None

@@ -108,7 +108,7 @@ def import_orders(
     `imported_files.remember` keeps). `first_write`: the caller's transaction has written
     nothing before (an order file's import): on PostgreSQL the reads then go beside the
     writes instead of waiting for them (`ImportWriter`)."""
-    formats = RowFormats(session.connection().dialect, now or utcnow())
+    formats = RowFormats(session.get_bind().dialect, now or utcnow())
     prepared = (prepare_chunk(chunk, validate, formats) for chunk in chunks(orders, CHUNK))
     return import_prepared(
         session, prepared, formats, source=source, seen=seen, first_write=first_write

@@ -9,6 +9,7 @@ import csv
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 
-from packstation.cli import main
+from packstation.cli import import_child, main
 from packstation.cli.import_child import FORK_FROM_BYTES, Setup, prepared_chunks
 from packstation.cli.orders_cmd import row_setup, validator
 from packstation.domain.intake import CHUNK, DEFAULT_LIMITS, OrderFileError
@@ -27,6 +28,7 @@ from packstation.domain.orders import OrderData, Problem
 from packstation.models import Barcode, Event, Notification, Order, OrderLine
 from packstation.models.db import open_database
 from packstation.models.order_import_rows import PreparedOrder, RowFormats, Validator, prepare_chunk
+from packstation.models.orders_repo import import_prepared
 from tests.models.test_orders_import_bulk import make_orders
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
@@ -105,7 +107,8 @@ def test_the_child_sends_the_rows_this_process_would_make(big_csv: Path, dialect
     here = _prepared(big_csv, dialect, fork=False)
     with prepared_chunks(big_csv, DEFAULT_LIMITS, _setup(dialect), CHUNK) as chunks:
         first = next(chunks)
-        assert len(_children()) == 1  # a large file is prepared in a child by default
+        # A large file is prepared in a child by default, where no other thread runs.
+        assert len(_children()) == (1 if threading.active_count() == 1 else 0)
         there = [first, *chunks]
     assert _children() == []
     assert [len(chunk) for chunk in there] == [CHUNK, CHUNK, CHUNK, 321]
@@ -183,6 +186,18 @@ def _counts(url: str) -> list[int]:
 
 
 @pytest.fixture
+def through_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI's large files go through the child, as in a process of one thread (pytest's
+    may have others), and never through this process."""
+
+    def not_here(*_: object) -> Iterator[list[PreparedOrder]]:
+        raise AssertionError("a large file was prepared in the importing process")
+
+    monkeypatch.setattr(import_child, "forks_here", lambda: True)
+    monkeypatch.setattr(import_child, "_prepared_here", not_here)
+
+
+@pytest.fixture
 def url(db_url: str, capsys: pytest.CaptureFixture[str]) -> Iterator[str]:
     assert main(["db", "upgrade", "--db", db_url]) == 0
     capsys.readouterr()
@@ -190,7 +205,7 @@ def url(db_url: str, capsys: pytest.CaptureFixture[str]) -> Iterator[str]:
 
 
 def test_the_cli_imports_a_large_file_through_the_child(
-    big_csv: Path, url: str, capsys: pytest.CaptureFixture[str]
+    big_csv: Path, url: str, capsys: pytest.CaptureFixture[str], through_child: None
 ) -> None:
     assert main(["orders", "import", str(big_csv), "--db", url]) == 0
     said = capsys.readouterr().out.strip().splitlines()[-1]
@@ -216,7 +231,7 @@ def test_the_cli_imports_a_large_file_through_the_child(
 
 
 def test_a_database_that_cannot_be_opened_ends_the_child(
-    big_csv: Path, capsys: pytest.CaptureFixture[str]
+    big_csv: Path, capsys: pytest.CaptureFixture[str], through_child: None
 ) -> None:
     url = "postgresql+psycopg://root@127.0.0.1:9/nothing-listens-here"
     assert main(["orders", "import", str(big_csv), "--db", url]) == 1
@@ -226,7 +241,7 @@ def test_a_database_that_cannot_be_opened_ends_the_child(
 
 
 def test_the_cli_imports_nothing_from_a_large_file_that_breaks_late(
-    tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str], through_child: None
 ) -> None:
     path = write_csv(tmp_path / "late.csv", 3 * CHUNK + 321, bad_qty_at=3 * CHUNK + 1)
     assert path.stat().st_size >= FORK_FROM_BYTES
@@ -254,3 +269,36 @@ def test_rows_made_before_connecting_are_the_rows_made_after(db_url: str) -> Non
     made = [prepare_chunk(orders, validate, f) for f in (before, after)]
     assert made[0] == made[1]
     assert sum(1 for order in made[0] if order.problems) == len(range(0, 300, 7))
+
+
+def test_rows_prepared_for_another_database_are_refused(sqlite_url: str) -> None:
+    """JSON goes as text to PostgreSQL's COPY and through SQLite's processor otherwise:
+    rows made for one are never written to the other."""
+    db = open_database(sqlite_url, auto_upgrade=True)
+    try:
+        pg = RowFormats(postgresql.psycopg.dialect(), NOW)
+        prepared = [prepare_chunk(make_orders(3), validator(), pg)]
+        with (
+            pytest.raises(ValueError, match=r"prepared for postgresql \(psycopg\) .* sqlite"),
+            db.unit_of_work() as session,
+        ):
+            import_prepared(session, prepared, pg)
+        assert _counts(sqlite_url) == [0, 0, 0, 0, 0]
+    finally:
+        db.dispose()
+
+
+def test_no_child_is_forked_beside_another_thread(big_csv: Path) -> None:
+    """A thread's locks would stay held in a forked child: with one running, the file is
+    prepared here."""
+    done = threading.Event()
+    other = threading.Thread(target=done.wait)
+    other.start()
+    try:
+        with prepared_chunks(big_csv, DEFAULT_LIMITS, _setup(), CHUNK) as chunks:
+            first = next(chunks)
+            assert _children() == []
+            assert len(first) == CHUNK and len(list(chunks)) == 3
+    finally:
+        done.set()
+        other.join()
