@@ -255,10 +255,11 @@ def _correction_requests(w: ImportWriter, requests: list[PreparedOrder]) -> list
     queued = w.queued([key for key, _ in keyed])
     rows: list[tuple[Any, ...]] = []
     for key, order in keyed:
-        if key in queued or order.contact is None:
+        if key in queued:
             continue
         queued.add(key)
         order_id, customer, problems = order.row[0], order.contact, order.problems
+        assert customer is not None, "prepare_chunk keeps the contact of an order with problems"
         channel, recipient = customer_channel(
             customer.email, customer.phone, (p.field for p in problems)
         )

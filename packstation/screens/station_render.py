@@ -203,8 +203,8 @@ class StationRendering(App[None]):
             if self._changed("steps", state.stage, state.step, state.order is not None):
                 screen.query_one(StepBar).render_state(state, self.locale)
             self._render_body()
-            for line in screen.query(InstructionsLine):
-                line.render_state(state, self.locale)
+            # By id: a query by type walks the whole screen, on every scan.
+            screen.query_one("#instructions", InstructionsLine).render_state(state, self.locale)
             self._render_progress()
             role = state.operator.role if state.operator else ""
             if self._changed("keys", role):

@@ -38,6 +38,10 @@ def _same(a: Text, b: Text) -> bool:
     return a.plain == b.plain and a.style == b.style and a.spans == b.spans
 
 
+#: Drawn lines kept by their text (a few lines-table windows' worth; cleared beyond).
+BY_LINE_LIMIT = 512
+
+
 class TextRows(Widget):
     """Shows a `rich.text.Text`, never markup (scanned text stays literal)."""
 
@@ -57,6 +61,10 @@ class TextRows(Widget):
         self._key: tuple[object, int] | None = None
         #: Drawn lines (padded and filtered) by y, for `_frame_key`.
         self._final: dict[int, Strip] = {}
+        #: The same, by the line's own `Text` (kept, so its id is not reused): a line that
+        #: only moved (the lines table's window follows the scanned line) is looked up,
+        #: not drawn again. Dropped with `_final` when the style or size changes.
+        self._by_line: dict[int, tuple[Text, Strip]] = {}
         self._frame_key: tuple[object, ...] | None = None
         self._frame: _Frame | None = None
         #: Rich style of each (text style, span styles...) seen, for the current visual style.
@@ -90,6 +98,7 @@ class TextRows(Widget):
         ):
             self._key = None  # everything again (wrapped, or a line more or less)
             self._final.clear()
+            self._by_line.clear()
             self.refresh(layout=layout)
             return
         changed = [y for y, (a, b) in enumerate(zip(old, lines, strict=True)) if not _same(a, b)]
@@ -114,6 +123,7 @@ class TextRows(Widget):
         if key != self._key:  # resized, or restyled (e.g. the result panel turned red)
             self._key = key
             self._strips.clear()
+            self._by_line.clear()
             self._styles.clear()
             self._wrapped = None
             if any(line.cell_len > width for line in self._lines):
@@ -199,6 +209,14 @@ class TextRows(Widget):
                 # with the inner background, then the padding; built as one list of
                 # segments, filtered, and made a Strip once.
                 row = y - top
+                lines = self._lines
+                text = lines[row] if 0 <= row < min(len(lines), content_h) else None
+                moved = None
+                if text is not None and self._key is not None and self._wrapped is None:
+                    moved = self._by_line.get(id(text))
+                if moved is not None and moved[0] is text:
+                    strips.append(final.setdefault(y, moved[1]))
+                    continue
                 if row < 0 or row >= content_h:
                     segments = [Segment(" " * width, inner)]
                 else:
@@ -215,6 +233,10 @@ class TextRows(Widget):
                 for line_filter in filters:
                     segments = line_filter.apply(segments, background)
                 strip = final[y] = Strip(segments, width)
+                if text is not None and self._wrapped is None:
+                    if len(self._by_line) >= BY_LINE_LIMIT:
+                        self._by_line.clear()
+                    self._by_line[id(text)] = (text, strip)
             strips.append(strip)
         if crop.column_span != (0, width):
             x1, x2 = crop.column_span
@@ -229,6 +251,7 @@ class TextRows(Widget):
             return self._frame
         self._frame_key = key
         self._final.clear()
+        self._by_line.clear()
         styles = self.styles
         if (
             any(edge for edge, _ in styles.border)

@@ -110,3 +110,44 @@ async def test_only_changed_lines_are_drawn_again() -> None:
         await pilot.pause()
         assert set(drawn) == {1}
         assert rows.content.plain == "one\nTWO\nthree"
+
+
+async def test_a_line_that_only_moved_is_not_drawn_again() -> None:
+    """The lines table's window follows the scanned line: its rows move up or down, and
+    only the rows new to the window (or changed) are drawn; what shows is what a Static
+    shows."""
+    app = Pair("bar")
+    async with app.run_test(size=(40, 16)) as pilot:
+        rows, static = app.query_one(TextRows), app.query_one(Static)
+        a, b, c, d = (Text(f"row {n}") for n in "abcd")
+        for line in (b, d):  # styled as the lines table styles its rows: spans
+            line.stylize("green")
+        changed = Text("row c")
+        changed.stylize("bold", 4)
+        rows.show_lines([a, b, c])
+        await pilot.pause()
+        drawn: list[int] = []
+        original = rows.render_line
+
+        def spy(y: int) -> Strip:
+            drawn.append(y)
+            return original(y)
+
+        rows.render_line = spy  # type: ignore[method-assign]
+        rows.show_lines([b, c, d])  # the window moved down by one
+        static.update(Text("\n").join([b, c, d]))
+        await pilot.pause()
+        assert drawn == [2]
+        assert _drawn(rows) == _drawn(static)
+        drawn.clear()
+        rows.show_lines([a, b, changed])  # back up, the last one changed
+        static.update(Text("\n").join([a, b, changed]))
+        await pilot.pause()
+        assert drawn == [2]
+        assert _drawn(rows) == _drawn(static)
+        rows.set_class(False, "bar")  # restyled: every line drawn again
+        static.set_class(False, "bar")
+        drawn.clear()
+        await pilot.pause()
+        assert _drawn(rows) == _drawn(static)
+        assert {0, 1, 2} <= set(drawn)
