@@ -92,20 +92,26 @@ async def test_a_line_too_wide_is_wrapped_like_a_static() -> None:
             assert _drawn(rows) == _drawn(static), text
 
 
+def _spy_on_drawing(rows: TextRows) -> list[int]:
+    """The rows `rows` draws from now on (each call of its `render_line`)."""
+    drawn: list[int] = []
+    original = rows.render_line
+
+    def spy(y: int) -> Strip:
+        drawn.append(y)
+        return original(y)
+
+    rows.render_line = spy  # type: ignore[method-assign]
+    return drawn
+
+
 async def test_only_changed_lines_are_drawn_again() -> None:
     app = Pair("")
     async with app.run_test(size=(40, 16)) as pilot:
         rows = app.query_one(TextRows)
         rows.show_text(Text("one\ntwo\nthree"))
         await pilot.pause()
-        drawn: list[int] = []
-        original = rows.render_line
-
-        def spy(y: int) -> Strip:
-            drawn.append(y)
-            return original(y)
-
-        rows.render_line = spy  # type: ignore[method-assign]
+        drawn = _spy_on_drawing(rows)
         rows.show_text(Text("one\nTWO\nthree"))
         await pilot.pause()
         assert set(drawn) == {1}
@@ -126,14 +132,7 @@ async def test_a_line_that_only_moved_is_not_drawn_again() -> None:
         changed.stylize("bold", 4)
         rows.show_lines([a, b, c])
         await pilot.pause()
-        drawn: list[int] = []
-        original = rows.render_line
-
-        def spy(y: int) -> Strip:
-            drawn.append(y)
-            return original(y)
-
-        rows.render_line = spy  # type: ignore[method-assign]
+        drawn = _spy_on_drawing(rows)
         rows.show_lines([b, c, d])  # the window moved down by one
         static.update(Text("\n").join([b, c, d]))
         await pilot.pause()
