@@ -16,10 +16,10 @@ import select
 import time
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Dialect, Engine, event
 from sqlalchemy.exc import DisconnectionError
 
-__all__ = ["PING_IDLE_S", "check_before_use"]
+__all__ = ["PING_IDLE_S", "check_before_use", "check_idle"]
 
 #: A connection idle longer than this is pinged whatever its socket says.
 PING_IDLE_S = 10.0
@@ -39,14 +39,20 @@ def check_before_use(engine: Engine) -> None:
         used = record.info.get(_USED_AT)
         if used is None:  # connected just now
             return
-        if time.monotonic() - used < PING_IDLE_S and not _readable(dbapi_connection):
-            return
-        try:
-            alive = dialect.do_ping(dbapi_connection)
-        except Exception as exc:  # the driver's own error: the connection is gone
-            raise DisconnectionError(f"connection lost while idle: {exc}") from exc
-        if not alive:
-            raise DisconnectionError("connection lost while idle")
+        check_idle(dialect, dbapi_connection, used)
+
+
+def check_idle(dialect: Dialect, dbapi_connection: Any, used: float) -> None:
+    """Raise `DisconnectionError` if a connection last used at ``used`` (monotonic) is
+    dead; it is asked only when it may be."""
+    if time.monotonic() - used < PING_IDLE_S and not _readable(dbapi_connection):
+        return
+    try:
+        alive = dialect.do_ping(dbapi_connection)
+    except Exception as exc:  # the driver's own error: the connection is gone
+        raise DisconnectionError(f"connection lost while idle: {exc}") from exc
+    if not alive:
+        raise DisconnectionError("connection lost while idle")
 
 
 def _readable(dbapi_connection: Any) -> bool:

@@ -31,6 +31,7 @@ from packstation.errors import describe_db_error
 from packstation.i18n import Msg
 from packstation.models import Event, Order
 from packstation.models.db import Database, open_database
+from packstation.models.held_connection import HeldConnection
 from packstation.station import leases, trace
 from packstation.station.context import DbContext
 from packstation.station.instance_lock import InstanceLock, StationBusy, instance_lock
@@ -69,6 +70,8 @@ class StationBackend:
         self.store = StationStore(station_id, lease_s)
         self.auto_release_s = auto_release_s
         self.pin_limits = pin_limits or PinLimits()
+        #: The connection decisions are committed on (one writer thread: the runner's).
+        self._held: HeldConnection | None = None
         #: Set by `recover` when the replayed order was released while the station was away.
         self.lost_order: str | None = None
         #: One process per station id (`instance_lock.py`): taken by `recover`, kept by
@@ -104,8 +107,16 @@ class StationBackend:
             raise StationBusy(self.station_id)
 
     def release(self) -> None:
+        if self._held is not None:
+            self._held.close()
+            self._held = None
         if self._instance is not None:
             self._instance.release()
+
+    def _writer(self) -> HeldConnection:
+        if self._held is None or self._held.engine is not self.db.engine:
+            self._held = HeldConnection(self.db.engine)
+        return self._held
 
     def recover(self) -> list[Record]:
         self.hold_station()  # before any of the station's rows are touched
@@ -219,7 +230,7 @@ class StationBackend:
         nothing of them is recorded."""
         decisions: list[Decision] = []
         try:
-            with self.db.sessions.begin() as session:
+            with self._writer().session() as session:
                 ctx = self._context(session)
                 held: set[str] = set()
                 for n, command in enumerate(commands, start=1):

@@ -1,0 +1,72 @@
+"""One connection a station's writer keeps across its transactions.
+
+Each scan and claim is one transaction. Taken from the pool, every transaction
+also checked a connection out and back in (events, reset, the liveness check)
+inside a fresh Session: about 0.07 ms of Python per transaction on this
+machine, on the worker whose Python competes with the screen for the
+interpreter lock. The station's writer is one thread, so it keeps one
+connection. Before each transaction it is checked as the pool checks a
+connection (`liveness.check_idle`); a dead one is dropped and connected anew,
+so a server restart costs no scan.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.orm import Session
+
+from packstation.models.liveness import check_idle
+
+__all__ = ["HeldConnection"]
+
+
+class HeldConnection:
+    """Not thread-safe: one writer thread uses it (the station's runner worker)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._conn: Connection | None = None
+        self._pool = engine.pool
+        self._used = 0.0
+        #: SQLite is a local file: nothing to ask before use (the pool does not either).
+        self._check = engine.dialect.name != "sqlite"
+
+    def connection(self) -> Connection:
+        conn = self._conn
+        # A statement found the server gone, or the engine was disposed (its connections
+        # dropped on purpose: this one too).
+        if conn is not None and (conn.invalidated or self.engine.pool is not self._pool):
+            self.close()
+            conn = None
+        if conn is not None and self._check:
+            try:
+                check_idle(self.engine.dialect, conn.connection.dbapi_connection, self._used)
+            except DisconnectionError:
+                conn.invalidate()
+                self.close()
+                conn = None
+        if conn is None:
+            self._pool = self.engine.pool
+            conn = self._conn = self.engine.connect()
+        return conn
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A Session in a transaction of the held connection: committed at the end of the
+        block, rolled back on an exception (as ``sessionmaker.begin()``)."""
+        conn = self.connection()
+        try:
+            with Session(bind=conn, expire_on_commit=False) as session, session.begin():
+                yield session
+        finally:
+            self._used = time.monotonic()
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None

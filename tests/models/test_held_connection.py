@@ -1,0 +1,144 @@
+"""The station writer's one connection (`models/held_connection.py`): kept across
+transactions, checked like a pooled one before each, replaced when the server ended it,
+and a failed block leaves nothing behind."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
+
+from packstation.models.db import make_engine
+from packstation.models.held_connection import HeldConnection
+from tests.models.test_liveness import _terminate
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url, pool_size=2)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE notes (id INTEGER PRIMARY KEY, body VARCHAR(20))"))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def pg_engine(pg_url: str) -> Iterator[Engine]:
+    engine = make_engine(pg_url, pool_size=2)
+    yield engine
+    engine.dispose()
+
+
+def _pid(held: HeldConnection) -> int:
+    with held.session() as session:
+        return int(session.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+
+def _pings(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    seen: list[bool] = []
+    real = engine.dialect.do_ping
+
+    def counting(dbapi_connection: Any) -> bool:
+        try:
+            alive = real(dbapi_connection)
+        except Exception:
+            seen.append(False)
+            raise
+        seen.append(alive)
+        return alive
+
+    monkeypatch.setattr(engine.dialect, "do_ping", counting)
+    return seen
+
+
+def _bodies(engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        return list(conn.scalars(text("SELECT body FROM notes ORDER BY id")))
+
+
+def test_each_block_commits_on_one_connection_kept_between_them(engine: Engine) -> None:
+    held = HeldConnection(engine)
+    for n in (1, 2, 3):
+        with held.session() as session:
+            session.execute(text("INSERT INTO notes VALUES (:n, :b)"), {"n": n, "b": f"n{n}"})
+        assert engine.pool.checkedout() == 1  # kept, not handed back
+    assert _bodies(engine) == ["n1", "n2", "n3"]  # each committed, readable elsewhere
+    held.close()
+    assert engine.pool.checkedout() == 0
+
+
+def test_a_block_that_fails_leaves_nothing_and_the_next_one_commits(engine: Engine) -> None:
+    held = HeldConnection(engine)
+    with pytest.raises(RuntimeError, match="refused"), held.session() as session:
+        session.execute(text("INSERT INTO notes VALUES (1, 'half')"))
+        raise RuntimeError("refused")
+    with held.session() as session:
+        session.execute(text("INSERT INTO notes VALUES (2, 'whole')"))
+    assert _bodies(engine) == ["whole"]
+    held.close()
+
+
+def test_a_kept_connection_in_use_is_not_pinged(
+    pg_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pings = _pings(pg_engine, monkeypatch)
+    held = HeldConnection(pg_engine)
+    first = _pid(held)
+    assert [_pid(held) for _ in range(5)] == [first] * 5
+    assert pings == []
+    held.close()
+
+
+def test_a_kept_connection_the_server_ended_is_replaced_before_use(
+    pg_engine: Engine, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pings = _pings(pg_engine, monkeypatch)
+    held = HeldConnection(pg_engine)
+    first = _pid(held)
+    _terminate(pg_url, first)
+    second = _pid(held)  # no error: the check before the block noticed and connected anew
+    assert second != first
+    assert pings == [False]
+    held.close()
+
+
+def test_a_kept_connection_idle_too_long_is_pinged(
+    pg_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from packstation.models import liveness
+
+    pings = _pings(pg_engine, monkeypatch)
+    held = HeldConnection(pg_engine)
+    first = _pid(held)
+    monkeypatch.setattr(liveness, "PING_IDLE_S", 0.0)
+    assert _pid(held) == first
+    assert pings == [True]
+    held.close()
+
+
+def test_a_connection_lost_inside_a_block_fails_it_and_the_next_block_reconnects(
+    pg_engine: Engine, pg_url: str
+) -> None:
+    held = HeldConnection(pg_engine)
+    first = _pid(held)
+    with pytest.raises(OperationalError), held.session() as session:
+        session.execute(text("SELECT 1"))
+        _terminate(pg_url, first)
+        session.execute(text("SELECT 2"))
+    assert _pid(held) != first
+    held.close()
+
+
+def test_a_disposed_engine_drops_the_kept_connection_too(engine: Engine) -> None:
+    held = HeldConnection(engine)
+    with held.session() as session:
+        first = session.connection().connection.dbapi_connection
+    engine.dispose()  # every connection dropped on purpose (the file was moved, a reset)
+    with held.session() as session:
+        session.execute(text("INSERT INTO notes VALUES (1, 'after')"))
+        assert session.connection().connection.dbapi_connection is not first
+    assert _bodies(engine) == ["after"]
+    held.close()
