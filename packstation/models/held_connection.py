@@ -22,7 +22,16 @@ from sqlalchemy.orm import Session
 
 from packstation.models.liveness import check_idle
 
-__all__ = ["HeldConnection"]
+__all__ = ["HeldConnection", "connection_of"]
+
+_CONNECTION = "packstation_held_connection"
+
+
+def connection_of(session: Session) -> Connection:
+    """The connection ``session``'s statements run on: the held one, without the
+    Session's transaction machinery, when the Session came from `HeldConnection`."""
+    held: Connection | None = session.info.get(_CONNECTION)
+    return held if held is not None else session.connection()
 
 
 class HeldConnection:
@@ -58,11 +67,23 @@ class HeldConnection:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A Session in a transaction of the held connection: committed at the end of the
-        block, rolled back on an exception (as ``sessionmaker.begin()``)."""
+        block, rolled back on an exception (as ``sessionmaker.begin()``).
+
+        The transaction is the connection's; the Session joins it only when the ORM is
+        used. Core statements go through `connection_of` straight to the connection, so a
+        scan or claim that needs no ORM object does not pay for the Session's own
+        transaction bookkeeping.
+        """
         conn = self.connection()
         try:
-            with Session(bind=conn, expire_on_commit=False) as session, session.begin():
-                yield session
+            with conn.begin():
+                session = Session(bind=conn, expire_on_commit=False, info={_CONNECTION: conn})
+                try:
+                    yield session
+                    if session.in_transaction():
+                        session.flush()
+                finally:
+                    session.close()
         finally:
             self._used = time.monotonic()
 

@@ -45,6 +45,7 @@ from packstation.models import (
     Station,
 )
 from packstation.models import Operator as OperatorRow
+from packstation.models.held_connection import connection_of
 from packstation.station.leases import is_live
 
 #: Orders a station may take. `packing` only when this station already holds it.
@@ -245,7 +246,7 @@ class DbContext:
         return PinVerdict(check.ok, attempts_left=check.attempts_left)
 
     def find_order(self, ref: str) -> OrderView | ClaimRefusal | None:
-        conn = self.session.connection()
+        conn = connection_of(self.session)
         order = conn.execute(select(*_ORDER_COLUMNS).where(Order.id == ref)).first()
         if order is None:
             # A tote is reused: prefer its order that can be packed now.
@@ -295,7 +296,7 @@ class DbContext:
         of all reading the same head and losing the race; the claim's conditional
         update still decides, and the runner still retries on ClaimConflict.
         """
-        conn = self.session.connection()
+        conn = connection_of(self.session)
         dialect = conn.dialect.name
         if dialect == "sqlite":
             conn.execute(_SQLITE_WRITE_LOCK)

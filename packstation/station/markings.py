@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from packstation.domain.workflow.records import ScanAccepted
 from packstation.models import MarkingCode
+from packstation.models.held_connection import connection_of
 
 __all__ = ["MarkingTaken", "store_marking"]
 
@@ -66,7 +67,7 @@ def store_marking(session: Session, record: ScanAccepted) -> None:
     when two stations scan it at once (the second waits for the first's commit, then
     finds it taken). Taken: an `IntegrityError`, so the packer sees "not recorded" for a
     constraint (`backend.refusal`) and this transaction rolls back."""
-    conn = session.connection()
+    conn = connection_of(session)
     params = {
         "m_identity": record.identity,
         "m_order_id": record.order_id,

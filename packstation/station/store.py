@@ -58,6 +58,7 @@ from packstation.models import (
     Parcel,
     Station,
 )
+from packstation.models.held_connection import connection_of
 from packstation.models.order_release import free_order
 from packstation.models.outbox_repo import customer_channel, enqueue
 from packstation.station import leases
@@ -199,7 +200,7 @@ class StationStore:
     def touch_station(self, session: Session, now: datetime, **values: Any) -> None:
         """Heartbeat and lease renewal, plus any other station-row ``values``."""
         params = {f"v_{k}": v for k, v in values.items()}
-        session.connection().execute(
+        connection_of(session).execute(
             _touch_statement(tuple(sorted(values))),
             {
                 "station": self.station_id,
@@ -215,7 +216,7 @@ class StationStore:
         The row stays locked (PostgreSQL) until the commit, so `release_expired`
         skips it rather than releasing it under the station's feet.
         """
-        conn = session.connection()
+        conn = connection_of(session)
         query = _HOLDER_LOCKED if conn.dialect.name == "postgresql" else _HOLDER
         row = conn.execute(query, {"order": order_id}).first()
         if row is None or row[0] != self.station_id or row[1] != "packing":
@@ -229,7 +230,7 @@ class StationStore:
     ) -> None:
         #: Pack session of each order, looked up once per commit (a claim knows its own).
         pack_sessions: dict[str, int | None] = {}
-        conn = session.connection()
+        conn = connection_of(session)
         for record in records:
             if isinstance(record, SessionLogin):
                 operator_id = record.operator.id
@@ -260,7 +261,7 @@ class StationStore:
     def _open_session(self, session: Session, order_id: str) -> int | None:
         if order_id in self._sessions:
             return self._sessions[order_id]
-        found: int | None = session.connection().scalar(
+        found: int | None = connection_of(session).scalar(
             _PACK_SESSION, {"me": self.station_id, "order": order_id}
         )
         self._learnt[order_id] = found

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
 from packstation.models.db import make_engine
-from packstation.models.held_connection import HeldConnection
+from packstation.models.held_connection import HeldConnection, connection_of
 from tests.models.test_liveness import _terminate
 
 
@@ -142,3 +142,29 @@ def test_a_disposed_engine_drops_the_kept_connection_too(engine: Engine) -> None
         assert session.connection().connection.dbapi_connection is not first
     assert _bodies(engine) == ["after"]
     held.close()
+
+
+def test_core_statements_skip_the_session_and_orm_work_joins_the_same_transaction(
+    engine: Engine,
+) -> None:
+    held = HeldConnection(engine)
+    with held.session() as session:
+        conn = connection_of(session)
+        conn.execute(text("INSERT INTO notes VALUES (1, 'core')"))
+        assert not session.in_transaction()  # the Session's own machinery not started
+        session.execute(text("INSERT INTO notes VALUES (2, 'orm')"))  # joins it
+        assert connection_of(session) is conn
+    assert _bodies(engine) == ["core", "orm"]
+    with pytest.raises(RuntimeError), held.session() as session:
+        connection_of(session).execute(text("INSERT INTO notes VALUES (3, 'core')"))
+        session.execute(text("INSERT INTO notes VALUES (4, 'orm')"))
+        raise RuntimeError("both undone")
+    assert _bodies(engine) == ["core", "orm"]
+    held.close()
+
+
+def test_a_session_from_elsewhere_answers_with_its_own_connection(engine: Engine) -> None:
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as session, session.begin():
+        assert connection_of(session) is session.connection()
