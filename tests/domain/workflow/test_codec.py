@@ -47,3 +47,32 @@ def test_nested_dataclasses_round_trip_through_json() -> None:
         "note": None,
     }
     assert decode(Outer, raw) == value
+
+
+class Name(str):
+    """A str subclass that is not an enum: stored as the string it is."""
+
+
+def test_every_kind_encodes_the_same_the_first_time_and_after() -> None:
+    from datetime import UTC, date, datetime
+
+    values = [
+        (Name("kept"), "kept"),
+        (date(2026, 1, 2), "2026-01-02"),
+        (datetime(2026, 1, 2, 3, 4, tzinfo=UTC), "2026-01-02T03:04:00+00:00"),
+        ([Decimal("2.5"), (1, "a")], ["2.5", [1, "a"]]),
+        (frozenset({3}), [3]),
+        ({1: Level.LOW}, {"1": 1}),
+    ]
+    for _ in range(2):  # the first time finds each type's encoder, the second reuses it
+        assert [encode(value) for value, _ in values] == [plain for _, plain in values]
+
+
+def test_a_value_of_no_known_kind_is_refused_every_time() -> None:
+    import pytest
+
+    from packstation.domain.workflow.codec import CodecError
+
+    for _ in range(2):
+        with pytest.raises(CodecError, match="cannot encode object"):
+            encode(object())
