@@ -84,6 +84,12 @@ class HeldConnection:
                         session.flush()
                 finally:
                     session.close()
+        except BaseException:
+            # Back to the pool, whose reset rolls the driver's connection back: a COMMIT
+            # that failed can leave the driver inside the transaction while SQLAlchemy
+            # counts it as ended, and the next block would then commit the failed rows.
+            self.close()
+            raise
         finally:
             self._used = time.monotonic()
 

@@ -168,3 +168,28 @@ def test_a_session_from_elsewhere_answers_with_its_own_connection(engine: Engine
 
     with Session(engine) as session, session.begin():
         assert connection_of(session) is session.connection()
+
+
+def test_a_commit_that_failed_is_not_committed_by_the_next_block(engine: Engine) -> None:
+    """A failed COMMIT can leave the driver inside the transaction while SQLAlchemy counts it
+    as ended: the held connection is let go, so the failed rows never reach the disk."""
+    from sqlalchemy import event
+
+    fail = [True]
+
+    def commit(conn: Any) -> None:
+        if fail[0]:
+            fail[0] = False
+            raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+
+    event.listen(engine, "commit", commit)
+    held = HeldConnection(engine)
+    try:
+        with pytest.raises(OperationalError, match="disk I/O error"), held.session() as session:
+            connection_of(session).execute(text("INSERT INTO notes VALUES (1, 'failed')"))
+        with held.session() as session:
+            connection_of(session).execute(text("INSERT INTO notes VALUES (2, 'next')"))
+        assert _bodies(engine) == ["next"]
+    finally:
+        event.remove(engine, "commit", commit)
+        held.close()

@@ -24,7 +24,7 @@ from packstation.domain.workflow.model import (
     OverrideReason,
 )
 from packstation.domain.workflow.records import Record
-from packstation.domain.workflow.state import Flow, Outcome
+from packstation.domain.workflow.state import Flow, Outcome, PackState
 
 __all__ = [
     "Action",
@@ -240,3 +240,7 @@ class Decision:
     records: tuple[Record, ...]
     outcome: Outcome
     flow: Flow | None = None
+    #: The state ``decide`` folded ``records`` into, and the state it started from:
+    #: ``apply`` on that same state reuses the fold instead of replaying it.
+    folded: PackState | None = field(default=None, compare=False, repr=False)
+    base: PackState | None = field(default=None, compare=False, repr=False)

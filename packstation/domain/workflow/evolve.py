@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import Any
 
 from packstation.domain.workflow.facts import (
     AcceptedScan,
@@ -67,50 +68,57 @@ def replay(records: Iterable[Record], state: PackState | None = None) -> PackSta
     return current
 
 
-def _without_order(state: PackState) -> PackState:
-    return replace(
-        state,
-        order=None,
-        checks=(),
-        documents=(),
-        instructions=(),
-        scans=(),
-        box=None,
-        weight=None,
-        checks_done=frozenset(),
-        checks_skipped=(),
-        documents_done=frozenset(),
-        defects=(),
-        parcels=(),
-        sealed=(),
-        splitting=False,
-        no_fit=None,
-        carrier_override=None,
-    )
+def _without_order(state: PackState, **changes: Any) -> PackState:
+    """No order open, and ``changes``: one copy of the state (a claim's, a sign-in's)."""
+    cleared: dict[str, Any] = {
+        "order": None,
+        "checks": (),
+        "documents": (),
+        "instructions": (),
+        "scans": (),
+        "box": None,
+        "weight": None,
+        "checks_done": frozenset(),
+        "checks_skipped": (),
+        "documents_done": frozenset(),
+        "defects": (),
+        "parcels": (),
+        "sealed": (),
+        "splitting": False,
+        "no_fit": None,
+        "carrier_override": None,
+    }
+    return replace(state, **(cleared | changes))
 
 
 def evolve(state: PackState, record: Record) -> PackState:
-    state = replace(state, last_activity=record.at)
+    at = record.at
+    # Each record sets the time of the last activity. The records of every scan and
+    # claim set it in the one copy of the state they make (the worker's Python per scan
+    # competes with the screen's for the interpreter); the rest in a copy of their own.
     match record:
-        case SessionLogin(operator=operator):
-            return replace(_without_order(state), operator=operator, closed_order=None)
-        case SessionLogout():
-            return replace(_without_order(state), operator=None, closed_order=None)
+        case ScanAccepted():
+            scan = AcceptedScan(
+                record.line_id, record.code, record.gtin, record.identity, record.lot,
+                record.expiry, record.serial, record.ask,
+            )  # fmt: skip
+            return replace(state, last_activity=at, scans=(*state.scans, scan))
         case OrderClaimed(order=order, checks=checks, documents=documents):
-            return replace(
-                _without_order(state),
+            return _without_order(
+                state,
+                last_activity=at,
                 order=order,
                 checks=checks,
                 documents=documents,
                 instructions=record.instructions,
                 closed_order=None,
             )
-        case ScanAccepted():
-            scan = AcceptedScan(
-                record.line_id, record.code, record.gtin, record.identity, record.lot,
-                record.expiry, record.serial, record.ask,
-            )  # fmt: skip
-            return replace(state, scans=(*state.scans, scan))
+        case SessionLogin(operator=operator):
+            return _without_order(state, last_activity=at, operator=operator, closed_order=None)
+        case SessionLogout():
+            return _without_order(state, last_activity=at, operator=None, closed_order=None)
+    state = replace(state, last_activity=at)
+    match record:
         case SerialCaptured():
             due = state.serial_due
             if due is None or due.line_id != record.line_id:
@@ -208,9 +216,9 @@ def evolve(state: PackState, record: Record) -> PackState:
             )
             return replace(state, carrier_override=override, parcels=(), no_fit=None)
         case OrderPacked(order_id=order_id):
-            return replace(_without_order(state), closed_order=order_id)
+            return _without_order(state, closed_order=order_id)
         case OrderReleased() | OrderHeld():
-            return replace(_without_order(state), closed_order=None)
+            return _without_order(state, closed_order=None)
         case MarketplaceLabelReady(parcel_id=parcel_id, barcode=barcode, codes=codes):
             parcels = tuple(
                 replace(p, barcode=barcode, extra_codes=codes) if p.parcel_id == parcel_id else p

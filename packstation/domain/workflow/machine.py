@@ -136,7 +136,10 @@ def apply(state: PackState, decision: Decision) -> PackState:
     """The state once ``decision.records`` are committed; red outcomes stay as the alert
     (until the next good result or CMD:OK; the scale's green leaves a mis-ship red up:
     ``signals.keeps_alert``; a lesser red keeps it too: ``signals.on_top``)."""
-    new = replay(decision.records, state)
+    if decision.folded is not None and decision.base is state:
+        new = decision.folded
+    else:
+        new = replay(decision.records, state)
     outcome = decision.outcome
     alert = state.alert if outcome.quiet else (None if outcome.ok else outcome)
     if alert is None and keeps_alert(state.alert, outcome):
@@ -182,11 +185,15 @@ def decide(state: PackState, command: Command, ctx: Context) -> Decision:
     if not result.ok and isinstance(command, Scan):
         order_id = state.order.id if state.order else None
         reason = result.message.key
-        records.append(ScanRejected(env.at, order_id, shown or "", reason, result.other_order))
-    hint = result.hint or hint_for(replace(post, flow=flow), env.rules)
+        rejected = ScanRejected(env.at, order_id, shown or "", reason, result.other_order)
+        records.append(rejected)
+        post = evolve(post, rejected)  # its time only: what the hint is based on is the same
+    hint = result.hint or hint_for(
+        post if post.flow is flow else replace(post, flow=flow), env.rules
+    )
     bell = not ok and result.bell and not result.quiet
     outcome = Outcome(ok, message, hint, bell, shown, result.quiet)
-    return Decision(tuple(records), outcome, flow)
+    return Decision(tuple(records), outcome, flow, folded=post, base=state)
 
 
 def plan_for(order: OrderView, rules: PackRules) -> tuple[tuple[CheckItem, ...], tuple[str, ...]]:

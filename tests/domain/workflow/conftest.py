@@ -29,6 +29,7 @@ from packstation.domain.workflow import (
     RefusalReason,
     ScaleReading,
     Scan,
+    apply,
     line_view,
     step,
 )
@@ -215,7 +216,11 @@ class Station:
     last: Decision | None = None
 
     def do(self, command: Command) -> Outcome:
+        before = self.state
         self.state, self.last = step(self.state, command, self.ctx)
+        # `apply` reuses the state `decide` folded the records into when given the state
+        # decide started from; an equal copy of it takes the replay: both must agree.
+        assert apply(replace(before), self.last) == self.state, command
         self.ctx.commit(self.last.records)
         self.records.extend(self.last.records)
         return self.last.outcome
