@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 
 from packstation.models.db import make_engine
 from packstation.models.held_connection import HeldConnection, connection_of
-from tests.models.test_liveness import _terminate
+from tests.models.test_liveness import _terminate, count_pings
 
 
 @pytest.fixture
@@ -35,23 +35,6 @@ def pg_engine(pg_url: str) -> Iterator[Engine]:
 def _pid(held: HeldConnection) -> int:
     with held.session() as session:
         return int(session.execute(text("SELECT pg_backend_pid()")).scalar_one())
-
-
-def _pings(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> list[bool]:
-    seen: list[bool] = []
-    real = engine.dialect.do_ping
-
-    def counting(dbapi_connection: Any) -> bool:
-        try:
-            alive = real(dbapi_connection)
-        except Exception:
-            seen.append(False)
-            raise
-        seen.append(alive)
-        return alive
-
-    monkeypatch.setattr(engine.dialect, "do_ping", counting)
-    return seen
 
 
 def _bodies(engine: Engine) -> list[str]:
@@ -84,7 +67,7 @@ def test_a_block_that_fails_leaves_nothing_and_the_next_one_commits(engine: Engi
 def test_a_kept_connection_in_use_is_not_pinged(
     pg_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pings = _pings(pg_engine, monkeypatch)
+    pings = count_pings(pg_engine, monkeypatch)
     held = HeldConnection(pg_engine)
     first = _pid(held)
     assert [_pid(held) for _ in range(5)] == [first] * 5
@@ -95,7 +78,7 @@ def test_a_kept_connection_in_use_is_not_pinged(
 def test_a_kept_connection_the_server_ended_is_replaced_before_use(
     pg_engine: Engine, pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pings = _pings(pg_engine, monkeypatch)
+    pings = count_pings(pg_engine, monkeypatch)
     held = HeldConnection(pg_engine)
     first = _pid(held)
     _terminate(pg_url, first)
@@ -110,7 +93,7 @@ def test_a_kept_connection_idle_too_long_is_pinged(
 ) -> None:
     from packstation.models import liveness
 
-    pings = _pings(pg_engine, monkeypatch)
+    pings = count_pings(pg_engine, monkeypatch)
     held = HeldConnection(pg_engine)
     first = _pid(held)
     monkeypatch.setattr(liveness, "PING_IDLE_S", 0.0)

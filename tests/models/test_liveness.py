@@ -23,6 +23,10 @@ def engine(pg_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def pings(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    return count_pings(engine, monkeypatch)
+
+
+def count_pings(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """What each ping of `engine` answered."""
     seen: list[bool] = []
     real = engine.dialect.do_ping
