@@ -136,10 +136,8 @@ def apply(state: PackState, decision: Decision) -> PackState:
     """The state once ``decision.records`` are committed; red outcomes stay as the alert
     (until the next good result or CMD:OK; the scale's green leaves a mis-ship red up:
     ``signals.keeps_alert``; a lesser red keeps it too: ``signals.on_top``)."""
-    if decision.folded is not None and decision.base is state:
-        new = decision.folded
-    else:
-        new = replay(decision.records, state)
+    reused = decision.folded if decision.base is state else None
+    new = reused if reused is not None else replay(decision.records, state)
     outcome = decision.outcome
     alert = state.alert if outcome.quiet else (None if outcome.ok else outcome)
     if alert is None and keeps_alert(state.alert, outcome):

@@ -201,3 +201,22 @@ def test_replay_of_all_records_equals_the_final_state(
         assert outcome.next_hint.key.startswith("hint.")
         assert outcome.message.key in TABLE and outcome.next_hint.key in TABLE
     assert replay(stored(station.records)) == station.state.durable()
+
+
+def test_apply_reuses_the_fold_of_decide_only_on_the_state_decide_started_from() -> None:
+    from dataclasses import replace
+
+    from packstation.domain.workflow import apply, decide
+
+    from .conftest import Station
+
+    st = Station()
+    st.scan(PACKER.badge)
+    st.scan("ORD-1001")
+    decision = decide(st.state, Scan(parse_code(MUG)), st.ctx)
+    assert decision.folded is not None
+    assert apply(st.state, decision).scans is decision.folded.scans  # reused, not replayed
+    copy = replace(st.state)  # equal, but not the state decide was given: replayed
+    again = apply(copy, decision)
+    assert again.scans is not decision.folded.scans
+    assert again == apply(st.state, decision)
