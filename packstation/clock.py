@@ -24,6 +24,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def to_utc(value: datetime) -> datetime:
+    """An instant as it is stored: in UTC. A naive value is refused (its zone is unknown)."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    return value.astimezone(UTC)
+
+
 def local_now() -> datetime:
     """Now in the machine's local zone: what a person reads (shift start, "today")."""
     return datetime.now().astimezone()

@@ -1,45 +1,59 @@
 """A large order file's orders prepared in a process of their own while this one writes.
 
 Reading, validating and hashing an order, and making its rows
-(`models/order_import_rows.prepare_chunk`), costs about as much CPU as the driver spends
+(`domain/intake/rows.prepare_chunk`), costs about as much CPU as the driver spends
 writing them, and under one interpreter lock the two never overlap (a writer thread was
 tried: SQLite's executemany takes the lock for every row's bind,
 benchmarks/import_process.py). In two processes they do: the child prepares chunk k+1
 while the parent writes chunk k.
 
-The child is forked (Linux) as soon as the command knows its file, before either process
-has loaded SQLAlchemy: each loads it on a core of its own (the parent to open the
-database, the child to make rows as that database takes them), instead of the child
-waiting for the parent's. So this module loads nothing heavy itself: `setup`, called in
-whichever process prepares, makes the validator and the row formats. The child sends each
-chunk's rows back as plain tuples (the orders themselves would cost more to pickle than
-to prepare); the pipe keeps it at most about a chunk ahead, so memory stays that of a
-chunk or two. It never touches the parent's database connection (it has none when
-forked) and ends without running the parent's clean-up (os._exit, as multiprocessing's
-fork start does). A file error in the child is raised in the parent as the same
-`OrderFileError`; the parent stopping for any reason ends the child.
+The child is forked (Linux) as soon as the command knows its file, before the parent has
+loaded SQLAlchemy: the parent loads it to open the database while the child already reads
+the file. On PostgreSQL through psycopg the child never loads it: the rows go by COPY,
+whose formats are known without it (`copy_formats`); on SQLite the child loads it on a
+core of its own to make rows as SQLite's processors would. So this module loads nothing
+heavy itself: `setup`, called in whichever process prepares, makes the validator and the
+row formats. The child sends each chunk's rows back as plain tuples (the orders
+themselves would cost more to pickle than to prepare); the pipe keeps it at most about a
+chunk ahead, so memory stays that of a chunk or two. It never touches the parent's
+database connection (it has none when forked) and ends without running the parent's
+clean-up (os._exit, as multiprocessing's fork start does). A file error in the child is
+raised in the parent as the same `OrderFileError`; the parent stopping for any reason
+ends the child.
 """
 
 from __future__ import annotations
 
 import gc
+import json
 import multiprocessing
 import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from datetime import datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from packstation.clock import to_utc
 from packstation.domain import intake
 from packstation.domain.intake import IntakeLimits, OrderFileError, chunks
+from packstation.domain.intake.rows import FORMATTED, Format, RowFormats
 
 if TYPE_CHECKING:
-    from packstation.models.order_import_rows import PreparedOrder, RowFormats, Validator
+    from packstation.domain.intake.rows import PreparedOrder, Validator
 
-__all__ = ["FORK_FROM_BYTES", "Setup", "few_collections", "forks_here", "prepared_chunks"]
+__all__ = [
+    "FORK_FROM_BYTES",
+    "Setup",
+    "copies",
+    "copy_formats",
+    "few_collections",
+    "forks_here",
+    "prepared_chunks",
+]
 
 #: Files smaller than this are prepared in this process: a chunk or two, nothing to overlap.
 FORK_FROM_BYTES = 1 << 20
@@ -48,6 +62,31 @@ FORK_FROM_BYTES = 1 << 20
 Setup = Callable[[], "tuple[Validator, RowFormats]"]
 
 _ROWS, _DONE, _FILE_ERROR, _FAILED = "rows", "done", "file_error", "failed"
+
+
+def copies(url: str) -> bool:
+    """Whether an import into `url` writes by COPY: PostgreSQL through psycopg."""
+    return url.partition("://")[0] == "postgresql+psycopg"
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return None if value is None else to_utc(value)
+
+
+def copy_formats(now: datetime) -> RowFormats:
+    """The row formats of PostgreSQL through psycopg, known without loading SQLAlchemy:
+    what `models/order_import_rows.formats_of` gives for that dialect (a test compares them
+    column by column): JSON as its text, timestamps in UTC (`UTCDateTime`), numbers and
+    dates as they are (psycopg adapts them itself)."""
+    processors: dict[str, Format] = dict.fromkeys(FORMATTED, _as_is)
+    processors["orders.created_at"] = processors["orders.ship_by"] = _utc
+    for column in ("orders.problems", "orders.extra", "events.payload", "notifications.payload"):
+        processors[column] = json.dumps
+    return RowFormats("postgresql", "psycopg", now, processors)
 
 
 def forks_here() -> bool:
@@ -114,7 +153,7 @@ def _prepared_here(
     path: Path, limits: IntakeLimits, setup: Setup, size: int
 ) -> Iterator[list[PreparedOrder]]:
     """Read only when first asked (a file answered from its digest is not read at all)."""
-    from packstation.models.order_import_rows import prepare_chunk
+    from packstation.domain.intake.rows import prepare_chunk
 
     validate, formats = setup()
     for chunk in chunks(intake.iter_orders(path, limits), size):
@@ -149,7 +188,7 @@ def _prepare(sender: Connection, path: Path, limits: IntakeLimits, setup: Setup,
     message: tuple[Any, ...] = (_DONE,)
     try:
         orders = intake.iter_orders(path, limits)
-        from packstation.models.order_import_rows import prepare_chunk
+        from packstation.domain.intake.rows import prepare_chunk
 
         validate, formats = setup()
         with few_collections():

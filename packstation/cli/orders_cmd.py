@@ -27,8 +27,8 @@ from packstation.domain.orders import OrderStatus
 
 if TYPE_CHECKING:
     from packstation.domain.intake import IntakeLimits
+    from packstation.domain.intake.rows import RowFormats, Validator
     from packstation.domain.orders import OrderData, Problem
-    from packstation.models.order_import_rows import RowFormats, Validator
     from packstation.models.orders_repo import ImportReport
 
 log = logging.getLogger(__name__)
@@ -84,14 +84,19 @@ def intake_limits(args: argparse.Namespace) -> IntakeLimits:
 
 
 def row_setup(url: str, now: datetime) -> tuple[Validator, RowFormats]:
-    """The validator and the row formats of the database at `url`, from its dialect alone:
-    the child process makes them before this one has opened the database (a test checks
-    they are the connected dialect's)."""
+    """The validator and the row formats of the database at `url`, from the URL alone: the
+    child process makes them before this one has opened the database (a test checks they
+    are the connected dialect's). PostgreSQL through psycopg needs no SQLAlchemy for them
+    (`import_child.copy_formats`); any other database's come from its dialect."""
+    from packstation.cli.import_child import copies, copy_formats
+
+    if copies(url):
+        return validator(), copy_formats(now)
     from sqlalchemy.engine import make_url
 
-    from packstation.models.order_import_rows import RowFormats
+    from packstation.models.order_import_rows import formats_of
 
-    return validator(), RowFormats(make_url(url).get_dialect()(), now)
+    return validator(), formats_of(make_url(url).get_dialect()(), now)
 
 
 def import_file(args: argparse.Namespace, path: Path) -> ImportReport:

@@ -15,9 +15,9 @@ from sqlalchemy import Connection, Table
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from packstation.domain.intake.rows import RowFormats
 from packstation.domain.orders import Problem
 from packstation.models.copy_pipeline import CopyPipeline
-from packstation.models.order_import_rows import RowFormats
 from packstation.models.orders import Order
 
 __all__ = [
@@ -150,9 +150,9 @@ class ImportWriter:
         if self.name not in ("sqlite", "postgresql"):
             raise NotImplementedError(f"order import needs SQLite or PostgreSQL, not {self.name}")
         self.copy = self.name == "postgresql" and dialect.driver == "psycopg"
-        if (formats.dialect.name, formats.copy) != (self.name, self.copy):
+        if (formats.database, formats.copy) != (self.name, self.copy):
             raise ValueError(
-                f"rows prepared for {formats.dialect.name} ({formats.dialect.driver}) "
+                f"rows prepared for {formats.database} ({formats.driver}) "
                 f"cannot be written to {self.name} ({dialect.driver})"
             )
         self.mark = "?" if dialect.paramstyle == "qmark" else "%s"

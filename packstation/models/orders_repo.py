@@ -6,7 +6,7 @@ a file is imported whole or not at all. Per chunk of orders:
 * one query reads the stored status and content hash of the chunk's ids: an
   identical order costs only its parse and hash, and writes nothing;
 * new and changed (still editable) orders are written as the rows
-  `order_import_rows.prepare_chunk` made of them (validated, hashed), straight
+  `domain/intake/rows.prepare_chunk` made of them (validated, hashed), straight
   to the driver: one executemany per table on SQLite, COPY on PostgreSQL.
   Values go through the columns' own bind processors (what the ORM would
   store), but no statement is compiled per row and no ORM object is made: at
@@ -31,8 +31,7 @@ from sqlalchemy.orm import Session
 
 from packstation.clock import utcnow
 from packstation.domain.intake.files import CHUNK, chunks
-from packstation.domain.orders import EDITABLE_STATUSES, OrderData, Problem
-from packstation.models.order_import_rows import (
+from packstation.domain.intake.rows import (
     PreparedOrder,
     RowFormats,
     Validator,
@@ -41,6 +40,8 @@ from packstation.models.order_import_rows import (
     order_instructions,
     prepare_chunk,
 )
+from packstation.domain.orders import EDITABLE_STATUSES, OrderData, Problem
+from packstation.models.order_import_rows import formats_of
 from packstation.models.order_import_writer import (
     BARCODE_COLUMNS,
     BARCODES,
@@ -108,7 +109,7 @@ def import_orders(
     `imported_files.remember` keeps). `first_write`: the caller's transaction has written
     nothing before (an order file's import): on PostgreSQL the reads then go beside the
     writes instead of waiting for them (`ImportWriter`)."""
-    formats = RowFormats(session.get_bind().dialect, now or utcnow())
+    formats = formats_of(session.get_bind().dialect, now or utcnow())
     prepared = (prepare_chunk(chunk, validate, formats) for chunk in chunks(orders, CHUNK))
     return import_prepared(
         session, prepared, formats, source=source, seen=seen, first_write=first_write

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import io
 import json
 import subprocess
@@ -227,6 +228,22 @@ def test_console_script_runs_as_a_process(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["symbology"] == "EAN-13" and data["gtin"] == "04601234567893"
+
+
+def test_only_a_process_ending_after_its_command_freezes_its_objects(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The console script (arguments from the process) freezes what it made before the
+    interpreter's exit, skipping its last collections; a caller passing arguments (these
+    tests, in one long-lived process) keeps a collector that frees cycles."""
+    frozen: list[int] = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(gc.get_count()[0]))
+    assert main(["codes", "parse", "4601234567893"]) == 0
+    assert frozen == []
+    monkeypatch.setattr(sys, "argv", ["packstation", "codes", "parse", "4601234567893"])
+    assert main() == 0
+    assert len(frozen) == 1
+    assert "EAN-13" in capsys.readouterr().out
 
 
 def test_demo_builds_a_database_with_orders_and_badges(

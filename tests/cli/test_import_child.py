@@ -9,9 +9,12 @@ import csv
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +27,11 @@ from packstation.cli import import_child, main
 from packstation.cli.import_child import FORK_FROM_BYTES, Setup, prepared_chunks
 from packstation.cli.orders_cmd import row_setup, validator
 from packstation.domain.intake import CHUNK, DEFAULT_LIMITS, OrderFileError
+from packstation.domain.intake.rows import FORMATTED, PreparedOrder, Validator, prepare_chunk
 from packstation.domain.orders import OrderData, Problem
 from packstation.models import Barcode, Event, Notification, Order, OrderLine
 from packstation.models.db import open_database
-from packstation.models.order_import_rows import PreparedOrder, RowFormats, Validator, prepare_chunk
+from packstation.models.order_import_rows import formats_of
 from packstation.models.orders_repo import import_prepared
 from tests.models.test_orders_import_bulk import make_orders
 
@@ -90,7 +94,7 @@ def _dialects() -> list[Dialect]:
 
 def _setup(dialect: Dialect = SQLITE, validate: Validator | None = None) -> Setup:
     """What the preparing process calls: made there (in the child after the fork)."""
-    return lambda: (validate or validator(), RowFormats(dialect, NOW))
+    return lambda: (validate or validator(), formats_of(dialect, NOW))
 
 
 def _prepared(path: Path, dialect: Dialect, *, fork: bool) -> list[list[PreparedOrder]]:
@@ -265,7 +269,7 @@ def test_rows_made_before_connecting_are_the_rows_made_after(db_url: str) -> Non
     finally:
         db.dispose()
     validate, before = row_setup(db_url, NOW)
-    after = RowFormats(connected, NOW)
+    after = formats_of(connected, NOW)
     made = [prepare_chunk(orders, validate, f) for f in (before, after)]
     assert made[0] == made[1]
     assert sum(1 for order in made[0] if order.problems) == len(range(0, 300, 7))
@@ -276,7 +280,7 @@ def test_rows_prepared_for_another_database_are_refused(sqlite_url: str) -> None
     rows made for one are never written to the other."""
     db = open_database(sqlite_url, auto_upgrade=True)
     try:
-        pg = RowFormats(postgresql.psycopg.dialect(), NOW)
+        pg = formats_of(postgresql.psycopg.dialect(), NOW)
         prepared = [prepare_chunk(make_orders(3), validator(), pg)]
         with (
             pytest.raises(ValueError, match=r"prepared for postgresql \(psycopg\) .* sqlite"),
@@ -286,6 +290,73 @@ def test_rows_prepared_for_another_database_are_refused(sqlite_url: str) -> None
         assert _counts(sqlite_url) == [0, 0, 0, 0, 0]
     finally:
         db.dispose()
+
+
+#: Values each formatted column may be given (None only where the column takes it).
+_SAMPLES: dict[str, list[Any]] = {
+    "orders.created_at": [NOW, datetime(2026, 3, 29, 2, 30, tzinfo=timezone(timedelta(hours=3)))],
+    "orders.ship_by": [None, datetime(2027, 1, 1, 23, 59, 59, 999999, tzinfo=timezone.min)],
+    "orders.deliver_by": [None, date(2026, 12, 31)],
+    "orders.declared_value": [None, Decimal("1234.50"), Decimal("0")],
+    "orders.problems": [[], [{"field": "postcode", "message": '«5 цифр» "x"\t\\'}]],
+    "orders.extra": [{}, {"gift_note": "С днём\nрождения 🎁", "instructions": [{"a": 1}]}],
+    "order_lines.unit_weight_g": [Decimal("12.345"), Decimal(0)],
+    "order_lines.unit_price": [None, Decimal("99.90")],
+    "events.payload": [{"reason": "x", "source": "big.csv", "n": 1.5, "ok": True}],
+    "notifications.payload": [{"order_id": "B-1", "problems": []}],
+}
+
+
+def test_copy_formats_are_the_psycopg_dialects_column_by_column() -> None:
+    """The child makes PostgreSQL's rows without loading SQLAlchemy (`copy_formats`): each
+    column's format gives what that column's bind processor gives, a naive time is refused
+    by both."""
+    plain = import_child.copy_formats(NOW)
+    dialect = formats_of(postgresql.psycopg.dialect(), NOW)
+    assert set(_SAMPLES) == set(FORMATTED)
+    assert (plain.database, plain.driver, plain.copy) == ("postgresql", "psycopg", True)
+    for column in FORMATTED:
+        for value in _SAMPLES[column]:
+            got = plain.processors[column](value)
+            assert got == dialect.processors[column](value), column
+            assert type(got) is type(dialect.processors[column](value)), column
+    for column in ("orders.created_at", "orders.ship_by"):
+        for f in (plain, dialect):
+            with pytest.raises(ValueError, match="naive"):
+                f.processors[column](datetime(2026, 12, 1, 9, 0))
+    assert (plain.when, plain.no_problems, plain.no_extra) == (
+        dialect.when,
+        dialect.no_problems,
+        dialect.no_extra,
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "loads"),
+    [("postgresql+psycopg://root@127.0.0.1:5432/test", False), ("sqlite:///x.db", True)],
+)
+def test_the_child_reads_postgresql_rows_without_loading_sqlalchemy(url: str, loads: bool) -> None:
+    """What the child runs, in a fresh interpreter: the formats for the URL and a chunk's
+    rows. For COPY nothing of SQLAlchemy is loaded (the parent loads it meanwhile)."""
+    code = (
+        "import sys\n"
+        "from datetime import UTC, datetime\n"
+        "from pathlib import Path\n"
+        "from packstation.cli.orders_cmd import row_setup\n"
+        "from packstation.domain.intake import DEFAULT_LIMITS, iter_orders\n"
+        "from packstation.domain.intake.rows import prepare_chunk\n"
+        f"validate, formats = row_setup({url!r}, datetime(2026, 11, 26, tzinfo=UTC))\n"
+        f"orders = list(iter_orders(Path({str(SAMPLE_CSV)!r}), DEFAULT_LIMITS))\n"
+        "rows = prepare_chunk(orders, validate, formats)\n"
+        "print(len(rows), formats.copy, 'sqlalchemy' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    count, copy, loaded = done.stdout.split()
+    assert int(count) > 0
+    assert copy == str(not loads)
+    assert loaded == str(loads)
 
 
 def test_no_child_is_forked_beside_another_thread(big_csv: Path) -> None:
