@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from packstation.clock import to_utc
 from packstation.domain import intake
 from packstation.domain.intake import IntakeLimits, OrderFileError, chunks
-from packstation.domain.intake.rows import FORMATTED, Format, RowFormats
+from packstation.domain.intake.rows import FORMATTED, Format, RowFormats, as_is
 
 if TYPE_CHECKING:
     from packstation.domain.intake.rows import PreparedOrder, Validator
@@ -69,10 +69,6 @@ def copies(url: str) -> bool:
     return url.partition("://")[0] == "postgresql+psycopg"
 
 
-def _as_is(value: Any) -> Any:
-    return value
-
-
 def _utc(value: datetime | None) -> datetime | None:
     return None if value is None else to_utc(value)
 
@@ -82,7 +78,7 @@ def copy_formats(now: datetime) -> RowFormats:
     what `models/order_import_rows.formats_of` gives for that dialect (a test compares them
     column by column): JSON as its text, timestamps in UTC (`UTCDateTime`), numbers and
     dates as they are (psycopg adapts them itself)."""
-    processors: dict[str, Format] = dict.fromkeys(FORMATTED, _as_is)
+    processors: dict[str, Format] = dict.fromkeys(FORMATTED, as_is)
     processors["orders.created_at"] = processors["orders.ship_by"] = _utc
     for column in ("orders.problems", "orders.extra", "events.payload", "notifications.payload"):
         processors[column] = json.dumps

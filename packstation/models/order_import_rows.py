@@ -8,18 +8,13 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import JSON, Dialect
 
-from packstation.domain.intake.rows import FORMATTED, Format, RowFormats
+from packstation.domain.intake.rows import FORMATTED, Format, RowFormats, as_is
 from packstation.models.orders import Order
 
 __all__ = ["formats_of", "processor"]
-
-
-def _identity(value: Any) -> Any:
-    return value
 
 
 def processor(dialect: Dialect, column: str) -> Format:
@@ -34,7 +29,7 @@ def processor(dialect: Dialect, column: str) -> Format:
         serializer: Format | None = getattr(dialect, "_json_serializer", None)
         return serializer or json.dumps
     found = type_.dialect_impl(dialect).bind_processor(dialect)
-    return found or _identity
+    return found or as_is
 
 
 def formats_of(dialect: Dialect, now: datetime) -> RowFormats:

@@ -31,6 +31,7 @@ __all__ = [
     "PreparedOrder",
     "RowFormats",
     "Validator",
+    "as_is",
     "content_hash",
     "order_extra",
     "order_instructions",
@@ -54,6 +55,11 @@ FORMATTED = (
     "events.payload",
     "notifications.payload",
 )
+
+
+def as_is(value: Any) -> Any:
+    """The format of a column the driver takes as it is."""
+    return value
 
 
 class Contact(NamedTuple):
