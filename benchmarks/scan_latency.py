@@ -432,7 +432,8 @@ STAGES = (
     ("decide", "worker", "decided"),
     ("SQL writes", "decided", "written"),
     ("apply, hand to the UI", "written", "applied"),
-    ("  COMMIT (fsync), beside:", "written", "committed"),
+    ("  then to the COMMIT, beside:", "written", "commit"),
+    ("  COMMIT (fsync), beside:", "commit", "committed"),
     ("result to UI loop", "applied", "ui_result"),
     ("render (widgets)", "ui_result", "rendered"),
     ("frame (wait + composite)", "rendered", "gate"),
@@ -440,7 +441,7 @@ STAGES = (
     ("terminal write", "gate", "frame"),
     ("terminal write -> arrival", "frame", "arrive"),
 )
-MARKS = ("read", "ui_line", "submitted", "worker", "decided", "written", "committed")
+MARKS = ("read", "ui_line", "submitted", "worker", "decided", "written", "commit", "committed")
 MARKS += ("applied", "ui_result", "rendered", "gate", "frame")
 
 
@@ -468,6 +469,17 @@ def stage_times(marks: list[tuple[str, float]], scans: Sequence[Timed]) -> dict[
         if all(mark in at for mark in MARKS):
             for label, start, end in STAGES:
                 out[label].append(max(0.0, at[end] - at[start]) * 1000)
+    return out
+
+
+def slowest_scans(marks: list[tuple[str, float]], scans: Sequence[Timed], k: int = 3) -> list[str]:
+    """The `k` slowest scans, each as its marks in time order (ms after its write): where a
+    tail scan waited, which the per-stage percentiles (each of another scan) do not show."""
+    out = []
+    for scan in sorted(scans, key=lambda s: s.ms)[-k:][::-1]:
+        seen = [f"{name} {(at - scan.written) * 1000:.2f}" for name, at in marks
+                if scan.written <= at <= scan.shown]  # fmt: skip
+        out.append(f"{scan.ms:.1f} ms: " + ", ".join(seen))
     return out
 
 
@@ -524,13 +536,16 @@ def main() -> None:
     )
     scanner = ScannerSimulator()
     results: dict[str, tuple[list[Timed], list[Timed], dict[str, list[float]]]] = {}
+    tails: dict[str, list[str]] = {}
     with_sound: list[Timed] = []
     try:
         for order_id, (codes, gaps) in plan.items():
             floor = measure_floor(scanner, codes, gaps)
             trace_file = tmp / f"trace-{order_id}.txt"
             station = measure_station(url, scanner, order_id, codes, gaps, trace_file)
-            results[order_id] = (floor, station, stage_times(read_trace(trace_file), station))
+            marks = read_trace(trace_file)
+            results[order_id] = (floor, station, stage_times(marks, station))
+            tails[order_id] = slowest_scans(marks, station)
         if args.sounds:
             sounds = tmp / "sounds.toml"
             # A player as slow as a real one (aplay of a 250 ms tone), its file path last.
@@ -565,6 +580,9 @@ def main() -> None:
             f"  floor p99 + fsync p99 + 2 ms = {f99 + fsync_p99 + 2:.1f} ms"
         )
         print_profile(f"{lines:,} lines", stages)
+        print("  the slowest scans, each mark's ms after the scan was written:")
+        for tail in tails[order_id]:
+            print(f"    {tail}")
         codes = plan[order_id][0]
         stored = accepted_codes(url, order_id)
         print(f"  committed: {len(stored)} of {len(codes)} scans, in order: {stored == codes}")

@@ -31,6 +31,7 @@ from packstation.screens.station_kiosk import StationKiosk
 from packstation.screens.station_setup import StationSetup
 from packstation.sounds.player import Signaller
 from packstation.station import trace
+from packstation.station.courier import Courier
 from packstation.station.demo import WRONG_ITEM, next_action
 from packstation.station.input import command_for_text
 from packstation.station.recovery import IDLE_S
@@ -137,11 +138,13 @@ class StationApp(StationKiosk):
         self._devices_started = False
         #: The serial scanner has been open once: start-up is no longer waiting for it.
         self._scanner_opened = False
+        #: The worker's results, posted from a thread of their own (`station/courier.py`).
+        self._courier: Courier[RunResult] = Courier(self._post_result, "station-results")
         self.runner = StationRunner(
             setup.db,
             setup.station_id,
             setup.rules,
-            self._post_result,
+            self._courier.put,
             printer=setup.printer,
             label_format=setup.label_format,
             station_name=setup.station_name,
@@ -165,6 +168,7 @@ class StationApp(StationKiosk):
         await self.push_screen(self.login_screen())
         for name, device in self.setup.devices.items():
             self._wire(name, device)
+        self._courier.start()
         self.runner.start()
         self.signals.start(web=self.is_web)
         self.set_interval(1.0, self._tick_clock)
@@ -226,6 +230,7 @@ class StationApp(StationKiosk):
             gc.enable()
         self._gc_paused = False
         self.runner.stop()
+        self._courier.stop()
         self.signals.stop()
         for device in self.setup.devices.values():
             device.stop()

@@ -250,6 +250,7 @@ class StationBackend:
                 if before_commit is not None:
                     session.flush()  # a refusal (a duplicate code) comes here, not at COMMIT
                     before_commit(decisions)
+                trace.mark("commit")  # the block's end: the COMMIT is next
         except BaseException:
             self.store.rolled_back()
             raise
