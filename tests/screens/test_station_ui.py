@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from packstation.screens.login import LoginScreen
 from packstation.screens.messages import ScaleUpdate
 from packstation.screens.pack import PackScreen
 from packstation.screens.station_app import StationApp
+from packstation.station.results import RunResult
 from packstation.widgets.lines_table import LinesTable
 from tests.screens.conftest import panel_text, scan, type_scan, wait_until
 
@@ -133,3 +135,27 @@ async def test_russian_locale(make_app: Callable[..., StationApp]) -> None:
         await scan(pilot, "NO-SUCH-BADGE")
         assert "Неизвестный пропуск" in panel_text(app)
         assert isinstance(app.screen, LoginScreen)
+
+
+async def test_results_reach_the_app_from_the_results_thread_not_the_worker(
+    make_app: Callable[..., StationApp],
+) -> None:
+    """The worker only queues its results (`station/courier.py`): it is inside its COMMIT,
+    not waiting for the interpreter's lock behind the UI, when the UI is woken."""
+    app = make_app()
+    posted_by: list[str] = []
+    post = app._post_result
+
+    def recording(result: RunResult) -> None:
+        posted_by.append(threading.current_thread().name)
+        post(result)
+
+    app._courier._deliver = recording  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.results_seen >= 1)
+        await scan(pilot, "BADGE-0001")
+        await scan(pilot, "ORD-1001")
+        await scan(pilot, ORD_1001_ITEMS[0])  # handed over before its COMMIT, with a gate
+        assert "✓" in panel_text(app)
+    assert len(posted_by) >= 4
+    assert set(posted_by) == {"station-results"}
