@@ -426,9 +426,8 @@ def accepted_codes(url: str, order_id: str) -> list[str]:
 #: ("gate") until the COMMIT returned (`packstation/station/commit_gate.py`).
 STAGES = (
     ("serial read (driver thread)", "write", "read"),
-    ("to the UI loop", "read", "ui_line"),
-    ("parse (text -> command)", "ui_line", "submitted"),
-    ("queue to worker", "submitted", "worker"),
+    ("into the worker's queue", "read", "submitted"),
+    ("queue to worker, parse", "submitted", "worker"),
     ("decide", "worker", "decided"),
     ("SQL writes", "decided", "written"),
     ("apply, hand to the UI", "written", "applied"),
@@ -441,7 +440,7 @@ STAGES = (
     ("terminal write", "gate", "frame"),
     ("terminal write -> arrival", "frame", "arrive"),
 )
-MARKS = ("read", "ui_line", "submitted", "worker", "decided", "written", "commit", "committed")
+MARKS = ("read", "submitted", "worker", "decided", "written", "commit", "committed")
 MARKS += ("applied", "ui_result", "rendered", "gate", "frame")
 
 

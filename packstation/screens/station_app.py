@@ -103,7 +103,7 @@ class StationApp(StationKiosk):
         self.wedge = WedgeBuffer()
         self.reading: DeviceReading | None = None
         self.device_status: dict[str, DeviceStatus | None] = {
-            "scanner": None if "scanner" in setup.devices else None,
+            "scanner": None,
             "scale": None,
             "printer": DeviceStatus(DeviceState.CONNECTED, "") if setup.printer else None,
         }
@@ -128,8 +128,7 @@ class StationApp(StationKiosk):
         self._gc_was_enabled = True
         #: Kiosk exit dialog: None, "badge" or "pin" (then `_exit_badge` holds the badge).
         self.exit_stage: str | None = None
-        #: Kiosk only: an unhandled error closed the app (`packstation run` shows the red
-        #: screen that waits for a lead).
+        #: Kiosk only: an unhandled error closed the app (a red screen waits for a lead).
         self.crashed = False
         self._exit_badge = ""
         #: Serial devices open once this process has the station id (the runner's first
@@ -211,6 +210,7 @@ class StationApp(StationKiosk):
             ):
                 generation = 2
         gc.collect(generation)
+        trace.mark(f"gc{generation}")
 
     def _wire(self, name: str, device: Any) -> None:
         post = self.post_message
@@ -219,11 +219,25 @@ class StationApp(StationKiosk):
 
             def on_code(text: str) -> None:
                 trace.mark("read")
-                post(ScannerLine(text))
+                if self._scans_to_worker():
+                    self.runner.submit_scanned(text)
+                else:
+                    post(ScannerLine(text))
 
             device.on_code = on_code
         elif name == "scale":
             device.on_reading = lambda reading: post(ScaleUpdate(reading))
+
+    def _scans_to_worker(self) -> bool:
+        """(On the driver's thread.) At the login and pack screens a scan goes straight to the
+        worker; elsewhere (returns desk, queue view, kiosk exit) the UI routes it."""
+        if self.exit_stage:
+            return False
+        try:
+            screen = self.screen
+        except Exception:  # no screen yet, or one being switched: the UI decides
+            return False
+        return type(screen) in (PackScreen, LoginScreen)
 
     def on_unmount(self) -> None:
         if self._gc_paused and self._gc_was_enabled:  # the process goes on (tests)
@@ -479,6 +493,7 @@ class StationApp(StationKiosk):
             asyncio.get_running_loop().call_later(GC_DELAY_S, self._collect)
 
     def _tick_clock(self) -> None:
+        trace.mark("tick")
         self._collect()
         if isinstance(self.screen, PackScreen) and self.state.order:
             with suppress(NoMatches):  # a screen still composing after a switch

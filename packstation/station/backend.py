@@ -34,6 +34,7 @@ from packstation.models.db import Database, open_database
 from packstation.models.held_connection import HeldConnection
 from packstation.station import leases, trace
 from packstation.station.context import DbContext
+from packstation.station.input import ScannedText, command_for_text
 from packstation.station.instance_lock import InstanceLock, StationBusy, instance_lock
 from packstation.station.marketplace_agent import OrderFacts
 from packstation.station.store import ClaimConflict, OrderLost, StationStore
@@ -222,18 +223,27 @@ class StationBackend:
     def decide_and_commit_batch(
         self,
         state: PackState,
-        commands: Sequence[Command],
+        commands: Sequence[Command | ScannedText],
         before_commit: Callable[[list[Decision]], None] | None = None,
+        read: list[Command] | None = None,
     ) -> list[Decision]:
         """Commands decided one after another and committed in one transaction: a scanner's
         stored batch costs one fsync, not one per scan. All or nothing: on any error
-        nothing of them is recorded."""
+        nothing of them is recorded. A scanner's text is read as a command in the state
+        the scans before it left (a card's dialog changes what "2" means); `read` gets
+        the commands as read."""
         decisions: list[Decision] = []
         try:
             with self._writer().session() as session:
                 ctx = self._context(session)
                 held: set[str] = set()
-                for n, command in enumerate(commands, start=1):
+                for n, item in enumerate(commands, start=1):
+                    if isinstance(item, ScannedText):
+                        command = command_for_text(state, item.text)
+                    else:
+                        command = item
+                    if read is not None:
+                        read.append(command)
                     decision = decide(state, command, ctx)
                     trace.mark("decided")
                     order = state.order

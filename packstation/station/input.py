@@ -7,6 +7,8 @@ checklist item, and in the PIN step the text is the PIN (never echoed, never sto
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from packstation.domain.codes import parse_code
 from packstation.domain.workflow import (
     Command,
@@ -31,6 +33,14 @@ def _number(text: str, limit: int) -> int | None:
     if text.isascii() and text.isdigit() and 1 <= int(text) <= limit:
         return int(text)
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class ScannedText:
+    """A scanner's line on its way to the worker, read there as a command
+    (`command_for_text`) in the state it is taken in."""
+
+    text: str
 
 
 def command_for_text(state: PackState, text: str) -> Command:

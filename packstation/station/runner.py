@@ -52,6 +52,7 @@ from packstation.errors import describe_db_error
 from packstation.i18n import Msg
 from packstation.station import trace
 from packstation.station.commit_gate import CommitGate
+from packstation.station.input import ScannedText, command_for_text
 from packstation.station.marketplace_agent import LABEL_WAITS, AgentNote, MarketplaceAgent
 from packstation.station.marketplace_orders import MarketplaceOrders
 from packstation.station.printing import Printing
@@ -69,6 +70,9 @@ if TYPE_CHECKING:
 
 
 log = logging.getLogger(__name__)
+
+#: What the worker's queue holds: commands, device and agent notes, a scanner's text.
+Queued = Command | DeviceNote | AgentNote | ScannedText
 
 #: Quiet seconds after start-up before the worker loads biip's GS1 tables (0.1 s of CPU):
 #: not during start-up, and not on the first GS1 or marking code scanned.
@@ -127,10 +131,10 @@ class StationRunner(Recovery, MarketplaceOrders, Printing):
         self.clock = clock
         self.backend: StationBackend | None = None
         self.state = PackState()
-        self._queue: queue.Queue[Command | DeviceNote | AgentNote | None] = queue.Queue()
+        self._queue: queue.Queue[Queued | None] = queue.Queue()
         #: What `_more_scans` took out of the queue that is not a scan (at most one; None is
         #: the stop request): handled next, in its turn.
-        self._held: list[Command | DeviceNote | AgentNote | None] = []
+        self._held: list[Queued | None] = []
         self._thread = threading.Thread(target=self._run, name=f"station-{station_id}", daemon=True)
         self.db_ok = True
         self.recovered = False
@@ -148,6 +152,13 @@ class StationRunner(Recovery, MarketplaceOrders, Printing):
 
     def submit(self, command: Command | DeviceNote | AgentNote) -> None:
         self._queue.put(command)
+
+    def submit_scanned(self, text: str) -> None:
+        """A scanner's line, straight from its driver thread (any thread): read as a command
+        by the worker, in the step it is taken in (`input.command_for_text`)."""
+        self.ui_activity = self.clock()
+        self._queue.put(ScannedText(text))
+        trace.mark("submitted")
 
     def note_activity(self) -> None:
         """A key or scan the workflow does not see (returns desk, queue view): not idle."""
@@ -236,13 +247,22 @@ class StationRunner(Recovery, MarketplaceOrders, Printing):
 
     def _next(self, timeout: float) -> Command | DeviceNote | AgentNote | None:
         if self._held:  # taken out of the queue by `_more_scans`, not handled (None: stop)
-            return self._held.pop()
-        return self._queue.get(timeout=timeout)
+            return self._read(self._held.pop())
+        return self._read(self._queue.get(timeout=timeout))
 
-    def _more_scans(self, command: Command) -> list[Command]:
+    def _read(self, queued: Queued | None) -> Command | DeviceNote | AgentNote | None:
+        return self._command(queued) if isinstance(queued, ScannedText) else queued
+
+    def _command(self, item: Command | ScannedText) -> Command:
+        """A scanner's text as the command it is in the worker's state (the UI's may be
+        a result behind)."""
+        return command_for_text(self.state, item.text) if isinstance(item, ScannedText) else item
+
+    def _more_scans(self, command: Command) -> list[Command | ScannedText]:
         """`command` and the scans queued right behind it (a scanner's stored batch comes in
-        one write): committed together, one fsync for all (`_handle_batch`)."""
-        batch = [command]
+        one write): committed together, one fsync for all (`_handle_batch`). A scanner's
+        text stays text: the batch reads it in the state the scans before it leave."""
+        batch: list[Command | ScannedText] = [command]
         if not isinstance(command, Scan):
             return batch
         while len(batch) < BATCH_MAX and not self._held:
@@ -250,28 +270,31 @@ class StationRunner(Recovery, MarketplaceOrders, Printing):
                 queued = self._queue.get_nowait()
             except queue.Empty:
                 break
-            if isinstance(queued, Scan):
+            if isinstance(queued, Scan) or (
+                isinstance(queued, ScannedText) and isinstance(self._command(queued), Scan)
+            ):
                 batch.append(queued)
             else:
                 self._held.append(queued)  # handled next, in its turn
         return batch
 
-    def _handle_batch(self, commands: list[Command]) -> None:
+    def _handle_batch(self, items: list[Command | ScannedText]) -> None:
         """Scans decided in order and committed in one transaction. If that fails (the
         database, a lost order), nothing of it was recorded: each scan goes again on its
         own, with the single path's retries and messages."""
         assert self.backend is not None
         self._last_command = time.monotonic()
         if self.busy or not self.recovered or not self.db_ok:
-            for command in commands:
-                self._handle(command)
+            for item in items:
+                self._handle(self._command(item))
             return
+        commands: list[Command] = []
         try:
-            decisions = self.backend.decide_and_commit_batch(self.state, commands)
+            decisions = self.backend.decide_and_commit_batch(self.state, items, read=commands)
         except Exception as exc:
-            log.warning("batch of %d scans not committed (%s): one by one", len(commands), exc)
-            for command in commands:
-                self._handle(command)
+            log.warning("batch of %d scans not committed (%s): one by one", len(items), exc)
+            for item in items:
+                self._handle(self._command(item))
             return
         for command, decision in zip(commands, decisions, strict=True):
             self._after_commit(command, decision)

@@ -195,14 +195,19 @@ def test_unreachable_database_at_start_is_reported_not_fatal(
         runner.stop()
 
 
-def _queue_at_once(station: SyncRunner, texts: list[str], then_stop: bool = False) -> None:
+def _queue_at_once(
+    station: SyncRunner, texts: list[str], then_stop: bool = False, as_text: bool = False
+) -> None:
     """Put the scans (and the stop request) in the worker's queue in one step, as a
-    scanner's stored batch lands."""
+    scanner's stored batch lands (`as_text`: as its driver hands them over, unread)."""
     from packstation.domain.codes import parse_code
     from packstation.domain.workflow import Scan
+    from packstation.station.input import ScannedText
 
     q = station.runner._queue
-    items: list[Scan | None] = [Scan(parse_code(text)) for text in texts]
+    items: list[Scan | ScannedText | None] = [
+        ScannedText(text) if as_text else Scan(parse_code(text)) for text in texts
+    ]
     if then_stop:
         items.append(None)
     with q.mutex:
@@ -280,3 +285,21 @@ def test_a_stop_queued_behind_a_burst_still_stops_the_worker(
     station.runner._thread.join(timeout=10)
     assert not station.runner._thread.is_alive()
     assert station.wait(n + 2).state.units_packed == 2
+
+
+def test_scanned_text_is_read_in_the_step_the_scans_before_it_leave(
+    station: SyncRunner, station_db: Database
+) -> None:
+    """A scanner's lines reach the worker as text: "2" right behind the defect card, in the
+    same burst, picks line 2 (read before the card was decided it would be a code)."""
+    station.scan(PACKER)
+    station.scan("ORD-1001")
+    n = len(station.results)
+    _queue_at_once(station, ["4601234567893", "CMD:DEFECT", "2"], as_text=True)
+    last = station.wait(n + 3)
+    assert [r.state.step for r in station.results[n:]] == [
+        Step.ITEMS,
+        Step.DEFECT_PICK_LINE,
+        Step.DEFECT_PICK_KIND,
+    ]
+    assert last.state.units_packed == 1
