@@ -47,8 +47,7 @@ __all__ = ["StationApp", "StationSetup"]
 
 log = logging.getLogger(__name__)
 
-#: The collector's default thresholds (young allocations, then collections of each
-#: generation), applied by the station itself between scans (`StationApp._collect`).
+#: The collector's default thresholds, applied by the station between scans (`_collect`).
 GC_THRESHOLDS = (700, 10, 10)
 #: Seconds after start-up by which the memory is settled even without the database.
 SETTLE_AFTER_S = 10.0
@@ -58,6 +57,8 @@ GC_DELAY_S = 0.02
 
 class StationApp(StationKiosk):
     CSS_PATH = "station.tcss"
+    #: Serial scans at the login and pack screens skip the UI (False: `submit_text` sees all).
+    SCANS_TO_WORKER = True
     TITLE = "packstation"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = [
@@ -132,8 +133,7 @@ class StationApp(StationKiosk):
         self.crashed = False
         self._exit_badge = ""
         #: Serial devices open once this process has the station id (the runner's first
-        #: answer that is not "already open"): a second process must not read the scanner
-        #: or poll the scale of the one that has it.
+        #: answer that is not "already open"): not the scanner of another process.
         self._devices_started = False
         #: The serial scanner has been open once: start-up is no longer waiting for it.
         self._scanner_opened = False
@@ -231,13 +231,13 @@ class StationApp(StationKiosk):
     def _scans_to_worker(self) -> bool:
         """(On the driver's thread.) At the login and pack screens a scan goes straight to the
         worker; elsewhere (returns desk, queue view, kiosk exit) the UI routes it."""
-        if self.exit_stage:
+        if not self.SCANS_TO_WORKER or self.exit_stage:
             return False
         try:
             screen = self.screen
         except Exception:  # no screen yet, or one being switched: the UI decides
             return False
-        return type(screen) in (PackScreen, LoginScreen)
+        return isinstance(screen, PackScreen | LoginScreen)
 
     def on_unmount(self) -> None:
         if self._gc_paused and self._gc_was_enabled:  # the process goes on (tests)

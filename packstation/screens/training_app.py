@@ -113,6 +113,8 @@ class TrainingApp(StationApp):
 
     login_screen = TrainingLoginScreen
     pack_screen = TrainingPackScreen
+    #: Every scan goes through `submit_text`: the lesson pick and the bench cards first.
+    SCANS_TO_WORKER = False
 
     def __init__(self, training: TrainingSetup) -> None:
         super().__init__(training.station)
