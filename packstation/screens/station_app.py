@@ -33,7 +33,6 @@ from packstation.sounds.player import Signaller
 from packstation.station import trace
 from packstation.station.courier import Courier
 from packstation.station.demo import WRONG_ITEM, next_action
-from packstation.station.input import command_for_text
 from packstation.station.recovery import IDLE_S
 from packstation.station.results import DeviceNote, RunResult
 from packstation.station.runner import StationRunner
@@ -220,7 +219,7 @@ class StationApp(StationKiosk):
             def on_code(text: str) -> None:
                 trace.mark("read")
                 if self._scans_to_worker():
-                    self.runner.submit_scanned(text)
+                    self.runner.submit_text(text)
                 else:
                     post(ScannerLine(text))
 
@@ -320,8 +319,7 @@ class StationApp(StationKiosk):
             above = queues[-1] if queues else len(stack) - 1
             for _ in range(len(stack) - above):
                 self.pop_screen()
-        self.runner.submit(command_for_text(self.state, text))
-        trace.mark("submitted")
+        self.runner.submit_text(text)  # read in the worker's state, as a scan straight from it
 
     def action_queue(self) -> None:
         """F1: the floor's queue for a lead or admin at this station (F1 or q returns)."""
@@ -416,7 +414,7 @@ class StationApp(StationKiosk):
         if scanner is not None:
             scanner.send(text)
         else:
-            self.runner.submit(command_for_text(self.state, text))
+            self.runner.submit_text(text)
 
     # --- device and runner messages ------------------------------------------------------
 

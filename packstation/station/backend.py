@@ -34,7 +34,7 @@ from packstation.models.db import Database, open_database
 from packstation.models.held_connection import HeldConnection
 from packstation.station import leases, trace
 from packstation.station.context import DbContext
-from packstation.station.input import ScannedText, command_for_text
+from packstation.station.input import TextInput, command_for_text
 from packstation.station.instance_lock import InstanceLock, StationBusy, instance_lock
 from packstation.station.marketplace_agent import OrderFacts
 from packstation.station.store import ClaimConflict, OrderLost, StationStore
@@ -223,13 +223,13 @@ class StationBackend:
     def decide_and_commit_batch(
         self,
         state: PackState,
-        commands: Sequence[Command | ScannedText],
+        commands: Sequence[Command | TextInput],
         before_commit: Callable[[list[Decision]], None] | None = None,
         read: list[Command] | None = None,
     ) -> list[Decision]:
         """Commands decided one after another and committed in one transaction: a scanner's
         stored batch costs one fsync, not one per scan. All or nothing: on any error
-        nothing of them is recorded. A scanner's text is read as a command in the state
+        nothing of them is recorded. Scanned or typed text is read as a command in the state
         the scans before it left (a card's dialog changes what "2" means); `read` gets
         the commands as read."""
         decisions: list[Decision] = []
@@ -238,7 +238,7 @@ class StationBackend:
                 ctx = self._context(session)
                 held: set[str] = set()
                 for n, item in enumerate(commands, start=1):
-                    if isinstance(item, ScannedText):
+                    if isinstance(item, TextInput):
                         command = command_for_text(state, item.text)
                     else:
                         command = item

@@ -36,8 +36,8 @@ def _number(text: str, limit: int) -> int | None:
 
 
 @dataclass(frozen=True, slots=True)
-class ScannedText:
-    """A scanner's line on its way to the worker, read there as a command
+class TextInput:
+    """A scanned or typed line on its way to the worker, read there as a command
     (`command_for_text`) in the state it is taken in."""
 
     text: str

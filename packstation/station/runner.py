@@ -52,7 +52,7 @@ from packstation.errors import describe_db_error
 from packstation.i18n import Msg
 from packstation.station import trace
 from packstation.station.commit_gate import CommitGate
-from packstation.station.input import ScannedText, command_for_text
+from packstation.station.input import TextInput, command_for_text
 from packstation.station.marketplace_agent import LABEL_WAITS, AgentNote, MarketplaceAgent
 from packstation.station.marketplace_orders import MarketplaceOrders
 from packstation.station.printing import Printing
@@ -71,8 +71,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: What the worker's queue holds: commands, device and agent notes, a scanner's text.
-Queued = Command | DeviceNote | AgentNote | ScannedText
+#: What the worker's queue holds: commands, device and agent notes, scanned or typed text.
+Queued = Command | DeviceNote | AgentNote | TextInput
 
 #: Quiet seconds after start-up before the worker loads biip's GS1 tables (0.1 s of CPU):
 #: not during start-up, and not on the first GS1 or marking code scanned.
@@ -153,11 +153,12 @@ class StationRunner(Recovery, MarketplaceOrders, Printing):
     def submit(self, command: Command | DeviceNote | AgentNote) -> None:
         self._queue.put(command)
 
-    def submit_scanned(self, text: str) -> None:
-        """A scanner's line, straight from its driver thread (any thread): read as a command
-        by the worker, in the step it is taken in (`input.command_for_text`)."""
+    def submit_text(self, text: str) -> None:
+        """A scanned or typed line (from any thread: a serial scanner's comes straight from
+        its driver's): read as a command by the worker, in the step it is taken in
+        (`input.command_for_text`), not in the UI's state, which may be a result behind."""
         self.ui_activity = self.clock()
-        self._queue.put(ScannedText(text))
+        self._queue.put(TextInput(text))
         trace.mark("submitted")
 
     def note_activity(self) -> None:
@@ -251,18 +252,17 @@ class StationRunner(Recovery, MarketplaceOrders, Printing):
         return self._read(self._queue.get(timeout=timeout))
 
     def _read(self, queued: Queued | None) -> Command | DeviceNote | AgentNote | None:
-        return self._command(queued) if isinstance(queued, ScannedText) else queued
+        return self._command(queued) if isinstance(queued, TextInput) else queued
 
-    def _command(self, item: Command | ScannedText) -> Command:
-        """A scanner's text as the command it is in the worker's state (the UI's may be
-        a result behind)."""
-        return command_for_text(self.state, item.text) if isinstance(item, ScannedText) else item
+    def _command(self, item: Command | TextInput) -> Command:
+        """Scanned or typed text as the command it is in the worker's state."""
+        return command_for_text(self.state, item.text) if isinstance(item, TextInput) else item
 
-    def _more_scans(self, command: Command) -> list[Command | ScannedText]:
+    def _more_scans(self, command: Command) -> list[Command | TextInput]:
         """`command` and the scans queued right behind it (a scanner's stored batch comes in
-        one write): committed together, one fsync for all (`_handle_batch`). A scanner's
-        text stays text: the batch reads it in the state the scans before it leave."""
-        batch: list[Command | ScannedText] = [command]
+        one write): committed together, one fsync for all (`_handle_batch`). Text
+        stays text: the batch reads it in the state the scans before it leave."""
+        batch: list[Command | TextInput] = [command]
         if not isinstance(command, Scan):
             return batch
         while len(batch) < BATCH_MAX and not self._held:
@@ -271,14 +271,14 @@ class StationRunner(Recovery, MarketplaceOrders, Printing):
             except queue.Empty:
                 break
             if isinstance(queued, Scan) or (
-                isinstance(queued, ScannedText) and isinstance(self._command(queued), Scan)
+                isinstance(queued, TextInput) and isinstance(self._command(queued), Scan)
             ):
                 batch.append(queued)
             else:
                 self._held.append(queued)  # handled next, in its turn
         return batch
 
-    def _handle_batch(self, items: list[Command | ScannedText]) -> None:
+    def _handle_batch(self, items: list[Command | TextInput]) -> None:
         """Scans decided in order and committed in one transaction. If that fails (the
         database, a lost order), nothing of it was recorded: each scan goes again on its
         own, with the single path's retries and messages."""

@@ -202,11 +202,11 @@ def _queue_at_once(
     scanner's stored batch lands (`as_text`: as its driver hands them over, unread)."""
     from packstation.domain.codes import parse_code
     from packstation.domain.workflow import Scan
-    from packstation.station.input import ScannedText
+    from packstation.station.input import TextInput
 
     q = station.runner._queue
-    items: list[Scan | ScannedText | None] = [
-        ScannedText(text) if as_text else Scan(parse_code(text)) for text in texts
+    items: list[Scan | TextInput | None] = [
+        TextInput(text) if as_text else Scan(parse_code(text)) for text in texts
     ]
     if then_stop:
         items.append(None)
