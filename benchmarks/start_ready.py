@@ -11,6 +11,12 @@ The floor, in the same run: a bare Textual app reading the same pty with pyseria
 runs on SQLite and, with $PACKSTATION_TEST_PG or --pg, on PostgreSQL (a private schema
 dropped afterwards), each process started anew per run, runs interleaved.
 
+Beside it, on each database, the least any station that keeps its scans with SQLAlchemy
+pays: the same bare app plus a thread that imports SQLAlchemy's ORM, maps one table, and
+commits each code (`FLOOR_ORM_APP`, the station's SQLite settings) before it shows it,
+the port opened beside the store as the station does. What the station takes beyond this
+is its own; what this takes beyond the bare floor is the ORM's import and the database.
+
 Targets (issue 16): the station's median <= 2x the floor's median and <= 0.8 s, on both.
 
     python benchmarks/start_ready.py [--runs 3] [--pg URL] [--no-pg] [--no-compile]
@@ -71,6 +77,101 @@ def station_start(
     return ready, marks
 
 
+#: The floor with a store: `FLOOR_APP` plus SQLAlchemy's ORM, a code shown once committed.
+FLOOR_ORM_APP = r"""
+import queue
+import sys
+import threading
+
+import serial
+from textual.app import App
+from textual.message import Message
+from textual.widgets import Static
+
+
+class Line(Message):
+    def __init__(self, text):
+        super().__init__()
+        self.text = text
+
+
+class Floor(App):
+    def compose(self):
+        yield Static("floor: opening", id="out")
+
+    def on_mount(self):
+        self.out = self.query_one("#out", Static)
+        self.codes = queue.SimpleQueue()
+        threading.Thread(target=self.store, daemon=True).start()
+        threading.Thread(target=self.read, daemon=True).start()
+
+    def read(self):
+        port = serial.Serial(sys.argv[1], timeout=0.1, exclusive=True)
+        pending = b""
+        while True:
+            data = port.read(1)
+            if not data:
+                continue
+            data += port.read(port.in_waiting)
+            *frames, pending = (pending + data).split(b"\r")
+            for frame in frames:
+                self.codes.put(frame.decode("utf-8", "replace"))
+
+    def store(self):
+        from sqlalchemy import String, create_engine, event
+        from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+        class Base(DeclarativeBase):
+            pass
+
+        class Scan(Base):
+            __tablename__ = "floor_scans"
+            id: Mapped[int] = mapped_column(primary_key=True)
+            code: Mapped[str] = mapped_column(String(200))
+
+        engine = create_engine(sys.argv[2])
+        if engine.dialect.name == "sqlite":
+
+            def pragmas(conn, _record):
+                conn.execute("PRAGMA synchronous=FULL")
+
+            event.listen(engine, "connect", pragmas)
+        while True:
+            code = self.codes.get()
+            with Session(engine) as session, session.begin():
+                session.add(Scan(code=code))
+            self.post_message(Line(code))
+
+    def on_line(self, message):
+        self.out.update(message.text)
+
+
+Floor().run()
+"""
+
+
+def floor_table(url: str) -> None:
+    """The table `FLOOR_ORM_APP` writes to (made beforehand: no DDL in the timed start)."""
+    engine = create_engine(url)
+    key = "SERIAL" if engine.dialect.name == "postgresql" else "INTEGER"
+    with engine.begin() as conn:
+        conn.execute(
+            text(f"CREATE TABLE floor_scans (id {key} PRIMARY KEY, code VARCHAR(200) NOT NULL)")
+        )
+    engine.dispose()
+
+
+def floor_orm_start(scanner: ScannerSimulator, url: str) -> float:
+    """Process start to the frame showing the first code the bare app with a store committed."""
+    term = Terminal(
+        [sys.executable, "-c", FLOOR_ORM_APP, scanner.port, url], {"TEXTUAL_FPS": STATION_FPS}
+    )
+    try:
+        return scanned_until_shown(term, scanner, BADGE.encode())
+    finally:
+        term.stop()
+
+
 def floor_start(scanner: ScannerSimulator) -> float:
     """Process start to the frame showing the first code the bare app read."""
     term = Terminal([sys.executable, "-c", FLOOR_APP, scanner.port], {"TEXTUAL_FPS": STATION_FPS})
@@ -95,6 +196,7 @@ def pg_schema(server: str) -> Iterator[str]:
     try:
         open_database(url, auto_upgrade=True).dispose()
         seed_database(url)
+        floor_table(url)
         yield url
     finally:
         with admin.connect() as conn:
@@ -125,12 +227,15 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="ps-start-"))
     sqlite_url = f"sqlite:///{tmp / 'start.db'}"
     seed_database(sqlite_url)
+    floor_table(sqlite_url)
     print(
         f"{args.runs} runs each, interleaved; badge written every 10 ms from process start; "
         f"load average {os.getloadavg()[0]:.2f} (2 cores)"
     )
     scanner = ScannerSimulator()
-    figures: dict[str, list[float]] = {"floor": [], "sqlite": [], "postgresql": []}
+    figures: dict[str, list[float]] = {
+        name: [] for name in ("floor", "sqlite", "postgresql", "orm sqlite", "orm postgresql")
+    }
     profiles: dict[str, list[dict[str, float]]] = {"sqlite": [], "postgresql": []}
 
     def station(url: str, name: str, k: int) -> float:
@@ -142,10 +247,12 @@ def main() -> None:
         with pg_schema(args.pg) if args.pg and not args.no_pg else _none() as pg_url:
             cases: list[tuple[str, Callable[[int], float]]] = [
                 ("floor", lambda k: floor_start(scanner)),
+                ("orm sqlite", lambda k: floor_orm_start(scanner, sqlite_url)),
                 ("sqlite", lambda k: station(sqlite_url, "sqlite", k)),
             ]
             if pg_url:
                 url = pg_url
+                cases.append(("orm postgresql", lambda k: floor_orm_start(scanner, url)))
                 cases.append(("postgresql", lambda k: station(url, "postgresql", k)))
             for k in range(args.runs):
                 for name, run in cases:
@@ -159,8 +266,11 @@ def main() -> None:
         if not values:
             print(f"{name}: not measured (no --pg)")
             continue
+        orm = figures[f"orm {name}"]
+        print(line(f"floor with a store on {name}", orm, floor))
         print(line(f"station on {name} (packstation run)", values, floor))
         median = statistics.median(values)
+        print(f"  station / floor with a store: {median / statistics.median(orm):.2f}x")
         print(f"  {'met' if median <= 2 * floor else 'NOT met'}: median <= 2x the floor's")
         print(f"  {'met' if median <= 0.8 else 'NOT met'}: median <= 0.8 s")
         print("  where the time goes (median s after process start):")
