@@ -26,6 +26,7 @@ from packstation.domain.workflow import (
     decide,
     replay,
 )
+from packstation.domain.workflow.items import index_order
 from packstation.domain.workflow.records import LabelPrinted, OrderReleased
 from packstation.errors import describe_db_error
 from packstation.i18n import Msg
@@ -118,6 +119,20 @@ class StationBackend:
         if self._held is None or self._held.engine is not self.db.engine:
             self._held = HeldConnection(self.db.engine)
         return self._held
+
+    def ready_for_scans(self, state: PackState) -> None:
+        """What the first item scan of the order claimed would do once and pay for: its
+        code index, and the query that checks the station still holds the order (compiled
+        on first use). Run by the worker once the claim is shown and nothing is waiting."""
+        order = state.order
+        if order is None:
+            return
+        index_order(order)
+        try:
+            with self._writer().session() as session:
+                self.store.check_holds(session, order.id)
+        except (OrderLost, SQLAlchemyError) as exc:  # the next scan says so, with its own message
+            log.info("getting ready for scans of %s: %s", order.id, exc)
 
     def recover(self) -> list[Record]:
         self.hold_station()  # before any of the station's rows are touched

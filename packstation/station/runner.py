@@ -77,6 +77,9 @@ Queued = Command | DeviceNote | AgentNote | TextInput
 #: Quiet seconds after start-up before the worker loads biip's GS1 tables (0.1 s of CPU):
 #: not during start-up, and not on the first GS1 or marking code scanned.
 WARM_UP_AFTER_S = 1.0
+#: Quiet seconds after a claim is shown before the worker does what the order's first item
+#: scan would otherwise pay for (`StationBackend.ready_for_scans`).
+READY_AFTER_S = 0.05
 #: Most scans committed in one transaction when several are waiting (a stored batch).
 BATCH_MAX = 100
 #: CMD:NEXT tries the next candidate when another station won the race.
@@ -138,6 +141,8 @@ class StationRunner(Recovery, MarketplaceOrders, Printing):
         self._thread = threading.Thread(target=self._run, name=f"station-{station_id}", daemon=True)
         self.db_ok = True
         self.recovered = False
+        #: When the worker gets ready for the scans of the order just claimed, if it is to.
+        self._ready_due: float | None = None
         #: Another process has this station id (`instance_lock.py`): no scans until it ends.
         self.busy = False
         self._last_command = 0.0
@@ -221,7 +226,9 @@ class StationRunner(Recovery, MarketplaceOrders, Printing):
             if warm_due is not None and time.monotonic() >= warm_due:
                 parse_code("]C101" + "04601234567893")  # GS1 tables: not on the first GS1 scan
                 warm_due = None
-            wait = beat_due if warm_due is None else min(beat_due, warm_due)
+            if self._ready_due is not None and time.monotonic() >= self._ready_due:
+                self._get_ready()
+            wait = min(due for due in (beat_due, warm_due, self._ready_due) if due is not None)
             try:
                 command = self._next(timeout=max(0.0, wait - time.monotonic()))
             except queue.Empty:
@@ -411,10 +418,26 @@ class StationRunner(Recovery, MarketplaceOrders, Printing):
     def _after_shown(self, decision: Decision) -> None:
         """What follows a committed decision once its result is on its way to the screen."""
         for record in decision.records:
+            if isinstance(record, OrderClaimed):
+                self._ready_due = time.monotonic() + READY_AFTER_S
             if isinstance(record, OrderClaimed) and self.documents_printer is not None:
                 self._print_documents(record.order.id)
         if self.evidence is not None:
             self.evidence.committed(decision.records)  # a photo per defect, in its thread
+
+    def _get_ready(self) -> None:
+        """The claimed order's first item scan costs what the others do (not while the
+        screen draws the claim: once the worker has been quiet for READY_AFTER_S)."""
+        self._ready_due = None
+        if self.backend is None or not self.db_ok or self.busy:
+            return
+        if self._held or not self._queue.empty():  # scans are here: they do it themselves
+            return
+        try:
+            self.backend.ready_for_scans(self.state)
+        except Exception:  # only a head start: the scan does it itself otherwise
+            log.exception("station worker: getting ready for scans failed")
+        trace.mark("ready_for_scans")
 
     def _report_error(self, command: Command | None, message: Msg, hint: Msg | None = None) -> None:
         shown = command.code.text if isinstance(command, Scan) else None
