@@ -36,7 +36,10 @@ def _index_sql(engine: Engine) -> str:
         if engine.dialect.name == "sqlite":
             sql = "SELECT sql FROM sqlite_master WHERE name = 'ix_events_station'"
         else:
-            sql = "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_events_station'"
+            sql = (  # this test's schema: the server may hold others with the same index
+                "SELECT indexdef FROM pg_indexes"
+                " WHERE indexname = 'ix_events_station' AND schemaname = current_schema()"
+            )
         return str(conn.exec_driver_sql(sql).scalar_one())
 
 

@@ -54,7 +54,10 @@ def test_partial_indexes_match_the_migration(db_url: str) -> None:
             assert ddl.endswith(f"WHERE {where.text}"), ddl
             if engine.dialect.name == "postgresql":
                 made = conn.execute(
-                    text("SELECT indexdef FROM pg_indexes WHERE indexname = :n"),
+                    text(  # this test's schema, not another one on the same server
+                        "SELECT indexdef FROM pg_indexes"
+                        " WHERE indexname = :n AND schemaname = current_schema()"
+                    ),
                     {"n": index.name},
                 ).scalar_one()
                 assert made.endswith(f"WHERE ({where.text})"), made
