@@ -331,8 +331,10 @@ def measure_station(
     trace_file: Path,
     config: Path | None = None,
     station: str | None = None,
+    lines: int | None = None,
 ) -> list[Timed]:
-    total = ORDERS.get(order_id.partition("-R")[0], SOUND_LINES)  # a round's copy: its size
+    """`lines`: the order's size, where its id is not in `ORDERS` (a round's copy)."""
+    total = lines or ORDERS.get(order_id, SOUND_LINES)
     term = Terminal(
         station_args(url, scanner, station or f"LAT-{order_id}", config),
         {"PACKSTATION_TRACE": str(trace_file)},
@@ -564,7 +566,9 @@ def main() -> None:
                 order_id, codes, gaps = plan[base, k]
                 floor = measure_floor(scanner, codes, gaps)
                 trace_file = tmp / f"trace-{order_id}.txt"
-                station = measure_station(url, scanner, order_id, codes, gaps, trace_file)
+                station = measure_station(
+                    url, scanner, order_id, codes, gaps, trace_file, lines=ORDERS[base]
+                )
                 marks = read_trace(trace_file)
                 results[base, k] = (floor, station, stage_times(marks, station))
                 tails[base, k] = slowest_scans(marks, station)

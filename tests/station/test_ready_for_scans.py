@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from packstation.domain.codes import parse_code
 from packstation.domain.rules import PackRules
@@ -61,7 +62,16 @@ def test_getting_ready_for_an_order_taken_away_is_quiet_and_the_scan_says_it(
         assert state.step is Step.ITEMS and state.order is not None
         with station_db.unit_of_work() as session:  # released meanwhile, taken by another
             session.execute(update(Order).where(Order.id == "ORD-1001").values(station_id="PS-08"))
+        checked: list[str] = []
+        check_holds = backend.store.check_holds
+
+        def spy(session: Session, order_id: str) -> None:
+            checked.append(order_id)
+            check_holds(session, order_id)
+
+        backend.store.check_holds = spy  # type: ignore[method-assign]
         backend.ready_for_scans(state)  # no error: the scan is where the packer hears it
+        assert checked == ["ORD-1001"]  # the hold check ran (its SQL compiled) before the scan
         with pytest.raises(OrderLost):
             backend.decide_and_commit(state, Scan(parse_code("4601234567893")))
     finally:
