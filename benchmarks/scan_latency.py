@@ -11,9 +11,12 @@ The floor is a bare Textual app that reads the scanner pty with pyserial
 directly (no packstation code) and shows each code in a Static: no station
 can be faster. Scans are paced like a person's (random gaps of 30-300 ms,
 seeded), so they land at any point of a frame; floor and station get the
-same codes with the same gaps, in the same run. Measured on a 300-line order
-and on a 2,000-line order (a seeded sample of its lines, in random order);
-afterwards the events table must hold every scan, in order.
+same codes with the same gaps, in the same run. Both run side by side and take
+the scans in turns (--turn, 50 scans each): this machine has slow spells of
+seconds, from outside the run, and a spell then falls on both rather than on
+whichever was being measured. Measured on a 300-line order and on a 2,000-line
+order (a seeded sample of its lines, in random order); afterwards the events
+table must hold every scan, in order.
 
 Also in the same run:
 - the fsync's own cost: a bare sqlite3 commit (WAL, synchronous=FULL, the
@@ -44,13 +47,14 @@ fresh copy each round, the floor beside it each time, about 13 minutes in all) a
 targets are judged on the p99 of all rounds' scans together; each round's own p99 and
 verdict are printed as well.
 
-    python benchmarks/scan_latency.py [--scans 300] [--rounds 3] [--seed 1] [--starts 5]
-                                      [--no-compile]
+    python benchmarks/scan_latency.py [--scans 300] [--rounds 3] [--turn 50] [--seed 1]
+                                      [--starts 5] [--no-compile]
 """
 
 from __future__ import annotations
 
 import argparse
+import bisect
 import compileall
 import fcntl
 import os
@@ -224,10 +228,10 @@ class Terminal:
             return len(self.buf)
 
     def _arrival(self, end: int) -> float:
-        for chunk_end, arrived in self.chunks:  # few chunks per scan: a scan from the end
-            if chunk_end >= end:
-                return arrived
-        raise AssertionError("offset past the output")
+        at = bisect.bisect_left(self.chunks, end, key=lambda chunk: chunk[0])
+        if at == len(self.chunks):
+            raise AssertionError("offset past the output")
+        return self.chunks[at][1]
 
     def wait_for(
         self, marker: bytes | re.Pattern[bytes], since: int, timeout: float = 10.0
@@ -296,17 +300,6 @@ def paced_scans(
     return out
 
 
-def measure_floor(
-    scanner: ScannerSimulator, codes: Sequence[str], gaps: Sequence[float]
-) -> list[Timed]:
-    floor = Terminal([sys.executable, "-c", FLOOR_APP, scanner.port], {"TEXTUAL_FPS": STATION_FPS})
-    try:
-        floor.wait_for(b"floor: ready", 0, timeout=15)
-        return paced_scans(floor, scanner, codes, gaps, lambda n, code: code.encode())
-    finally:
-        floor.stop()
-
-
 def station_args(
     url: str, scanner: ScannerSimulator, station: str, config: Path | None = None
 ) -> list[str]:
@@ -322,6 +315,34 @@ def units(n: int, total: int) -> re.Pattern[bytes]:
     return re.compile(rf"(?<![0-9]){n} of {total} units".encode())
 
 
+def start_station(
+    url: str,
+    scanner: ScannerSimulator,
+    order_id: str,
+    trace_file: Path,
+    total: int,
+    config: Path | None = None,
+    station: str | None = None,
+) -> Terminal:
+    """`packstation run`, signed in, with `order_id` claimed and on screen."""
+    term = Terminal(
+        station_args(url, scanner, station or f"LAT-{order_id}", config),
+        {"PACKSTATION_TRACE": str(trace_file)},
+    )
+    try:
+        term.wait_for("● scanner".encode(), 0, timeout=15)  # the port is open
+        since = term.mark()
+        scanner.send(BADGE)
+        term.wait_for(b"Bench (packer)", since)
+        since = term.mark()
+        scanner.send(order_id)
+        term.wait_for(units(0, total), since)
+    except BaseException:
+        term.stop()
+        raise
+    return term
+
+
 def measure_station(
     url: str,
     scanner: ScannerSimulator,
@@ -335,24 +356,56 @@ def measure_station(
 ) -> list[Timed]:
     """`lines`: the order's size, where its id is not in `ORDERS` (a round's copy)."""
     total = lines or ORDERS.get(order_id, SOUND_LINES)
-    term = Terminal(
-        station_args(url, scanner, station or f"LAT-{order_id}", config),
-        {"PACKSTATION_TRACE": str(trace_file)},
-    )
+    term = start_station(url, scanner, order_id, trace_file, total, config, station)
     try:
-        term.wait_for("● scanner".encode(), 0, timeout=15)  # the port is open
-        since = term.mark()
-        scanner.send(BADGE)
-        term.wait_for(b"Bench (packer)", since)
-        since = term.mark()
-        scanner.send(order_id)
-        term.wait_for(units(0, total), since)
         time.sleep(0.5)
         timed = paced_scans(term, scanner, codes, gaps, lambda n, code: units(n, total))
         time.sleep(0.5)  # the station writes its trace a moment after a frame
         return timed
     finally:
         term.stop()
+
+
+def measure_pair(
+    url: str,
+    scanners: tuple[ScannerSimulator, ScannerSimulator],
+    order_id: str,
+    codes: Sequence[str],
+    gaps: Sequence[float],
+    trace_file: Path,
+    lines: int,
+    block: int,
+) -> tuple[list[Timed], list[Timed]]:
+    """The floor and the station, both running, take the same scans in turns of `block`
+    scans (the floor's turn first): a slow spell of the machine (seconds of it, from
+    outside this run) falls on both, not on whichever was measured then. The one
+    waiting its turn is idle (the station beats every 5 s and ticks its clock)."""
+    floor_scanner, station_scanner = scanners
+    floor = Terminal(
+        [sys.executable, "-c", FLOOR_APP, floor_scanner.port], {"TEXTUAL_FPS": STATION_FPS}
+    )
+    try:
+        floor.wait_for(b"floor: ready", 0, timeout=15)
+        station = start_station(url, station_scanner, order_id, trace_file, lines)
+        try:
+            time.sleep(0.5)
+            f_out: list[Timed] = []
+            s_out: list[Timed] = []
+            for start in range(0, len(codes), block):
+                turn = slice(start, start + block)
+                f_out += paced_scans(
+                    floor, floor_scanner, codes[turn], gaps[turn], lambda n, code: code.encode()
+                )
+                s_out += paced_scans(
+                    station, station_scanner, codes[turn], gaps[turn],
+                    lambda n, code, done=start: units(done + n, lines),
+                )  # fmt: skip
+            time.sleep(0.5)  # the station writes its trace a moment after a frame
+            return f_out, s_out
+        finally:
+            station.stop()
+    finally:
+        floor.stop()
 
 
 def scanned_until_shown(term: Terminal, scanner: ScannerSimulator, marker: bytes) -> float:
@@ -519,6 +572,13 @@ def main() -> None:
         "over all rounds' scans, each round's own printed too",
     )
     ap.add_argument(
+        "--turn",
+        type=int,
+        default=50,
+        help="scans the floor and the station take in turns, both running (--scans: the "
+        "floor's all, then the station's)",
+    )
+    ap.add_argument(
         "--no-compile", action="store_true", help="leave packstation without bytecode files"
     )
     ap.add_argument(
@@ -550,13 +610,18 @@ def main() -> None:
             plan[base, k] = (order_id, chosen, [rng.uniform(*GAP_S) for _ in chosen])
     fsync_gaps = [rng.uniform(*GAP_S) for _ in range(args.scans * args.rounds)]
 
-    print(f"scans per order: {args.scans}, paced {GAP_S[0] * 1000:.0f}-{GAP_S[1] * 1000:.0f} ms")
+    if args.turn < 1:
+        sys.exit("--turn: at least 1")
+    print(
+        f"scans per order: {args.scans}, paced {GAP_S[0] * 1000:.0f}-{GAP_S[1] * 1000:.0f} ms,"
+        f" floor and station in turns of {args.turn}"
+    )
     print(f"seed {args.seed}; floor at TEXTUAL_FPS={STATION_FPS} (the station's rate); disk: {tmp}")
     print(
         f"packstation from {package}, bytecode {'not ' if args.no_compile else ''}compiled; "
         f"load average at start {os.getloadavg()[0]:.2f} (2 cores, other work not stopped)"
     )
-    scanner = ScannerSimulator()
+    scanner, floor_scanner = ScannerSimulator(), ScannerSimulator()
     results: dict[tuple[str, int], tuple[list[Timed], list[Timed], dict[str, list[float]]]] = {}
     tails: dict[tuple[str, int], list[str]] = {}
     with_sound: list[Timed] = []
@@ -564,11 +629,11 @@ def main() -> None:
         for k in range(1, args.rounds + 1):  # rounds one after another, both sizes in each
             for base in ORDERS:
                 order_id, codes, gaps = plan[base, k]
-                floor = measure_floor(scanner, codes, gaps)
                 trace_file = tmp / f"trace-{order_id}.txt"
-                station = measure_station(
-                    url, scanner, order_id, codes, gaps, trace_file, lines=ORDERS[base]
-                )
+                floor, station = measure_pair(
+                    url, (floor_scanner, scanner), order_id, codes, gaps, trace_file,
+                    ORDERS[base], args.turn,
+                )  # fmt: skip
                 marks = read_trace(trace_file)
                 results[base, k] = (floor, station, stage_times(marks, station))
                 tails[base, k] = slowest_scans(marks, station)
@@ -589,6 +654,7 @@ def main() -> None:
         starts = [start_to_ready(url, scanner, f"START-{k}") for k in range(args.starts)]
     finally:
         scanner.shutdown()
+        floor_scanner.shutdown()
 
     print(f"load average at end {os.getloadavg()[0]:.2f}")
     fsync_p99 = pct(fsync_ms, 99)
