@@ -588,6 +588,8 @@ def main() -> None:
         "delays a scan), a stand-in player process that plays for 250 ms each time",
     )
     args = ap.parse_args()
+    if args.turn < 1:
+        sys.exit("--turn: at least 1")
     package = Path(packstation.__file__).parent
     if not args.no_compile:
         # An installed station has its bytecode (pip compiles it); a checkout run with
@@ -610,8 +612,6 @@ def main() -> None:
             plan[base, k] = (order_id, chosen, [rng.uniform(*GAP_S) for _ in chosen])
     fsync_gaps = [rng.uniform(*GAP_S) for _ in range(args.scans * args.rounds)]
 
-    if args.turn < 1:
-        sys.exit("--turn: at least 1")
     print(
         f"scans per order: {args.scans}, paced {GAP_S[0] * 1000:.0f}-{GAP_S[1] * 1000:.0f} ms,"
         f" floor and station in turns of {args.turn}"
