@@ -79,6 +79,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 import packstation
+from packstation.cli import station_cmd
 from packstation.clock import utcnow
 from packstation.devices.simulators import ScannerSimulator
 from packstation.domain.orders import Address, Customer, LineData, OrderData
@@ -91,7 +92,7 @@ ANSI = re.compile(rb"\x1b\[[0-9;?<>=]*[A-Za-z~]|\x1b[()][0-9A-Za-z]|\x1b[=>78]")
 #: Gaps between scans: a person scanning items, never two scans in one frame.
 GAP_S = (0.030, 0.300)
 #: The station's repaint rate (`packstation run` sets TEXTUAL_FPS unless it is set).
-STATION_FPS = os.environ.get("TEXTUAL_FPS", "120")
+STATION_FPS = os.environ.get("TEXTUAL_FPS", station_cmd.STATION_FPS)
 BADGE = "BENCH-BADGE"
 ORDERS = {"BENCH-300": 300, "BENCH-2000": 2000}
 #: --sounds: a copy of the 300-line order, packed by a station that plays a sound a result.

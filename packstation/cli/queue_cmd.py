@@ -27,6 +27,9 @@ def evidence_settings(cfg: StationConfig) -> EvidenceSettings | None:
         raise CliError(f"config: {exc}") from exc
 
 
+#: The queue's frame rate (`benchmarks/queue_keys.py` measured it at this one; the station
+#: runs faster, `station_cmd.STATION_FPS`).
+QUEUE_FPS = "120"
 #: Set by `packstation serve` for its tabs: the address browsers reach it at.
 WEB_URL_ENV = "PACKSTATION_WEB_URL"
 
@@ -96,8 +99,8 @@ def run_queue(args: argparse.Namespace) -> int:
     from packstation.cli.station_cmd import fast_screen_updates, plain_console
 
     cfg = config_of(args)
-    # New rows wait at most ~8 ms for the next frame (as at the station).
-    fast_screen_updates()
+    # New rows wait at most ~8 ms for the next frame.
+    fast_screen_updates(QUEUE_FPS)
     plain_console(args.ascii or cfg.ascii)
     # Importing SQLAlchemy and Textual and starting the screen allocate objects that live
     # as long as the process: the collector would walk them again and again. Off until

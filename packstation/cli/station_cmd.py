@@ -116,10 +116,17 @@ def station_evidence(cfg: StationConfig, station_id: str) -> StationEvidence | N
     return StationEvidence(settings)
 
 
-def fast_screen_updates() -> None:
-    """Repaint up to 120 times a second (Textual's default is 60): a scan's result then
-    waits at most ~8 ms for the next frame. Read by Textual at import, so set first."""
-    os.environ.setdefault("TEXTUAL_FPS", "120")
+#: Frames a second at most (Textual's default is 60). A frame drawn for anything else just
+#: before a scan (the scale's new weight as items go into a box on it) holds the scan's
+#: frame until the frame timer's next slot, and Textual's timer can skip one: up to two
+#: periods. At 120 fps, with a box on the scale, scans' p99 was 12-13 ms against 4.5-5.6
+#: with a steady weight; at 500 fps, 5.7 ms (`docs/architecture.md`).
+STATION_FPS = "500"
+
+
+def fast_screen_updates(fps: str = STATION_FPS) -> None:
+    """Read by Textual at import, so set first; a TEXTUAL_FPS already set is kept."""
+    os.environ.setdefault("TEXTUAL_FPS", fps)
 
 
 #: Textual driver that writes every frame in ASCII (`packstation.screens.console`).
