@@ -99,7 +99,7 @@ def run_queue(args: argparse.Namespace) -> int:
     from packstation.cli.station_cmd import fast_screen_updates, plain_console
 
     cfg = config_of(args)
-    # New rows wait at most ~8 ms for the next frame.
+    # New rows wait for the frame timer's next slot (1/120 s, two after another frame).
     fast_screen_updates(QUEUE_FPS)
     plain_console(args.ascii or cfg.ascii)
     # Importing SQLAlchemy and Textual and starting the screen allocate objects that live
