@@ -22,10 +22,9 @@ from sqlalchemy import Integer, String, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from packstation.clock import utcnow
-from packstation.domain.intake.files import file_key
 from packstation.models.base import Base, JSONType
 
-__all__ = ["ImportedFile", "file_key", "recall_unchanged", "remember"]
+__all__ = ["ImportedFile", "recall_unchanged", "remember"]
 
 #: Files remembered; the oldest are forgotten (a row holds a file's order ids).
 KEEP = 50

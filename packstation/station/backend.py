@@ -34,10 +34,10 @@ from packstation.models import Event, Order
 from packstation.models.db import Database, open_database
 from packstation.models.held_connection import HeldConnection
 from packstation.station import leases, trace
+from packstation.station.agent_notes import OrderFacts
 from packstation.station.context import DbContext
 from packstation.station.input import TextInput, command_for_text
 from packstation.station.instance_lock import InstanceLock, StationBusy, instance_lock
-from packstation.station.marketplace_agent import OrderFacts
 from packstation.station.store import ClaimConflict, OrderLost, StationStore
 
 if TYPE_CHECKING:  # label and document code loads when a label or document is printed

@@ -41,21 +41,10 @@ from packstation.domain.text import printable
 from packstation.domain.workflow import Command, MarketplaceLabel, MarksRejected, Record, replay
 from packstation.domain.workflow.state import PackState
 from packstation.i18n import Msg
+from packstation.station.agent_notes import LABEL_WAITS, OrderFacts
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-#: Seconds between asks for a label that is not ready (then every last one).
-LABEL_WAITS = (1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 30.0)
-
-
-@dataclass(frozen=True, slots=True)
-class AgentNote:
-    """What the agent tells the packer (the label is on its way, the marketplace refused):
-    shown by the runner's thread, in turn with the scans."""
-
-    message: Msg
-    ok: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,19 +69,6 @@ class Job:
     #: Per box: (sku, units) packed in it.
     boxes: tuple[tuple[tuple[str, int], ...], ...]
     units: tuple[Unit, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class OrderFacts:
-    """What the job needs from the order's row: its marketplace id and product ids."""
-
-    ref: str
-    products: dict[str, str]
-    required: dict[str, tuple[str, ...]]
-    names: dict[str, str]
-    warehouse_id: str = ""
-    #: What the marketplace said of the posting that its calls need back (WB cargo type).
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 class ShelfRows(Protocol):

@@ -13,12 +13,13 @@ from packstation.domain.rules import PackRules
 from packstation.domain.workflow import Command, Outcome, PackState, hint_for, replay
 from packstation.domain.workflow.records import OrderReleased
 from packstation.i18n import Msg
-from packstation.station.marketplace_agent import AgentNote, MarketplaceAgent, job_for
+from packstation.station.agent_notes import AgentNote
 from packstation.station.results import DeviceNote, RunResult
 
 if TYPE_CHECKING:
     from packstation.channels.base import CallRecord, Marketplace
     from packstation.station.backend import StationBackend
+    from packstation.station.marketplace_agent import MarketplaceAgent
 
 
 class MarketplaceOrders:
@@ -48,6 +49,7 @@ class MarketplaceOrders:
     ) -> MarketplaceAgent:
         from packstation.labels.marketplace import for_printer
         from packstation.models.marketplace_hold import ShelfRows
+        from packstation.station.marketplace_agent import MarketplaceAgent
 
         return MarketplaceAgent(
             clients,
@@ -67,6 +69,11 @@ class MarketplaceOrders:
 
     def _hand_over(self) -> None:
         """A marketplace order whose labels have not all come: the agent fetches them."""
+        order = self.state.order
+        if order is None or not order.channel:  # not a marketplace order: no agent to load
+            return
+        from packstation.station.marketplace_agent import job_for
+
         job = job_for(self.state)
         if job is None or all(p.barcode for p in self.state.parcels):
             return

@@ -13,8 +13,8 @@ from packstation.domain.rules import PackRules
 from packstation.domain.workflow import Command, Outcome, PackState, Tick, hint_for, replay
 from packstation.errors import describe_db_error
 from packstation.i18n import Msg
+from packstation.station.agent_notes import AgentNote
 from packstation.station.instance_lock import StationBusy
-from packstation.station.marketplace_agent import AgentNote
 from packstation.station.results import DeviceNote, RunResult
 
 if TYPE_CHECKING:

@@ -51,9 +51,9 @@ from packstation.domain.workflow.records import (
 from packstation.errors import describe_db_error
 from packstation.i18n import Msg
 from packstation.station import trace
+from packstation.station.agent_notes import LABEL_WAITS, AgentNote
 from packstation.station.commit_gate import CommitGate
 from packstation.station.input import TextInput, command_for_text
-from packstation.station.marketplace_agent import LABEL_WAITS, AgentNote, MarketplaceAgent
 from packstation.station.marketplace_orders import MarketplaceOrders
 from packstation.station.printing import Printing
 from packstation.station.recovery import Recovery
@@ -61,6 +61,7 @@ from packstation.station.results import DeviceNote, RunResult
 
 if TYPE_CHECKING:
     from packstation.channels.base import CallRecord, Marketplace
+    from packstation.station.marketplace_agent import MarketplaceAgent
 
     #: Makes the `[[channels]]` clients in the worker thread, each recording its calls.
     MarketplaceFactory = Callable[[Callable[[CallRecord], None]], dict[str, Marketplace]]
