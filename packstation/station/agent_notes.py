@@ -1,8 +1,8 @@
 """What the runner and the store share with the marketplace agent, without loading it.
 
 The agent (`marketplace_agent.py`) and the channel clients it drives are loaded only
-at a station with `[[channels]]`, or when a marketplace order is handed over after a
-restart: a station that packs no marketplace orders does not start with them.
+at a station with `[[channels]]`, or when a station restarts on a marketplace order
+(`_hand_over`): a station that packs no marketplace orders does not start with them.
 """
 
 from __future__ import annotations
