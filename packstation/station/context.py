@@ -102,8 +102,8 @@ _LINES_OF = _LINE_ROWS.where(OrderLine.order_id == bindparam("order_id"))
 #: Every LIMIT 1 here is written into the SQL, not bound. psycopg prepares a statement it
 #: runs often; PostgreSQL's generic plan for a bound LIMIT guesses 250 rows, looks dearer
 #: than a plan for LIMIT 1 and is never chosen, so each run was planned anew: 0.1 ms of
-#: the claim's 0.5 ms head query on 10,000 ready orders (as fast as the literal when the
-#: generic plan is forced).
+#: the claim's 0.5 ms head query on 10,000 ready orders (the bound LIMIT was about as
+#: fast as the literal one when the generic plan was forced).
 _ONE = literal_column("1", Integer)
 
 # The claim's statements, built once: a claim is every station's hot path, and building
