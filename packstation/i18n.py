@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 __all__ = ["LOCALES", "TABLE", "Msg", "t"]
 
 LOCALES = ("en", "ru")
 
 
-@dataclass(frozen=True, slots=True)
-class Msg:
+class Msg(Struct, frozen=True):
     key: str
     params: Mapping[str, object] = field(default_factory=dict)
 

@@ -26,8 +26,9 @@ import enum
 import functools
 import itertools
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
+
+from msgspec import Struct
 
 from packstation.domain.rules import Box
 
@@ -77,8 +78,7 @@ class TooSmall(enum.StrEnum):
     VOLUME = "volume"
 
 
-@dataclass(frozen=True, slots=True)
-class Suggestion:
+class Suggestion(Struct, frozen=True):
     """The smallest box the items fit in, or why there is none."""
 
     box: Box | None

@@ -25,9 +25,10 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+
+from msgspec import Struct
 
 from packstation.domain.rules import Carrier, LatePolicy, Tariff
 
@@ -55,8 +56,7 @@ class Why(enum.StrEnum):
         return self not in (Why.DEARER, Why.SLOWER, Why.TIE)
 
 
-@dataclass(frozen=True, slots=True)
-class Option:
+class Option(Struct, frozen=True):
     """One configured tariff as the rules saw it for this parcel."""
 
     carrier: str
@@ -77,8 +77,7 @@ class Option:
         return tuple(w for w in self.why if w.hard)
 
 
-@dataclass(frozen=True, slots=True)
-class Choice:
+class Choice(Struct, frozen=True):
     carrier: str
     tariff: str
     cost: Decimal
@@ -109,8 +108,7 @@ class Choice:
         return _with_options(head, self.others)
 
 
-@dataclass(frozen=True, slots=True)
-class NoFit:
+class NoFit(Struct, frozen=True):
     """No tariff fits: every candidate with the constraints it broke, best first."""
 
     country: str

@@ -59,11 +59,12 @@ Decisions:
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
+
+from msgspec.structs import replace
 
 from packstation.domain.check_digits import (
     GTIN_NAMES,
@@ -185,36 +186,36 @@ def _namespace(base: ScannedCode, core: str) -> ScannedCode | None:
     if prefix not in ("CMD:", "BOX:", "DOC:"):
         return None
     rest = core[4:].strip(" ")
-    base = dataclasses.replace(base, symbology=_symbology(base.aim and base.aim[1:], "Code128"))
+    base = replace(base, symbology=_symbology(base.aim and base.aim[1:], "Code128"))
     if prefix == "CMD:":
         name = rest.upper()
         if not _NAME.fullmatch(name):
             return _invalid(base, "malformed command: expected CMD:<NAME> (A-Z, 0-9, _ or -)")
-        return dataclasses.replace(base, kind=CodeKind.COMMAND, command=name)
+        return replace(base, kind=CodeKind.COMMAND, command=name)
     if prefix == "BOX:":
         box = rest.upper()
         if not _BOX_TYPE.fullmatch(box):
             return _invalid(base, "malformed box code: expected BOX:<TYPE>")
-        return dataclasses.replace(base, kind=CodeKind.BOX, command=f"BOX:{box}")
+        return replace(base, kind=CodeKind.BOX, command=f"BOX:{box}")
     kind, _, order = rest.partition(":")
     kind, order = kind.strip(" ").upper(), order.strip(" ")
     if not _NAME.fullmatch(kind) or not order:
         return _invalid(base, "malformed document code: expected DOC:<KIND>:<ORDER-ID>")
-    return dataclasses.replace(base, kind=CodeKind.DOCUMENT, command=kind, order_ref=order)
+    return replace(base, kind=CodeKind.DOCUMENT, command=kind, order_ref=order)
 
 
 def _tariff_card(base: ScannedCode, rest: str) -> ScannedCode:
     """``TARIFF:<CARRIER>:<TARIFF>``: the tariff a lead picks for a carrier override."""
-    base = dataclasses.replace(base, symbology=_symbology(base.aim and base.aim[1:], "Code128"))
+    base = replace(base, symbology=_symbology(base.aim and base.aim[1:], "Code128"))
     carrier, _, tariff = rest.strip(" ").partition(":")
     carrier, tariff = carrier.strip(" ").upper(), tariff.strip(" ").upper()
     if not _BOX_TYPE.fullmatch(carrier) or not _BOX_TYPE.fullmatch(tariff):
         return _invalid(base, "malformed tariff code: expected TARIFF:<CARRIER>:<TARIFF>")
-    return dataclasses.replace(base, kind=CodeKind.TARIFF, command=f"{carrier}:{tariff}")
+    return replace(base, kind=CodeKind.TARIFF, command=f"{carrier}:{tariff}")
 
 
 def _invalid(base: ScannedCode, *errors: str, symbology: str | None = None) -> ScannedCode:
-    return dataclasses.replace(
+    return replace(
         base,
         kind=CodeKind.INVALID,
         symbology=symbology or base.symbology,
@@ -231,13 +232,13 @@ def _digits(base: ScannedCode, digits: str, aim_code: str | None) -> ScannedCode
         symbology = _symbology(aim_code, name)
         if error is not None:
             return _invalid(base, error, symbology=symbology)
-        return dataclasses.replace(base, kind=CodeKind.GTIN, symbology=symbology, gtin=gtin)
+        return replace(base, kind=CodeKind.GTIN, symbology=symbology, gtin=gtin)
     if len(digits) == 18:
         symbology = _symbology(aim_code, "Code128")
         error = check_digit_problem(digits)
         if error is not None:
             return _invalid(base, f"SSCC: {error}", symbology=symbology)
-        return dataclasses.replace(base, kind=CodeKind.SSCC, symbology=symbology, sscc=digits)
+        return replace(base, kind=CodeKind.SSCC, symbology=symbology, sscc=digits)
     return None
 
 
@@ -251,7 +252,7 @@ def _marking(
     error = check_digit_problem(gtin)
     if error is not None:
         return _invalid(base, f"AI 01 GTIN: {error}", symbology=symbology)
-    return dataclasses.replace(
+    return replace(
         base,
         kind=CodeKind.MARKING,
         symbology=symbology,
@@ -301,7 +302,7 @@ def _from_elements(
         return _invalid(base, *errors, symbology=symbology)
 
     expiry = first["17"].date if "17" in first else None
-    return dataclasses.replace(
+    return replace(
         base,
         kind=kind,
         symbology=symbology,
@@ -388,9 +389,7 @@ def _parse(raw: str) -> ScannedCode:
         if result is None:
             result = _gs1(base, core, aim_code)
     if result is None:
-        result = dataclasses.replace(
-            base, kind=CodeKind.TEXT, symbology=_symbology(aim_code, "Code128")
-        )
+        result = replace(base, kind=CodeKind.TEXT, symbology=_symbology(aim_code, "Code128"))
     return result
 
 

@@ -10,7 +10,8 @@ there is no recent video; otherwise the order is claimed and marked "no evidence
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 __all__ = ["CAMERA_STATES", "CameraState", "ClaimEvidence", "claim_evidence"]
 
@@ -19,8 +20,7 @@ __all__ = ["CAMERA_STATES", "CameraState", "ClaimEvidence", "claim_evidence"]
 CAMERA_STATES = ("recording", "stalled", "no_camera", "not_running", "unknown")
 
 
-@dataclass(frozen=True, slots=True)
-class CameraState:
+class CameraState(Struct, frozen=True):
     """The camera of this station as last read: `state` one of `CAMERA_STATES`."""
 
     state: str

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 __all__ = [
     "GIFT_NOTE",
@@ -54,8 +55,7 @@ class InstructionError(ValueError):
         self.detail = detail
 
 
-@dataclass(frozen=True, slots=True)
-class Instruction:
+class Instruction(Struct, frozen=True):
     """One instruction as the packer sees it: shown at ``step``; a ``confirm`` one becomes a
     checklist item confirmed by scan at the checks step (so it is audited as
     ``check.confirmed`` with this text)."""
@@ -67,8 +67,7 @@ class Instruction:
     source: str = "order"
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+class Match(Struct, frozen=True):
     """Which orders a config instruction or insert is for (any one condition suffices)."""
 
     always: bool = False
@@ -85,16 +84,14 @@ class Match:
         return any(c.casefold() in self.customers for c in customers)
 
 
-@dataclass(frozen=True, slots=True)
-class InstructionRule:
+class InstructionRule(Struct, frozen=True):
     """``[[instructions]]``: an instruction for the orders its match picks."""
 
     instruction: Instruction
     match: Match
 
 
-@dataclass(frozen=True, slots=True)
-class InsertRule:
+class InsertRule(Struct, frozen=True):
     """``[[inserts]]``: a page (``text``, or a UTF-8 text ``file`` read when it is printed)
     printed with the documents of the orders its match picks, scanned as DOC:<KIND>."""
 

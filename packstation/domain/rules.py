@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from msgspec import Struct
 
 from packstation.domain.instructions import (
     InsertRule,
@@ -49,8 +50,7 @@ class DefectPolicy(enum.StrEnum):
     SHIP_SHORT = "ship_short"
 
 
-@dataclass(frozen=True, slots=True)
-class Box:
+class Box(Struct, frozen=True):
     code: str
     name: str
     tare_g: Decimal
@@ -59,8 +59,7 @@ class Box:
     max_weight_g: Decimal | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class WeightRules:
+class WeightRules(Struct, frozen=True):
     """Accepted deviation is ``max(percent of expected, min_g)``.
 
     Readings below ``empty_below_g`` mean "nothing on the scale" and are ignored,
@@ -75,8 +74,7 @@ class WeightRules:
         return max(abs(expected_g) * self.percent / 100, self.min_g)
 
 
-@dataclass(frozen=True, slots=True)
-class DocumentRules:
+class DocumentRules(Struct, frozen=True):
     always: tuple[str, ...] = ("INVOICE",)
     international: tuple[str, ...] = ("CN23",)
     domestic_country: str = "RU"
@@ -91,8 +89,7 @@ class DocumentRules:
         return tuple(dict.fromkeys(kinds))  # keep order, drop repeats
 
 
-@dataclass(frozen=True, slots=True)
-class Tariff:
+class Tariff(Struct, frozen=True):
     code: str
     days: int
     base_rub: Decimal
@@ -108,8 +105,7 @@ class Tariff:
         return (self.base_rub + self.per_kg_rub * weight_g / 1000).quantize(Decimal("0.01"))
 
 
-@dataclass(frozen=True, slots=True)
-class Carrier:
+class Carrier(Struct, frozen=True):
     code: str
     name: str
     reliability: Decimal
@@ -125,8 +121,7 @@ class LatePolicy(enum.StrEnum):
     FASTEST = "fastest"
 
 
-@dataclass(frozen=True, slots=True)
-class CarrierChoiceRules:
+class CarrierChoiceRules(Struct, frozen=True):
     """``[carrier_choice]``: the reliability floor and what a late parcel does."""
 
     #: Carriers less reliable than this are never chosen by the rules (a lead may override).
@@ -134,8 +129,7 @@ class CarrierChoiceRules:
     late: LatePolicy = LatePolicy.LEAD
 
 
-@dataclass(frozen=True, slots=True)
-class ExpiryRules:
+class ExpiryRules(Struct, frozen=True):
     """``[expiry]``: a unit scanned with an expiry date (GS1 AI 17) must still be good
     ``margin_days`` after the order's delivery date: its ``deliver_by``, else its ship-by
     date plus ``transit_days`` (`domain/units.py`)."""
@@ -144,8 +138,7 @@ class ExpiryRules:
     transit_days: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class PackRules:
+class PackRules(Struct, frozen=True):
     boxes: tuple[Box, ...]
     #: (profile, items) pairs in config order: always, fragile, liquid, marked, ... any key.
     checklists: tuple[tuple[str, tuple[str, ...]], ...]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime
 import enum
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 __all__ = ["CodeKind", "ScannedCode", "short"]
 
@@ -27,8 +28,7 @@ class CodeKind(enum.StrEnum):
     EMPTY = "empty"
 
 
-@dataclass(frozen=True, slots=True)
-class ScannedCode:
+class ScannedCode(Struct, frozen=True):
     """One scan, interpreted. Immutable so it can be logged and passed around safely.
 
     ``raw`` is the input minus trailing CR/LF; ``text`` is the payload without AIM

@@ -10,8 +10,9 @@ terminal bells) is the station's business (`packstation/sounds/`).
 from __future__ import annotations
 
 import enum
-from dataclasses import replace
 from typing import TYPE_CHECKING
+
+from msgspec.structs import replace
 
 if TYPE_CHECKING:  # (the workflow imports this module: no import cycle at run time)
     from packstation.domain.workflow.state import Outcome

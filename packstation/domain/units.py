@@ -23,8 +23,9 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+
+from msgspec import Struct
 
 from packstation.domain.codes import CodeKind, ScannedCode
 
@@ -137,8 +138,7 @@ def delivery_date(
     return start.date() + timedelta(days=transit_days)
 
 
-@dataclass(frozen=True, slots=True)
-class UnitFacts:
+class UnitFacts(Struct, frozen=True):
     """What was captured of one packed unit (``order.packed`` carries them; stored in
     ``packed_units``): only units with a lot, an expiry or a serial."""
 
@@ -154,8 +154,7 @@ class UnitFacts:
     parcel_id: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class ShippedUnit:
+class ShippedUnit(Struct, frozen=True):
     """A unit that left in an order and has not come back: what returns match against."""
 
     line_id: int

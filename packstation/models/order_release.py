@@ -8,10 +8,10 @@ Each must leave the same rows behind, so they all come here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from msgspec import Struct
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
@@ -22,8 +22,7 @@ from packstation.models.people import Station
 __all__ = ["Freed", "free_order"]
 
 
-@dataclass(frozen=True, slots=True)
-class Freed:
+class Freed(Struct, frozen=True):
     """The order left ``station_id``; ``pack_session`` is the session that ended, if any."""
 
     station_id: str | None

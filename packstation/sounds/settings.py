@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
 
 from packstation.config import ConfigError
 from packstation.domain.signals import SignalClass
@@ -13,8 +14,7 @@ from packstation.domain.signals import SignalClass
 __all__ = ["SoundSettings", "sound_settings"]
 
 
-@dataclass(frozen=True, slots=True)
-class SoundSettings:
+class SoundSettings(Struct, frozen=True):
     """How the station sounds. The defaults play the built-in tones through `aplay` (or
     `paplay`) when the PC has a sound card, and ring terminal bell patterns when not."""
 

@@ -7,7 +7,7 @@ at a station with `[[channels]]`, or when a station restarts on a marketplace or
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from msgspec import Struct, field
 
 from packstation.i18n import Msg
 
@@ -15,8 +15,7 @@ from packstation.i18n import Msg
 LABEL_WAITS = (1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 30.0)
 
 
-@dataclass(frozen=True, slots=True)
-class AgentNote:
+class AgentNote(Struct, frozen=True):
     """What the agent tells the packer (the label is on its way, the marketplace refused):
     shown by the runner's thread, in turn with the scans."""
 
@@ -24,8 +23,7 @@ class AgentNote:
     ok: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class OrderFacts:
+class OrderFacts(Struct, frozen=True):
     """What the job needs from the order's row: its marketplace id and product ids."""
 
     ref: str

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import secrets
 import string
-from dataclasses import dataclass
 from decimal import Decimal
+
+from msgspec import Struct
 
 from packstation.domain.rules import PackRules
 from packstation.domain.workflow import PackState, Step
@@ -25,8 +26,7 @@ WRONG_ITEM = "4607001002000"
 _SERIAL_CHARS = string.ascii_letters + string.digits + "!\"%&'*+-./_,:;=<>?"
 
 
-@dataclass(frozen=True, slots=True)
-class DemoAction:
+class DemoAction(Struct, frozen=True):
     #: "scan" (text for the scanner) or "weigh" (grams for the scale).
     kind: str
     value: str

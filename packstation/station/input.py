@@ -7,7 +7,7 @@ checklist item, and in the PIN step the text is the PIN (never echoed, never sto
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 from packstation.domain.codes import parse_code
 from packstation.domain.workflow import (
@@ -35,8 +35,7 @@ def _number(text: str, limit: int) -> int | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class TextInput:
+class TextInput(Struct, frozen=True):
     """A scanned or typed line on its way to the worker, read there as a command
     (`command_for_text`) in the state it is taken in."""
 

@@ -16,9 +16,9 @@ nothing is released on a guess.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from msgspec import Struct
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
@@ -46,8 +46,7 @@ LEASE_EXPIRED = "order.lease_expired"
 _EVENTS = Event.metadata.tables["events"]
 
 
-@dataclass(frozen=True, slots=True)
-class Released:
+class Released(Struct, frozen=True):
     """An order taken back from a station that stopped beating."""
 
     order_id: str

@@ -18,10 +18,11 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING
+
+from msgspec.structs import replace
 
 from packstation.clock import Clock, utcnow
 from packstation.config import LeaseTimings, PinLimits

@@ -4,10 +4,10 @@ a confirm instruction is in the checklist at the checks step, its insert under d
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from msgspec.structs import replace
 
 from packstation.devices.base import ScaleReading, ScaleState
 from packstation.domain.rules import PackRules

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from msgspec.structs import replace
 from rich.text import Text
 from sqlalchemy import select
 from textual.pilot import Pilot

@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from msgspec.structs import replace as replaced
 from sqlalchemy import select
 
 from packstation.cli.orders_cmd import validate
@@ -54,7 +55,7 @@ def rules_with_config(rules: PackRules) -> PackRules:
             "inserts": [{"kind": "flyer", "sku": "MUG-CER-350", "text": FLYER}],
         }
     )
-    return replace(rules, instructions=config.instructions, inserts=config.inserts)
+    return replaced(rules, instructions=config.instructions, inserts=config.inserts)
 
 
 def _import(db: Database, tmp_path: Path) -> None:
@@ -161,7 +162,7 @@ def test_a_file_insert_is_read_when_printed_and_a_missing_one_named(
     config = PackRules.from_config(
         {"inserts": [{"kind": "thanks", "customer": "Анна Петрова", "file": str(flyer)}]}
     )
-    with_file = replace(rules, inserts=config.inserts)
+    with_file = replaced(rules, inserts=config.inserts)
     with station_db.sessions() as s:
         found = document_data(s, "ORD-1001", with_file, (), NOW_DAY)  # Анна Петрова's order
         other = document_data(s, "ORD-1002", with_file, (), NOW_DAY)

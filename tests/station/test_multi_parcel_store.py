@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
+from msgspec.structs import replace
 from sqlalchemy import select
 
 from packstation.domain.rules import PackRules

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pypdfium2
 import pytest
+from msgspec.structs import replace
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 

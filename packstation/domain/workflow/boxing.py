@@ -11,8 +11,9 @@ Units without sizes: no suggestion, and nothing is refused for size.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
+
+from msgspec import Struct
 
 from packstation.domain.boxes import (
     Dims,
@@ -163,8 +164,7 @@ def box_reason(
     return good("override.box_ok", params, (record,), flow=None)
 
 
-@dataclass(frozen=True, slots=True)
-class ParcelFit:
+class ParcelFit(Struct, frozen=True):
     """What a parcel's label records about its box (``parcels`` columns)."""
 
     suggested_box: str = ""

@@ -5,8 +5,10 @@ routes here)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
 from decimal import Decimal
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from packstation.domain.carriers import Choice, NoFit, choose_tariff, find_tariff
 from packstation.domain.codes import ScannedCode
@@ -94,8 +96,7 @@ def tariff_card(state: PackState, code: ScannedCode, env: Env) -> Result:
     return good("carrier.override_started", {"tariff": name}, flow=flow)
 
 
-@dataclass(frozen=True, slots=True)
-class _Box:
+class _Box(Struct, frozen=True):
     """One parcel-to-be at the label step: a sealed box, or the open one."""
 
     seq: int

@@ -16,6 +16,8 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
+from msgspec import Struct
+
 __all__ = ["CodecError", "decode", "encode"]
 
 
@@ -56,8 +58,8 @@ def _how_to_encode(cls: type) -> Callable[[Any], Any]:
         return _items
     if issubclass(cls, dict):
         return _mapping
-    if dataclasses.is_dataclass(cls):
-        names = tuple(f.name for f in dataclasses.fields(cls))
+    names = _field_names(cls)
+    if names is not None:
         return lambda value: {name: encode(getattr(value, name)) for name in names}
     raise CodecError(f"cannot encode {cls.__name__}")
 
@@ -80,6 +82,17 @@ def _items(value: tuple[Any, ...] | list[Any] | frozenset[Any]) -> list[Any]:
 
 def _mapping(value: dict[Any, Any]) -> dict[str, Any]:
     return {str(k): encode(v) for k, v in value.items()}
+
+
+def _field_names(cls: type) -> tuple[str, ...] | None:
+    """The fields a value of ``cls`` is made of (its ``__init__``'s), or None: not a record
+    type. Most domain values are msgspec Structs; a few keep a dataclass's per-field
+    options (a PIN left out of ``repr``)."""
+    if issubclass(cls, Struct):
+        return cls.__struct_fields__
+    if dataclasses.is_dataclass(cls):
+        return tuple(f.name for f in dataclasses.fields(cls) if f.init)
+    return None
 
 
 @functools.cache
@@ -123,14 +136,11 @@ def decode(tp: Any, raw: Any) -> Any:
             return tp(raw)
         except ValueError:
             raise CodecError(f"not a {tp.__name__}: {raw!r}") from None
-    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+    names = _field_names(tp) if isinstance(tp, type) else None
+    if names is not None:
         _expect(raw, dict, tp)
         hints = _hints(tp)
-        values = {
-            f.name: decode(hints[f.name], raw[f.name])
-            for f in dataclasses.fields(tp)
-            if f.init and f.name in raw
-        }
+        values = {name: decode(hints[name], raw[name]) for name in names if name in raw}
         try:
             return tp(**values)
         except TypeError as exc:

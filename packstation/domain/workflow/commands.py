@@ -13,6 +13,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
+from msgspec import Struct
+
 from packstation.domain.codes import ScannedCode
 from packstation.domain.evidence import CameraState
 from packstation.domain.rules import PackRules
@@ -64,30 +66,25 @@ class Action(enum.StrEnum):
     HOLD = "HOLD"
 
 
-@dataclass(frozen=True, slots=True)
-class Scan:
+class Scan(Struct, frozen=True):
     code: ScannedCode
 
 
-@dataclass(frozen=True, slots=True)
-class Key:
+class Key(Struct, frozen=True):
     action: Action
 
 
-@dataclass(frozen=True, slots=True)
-class PickLine:
+class PickLine(Struct, frozen=True):
     """Defect sub-flow: the line by its number on screen (1-based)."""
 
     number: int
 
 
-@dataclass(frozen=True, slots=True)
-class PickKind:
+class PickKind(Struct, frozen=True):
     kind: DefectKind
 
 
-@dataclass(frozen=True, slots=True)
-class ConfirmCheck:
+class ConfirmCheck(Struct, frozen=True):
     """Checks step: confirm checklist item ``number`` (1-based) from the keyboard."""
 
     number: int
@@ -100,20 +97,17 @@ class PinEntry:
     pin: str = field(repr=False)
 
 
-@dataclass(frozen=True, slots=True)
-class PickReason:
+class PickReason(Struct, frozen=True):
     reason: OverrideReason
     note: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class ScaleReading:
+class ScaleReading(Struct, frozen=True):
     grams: Decimal
     stable: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Tick:
+class Tick(Struct, frozen=True):
     """The clock, so idle sessions end without the machine reading a clock itself.
 
     ``active_at``: the last key or scan at the station that made no record (the
@@ -124,8 +118,7 @@ class Tick:
     active_at: datetime | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class MarketplaceLabel:
+class MarketplaceLabel(Struct, frozen=True):
     """The marketplace's label for one parcel was printed (a marketplace order's label is
     fetched and printed off the workflow, by the station's marketplace agent)."""
 
@@ -138,8 +131,7 @@ class MarketplaceLabel:
     codes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class MarksRejected:
+class MarksRejected(Struct, frozen=True):
     """The marketplace refused these marking codes: (identity, its reason) each."""
 
     order_id: str
@@ -161,8 +153,7 @@ Command = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class PinVerdict:
+class PinVerdict(Struct, frozen=True):
     """What a PIN check says beyond yes/no: a locked badge (refused even with the right PIN,
     until ``locked_until``) and how many wrong PINs are left before it locks."""
 

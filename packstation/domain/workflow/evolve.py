@@ -8,8 +8,9 @@ station's stored records rebuilds exactly the state it had.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 from typing import Any
+
+from msgspec.structs import replace
 
 from packstation.domain.workflow.facts import (
     AcceptedScan,

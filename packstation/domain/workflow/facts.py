@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+
+from msgspec import Struct
 
 from packstation.domain.carriers import Choice
 from packstation.domain.workflow.model import DefectKind, OverrideReason
@@ -24,8 +25,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class AcceptedScan:
+class AcceptedScan(Struct, frozen=True):
     line_id: int
     code: str
     gtin: str | None = None
@@ -38,8 +38,7 @@ class AcceptedScan:
     ask: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class BoxChoice:
+class BoxChoice(Struct, frozen=True):
     code: str
     name: str
     tare_g: Decimal
@@ -53,8 +52,7 @@ class Verdict(enum.StrEnum):
     OVERRIDDEN = "overridden"
 
 
-@dataclass(frozen=True, slots=True)
-class WeightCheck:
+class WeightCheck(Struct, frozen=True):
     actual_g: Decimal
     expected_g: Decimal
     tolerance_g: Decimal
@@ -68,8 +66,7 @@ class WeightCheck:
         return self.actual_g - self.expected_g
 
 
-@dataclass(frozen=True, slots=True)
-class DefectEntry:
+class DefectEntry(Struct, frozen=True):
     line_id: int
     defect: DefectKind
     qty: int
@@ -80,8 +77,7 @@ class DefectEntry:
 MARKETPLACE_TARIFF = "marketplace"
 
 
-@dataclass(frozen=True, slots=True)
-class Parcel:
+class Parcel(Struct, frozen=True):
     parcel_id: str
     carrier: str
     tariff: str
@@ -119,8 +115,7 @@ class Parcel:
         return self.barcode or self.parcel_id
 
 
-@dataclass(frozen=True, slots=True)
-class SealedBox:
+class SealedBox(Struct, frozen=True):
     """A box closed with CMD:NEWBOX and weighed: ``scans[:upto]`` are in it and earlier boxes."""
 
     box: BoxChoice
@@ -132,8 +127,7 @@ class SealedBox:
         return self.weight.expected_g - self.box.tare_g
 
 
-@dataclass(frozen=True, slots=True)
-class CarrierOverride:
+class CarrierOverride(Struct, frozen=True):
     """A lead's tariff for the rest of the order (``override.carrier``)."""
 
     carrier: str
@@ -144,8 +138,7 @@ class CarrierOverride:
     note: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class SkippedCheck:
+class SkippedCheck(Struct, frozen=True):
     """A packaging check a lead let the packer skip (``override.check``): it counts as done."""
 
     index: int

@@ -4,7 +4,8 @@ lot, expiry and serial: `units.py`)."""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+
+from msgspec.structs import replace
 
 from packstation.domain.codes import CodeKind, ScannedCode
 from packstation.domain.workflow.model import LineView, OrderView

@@ -20,8 +20,9 @@ order is packed when every label is scanned.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
+
+from msgspec.structs import replace
 
 from packstation.domain.codes import CodeKind, ScannedCode
 from packstation.domain.evidence import ClaimEvidence, claim_evidence

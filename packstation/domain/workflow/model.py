@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+
+from msgspec import Struct, field
 
 from packstation.domain.check_digits import gtin14
 from packstation.domain.instructions import Instruction
@@ -34,8 +35,7 @@ LEAD_ROLES = frozenset({"lead", "admin"})
 TRAINEE_ROLE = "trainee"
 
 
-@dataclass(frozen=True, slots=True)
-class Operator:
+class Operator(Struct, frozen=True):
     id: int
     badge: str
     name: str
@@ -47,8 +47,7 @@ class Operator:
         return self.role in LEAD_ROLES
 
 
-@dataclass(frozen=True, slots=True)
-class LineView:
+class LineView(Struct, frozen=True):
     line_id: int
     sku: str
     name: str
@@ -100,8 +99,7 @@ def line_view(
     )
 
 
-@dataclass(frozen=True, slots=True)
-class OrderView:
+class OrderView(Struct, frozen=True):
     id: str
     lines: tuple[LineView, ...]
     tote: str = ""
@@ -139,8 +137,7 @@ class RefusalReason(enum.StrEnum):
     NOT_PACKABLE = "not_packable"
 
 
-@dataclass(frozen=True, slots=True)
-class ClaimRefusal:
+class ClaimRefusal(Struct, frozen=True):
     """Why ``find_order`` will not hand this order to this station."""
 
     order_id: str
@@ -235,8 +232,7 @@ _CANCEL_REASONS = frozenset(
 _BOX_REASONS = frozenset({OverrideReason.CATALOG_SIZE, OverrideReason.FITS_ANYWAY})
 
 
-@dataclass(frozen=True, slots=True)
-class CheckItem:
+class CheckItem(Struct, frozen=True):
     """One packaging check, fixed when the order is claimed so config edits cannot shift it."""
 
     profile: str

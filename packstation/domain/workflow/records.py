@@ -10,10 +10,11 @@ expected weight ...), never a PIN.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
+
+from msgspec import Struct, field
 
 from packstation.domain.carriers import NOTE_LIMIT, Choice, NoFit
 from packstation.domain.instructions import Instruction
@@ -63,8 +64,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Record:
+class Record(Struct, frozen=True):
     kind: ClassVar[str] = ""
     at: datetime
 
@@ -74,22 +74,19 @@ class Record:
         return payload
 
 
-@dataclass(frozen=True, slots=True)
-class SessionLogin(Record):
+class SessionLogin(Record, frozen=True):
     kind: ClassVar[str] = "session.login"
     operator: Operator
 
 
-@dataclass(frozen=True, slots=True)
-class SessionLogout(Record):
+class SessionLogout(Record, frozen=True):
     kind: ClassVar[str] = "session.logout"
     operator_id: int
     #: "operator" (CMD:LOGOUT) or "idle" (idle timeout).
     reason: str = "operator"
 
 
-@dataclass(frozen=True, slots=True)
-class OrderClaimed(Record):
+class OrderClaimed(Record, frozen=True):
     """The station takes the order. The app commits it with a conditional update
     (status ready and no live station) and drops the decision if that fails."""
 
@@ -103,8 +100,7 @@ class OrderClaimed(Record):
     instructions: tuple[Instruction, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class ScanAccepted(Record):
+class ScanAccepted(Record, frozen=True):
     """A unit counted on a line; ``identity`` set for marking codes (marking_codes row).
     ``lot``, ``expiry`` and ``serial``: what its GS1 code carried (AI 10, 17, 21); ``ask``:
     the serial kind its line asks for when the code gave none (`serial.captured` follows)."""
@@ -122,8 +118,7 @@ class ScanAccepted(Record):
     ask: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class SerialCaptured(Record):
+class SerialCaptured(Record, frozen=True):
     """The serial number (``kind`` "serial") or IMEI asked for after the last unit."""
 
     kind: ClassVar[str] = "serial.captured"
@@ -133,8 +128,7 @@ class SerialCaptured(Record):
     serial_kind: str
 
 
-@dataclass(frozen=True, slots=True)
-class ScanRejected(Record):
+class ScanRejected(Record, frozen=True):
     """Audit only: a red scan. ``reason`` is the message key; no count changes."""
 
     kind: ClassVar[str] = "scan.rejected"
@@ -144,8 +138,7 @@ class ScanRejected(Record):
     other_order: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ScanUndone(Record):
+class ScanUndone(Record, frozen=True):
     """CMD:UNDO: the last accepted scan no longer counts (its marking code is freed)."""
 
     kind: ClassVar[str] = "scan.undone"
@@ -155,8 +148,7 @@ class ScanUndone(Record):
     identity: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class BoxChosen(Record):
+class BoxChosen(Record, frozen=True):
     kind: ClassVar[str] = "box.chosen"
     order_id: str
     code: str
@@ -164,8 +156,7 @@ class BoxChosen(Record):
     tare_g: Decimal
 
 
-@dataclass(frozen=True, slots=True)
-class BoxSplit(Record):
+class BoxSplit(Record, frozen=True):
     """CMD:NEWBOX: the units scanned since the last sealed box are box ``seq``'s content."""
 
     kind: ClassVar[str] = "box.split"
@@ -174,8 +165,7 @@ class BoxSplit(Record):
     units: int
 
 
-@dataclass(frozen=True, slots=True)
-class BoxSealed(Record):
+class BoxSealed(Record, frozen=True):
     """Box ``seq`` of a multi-box order is closed: its content and weighing are final.
 
     Committed with the weighing (or the lead's weight override) that completes it;
@@ -190,8 +180,7 @@ class BoxSealed(Record):
     expected_g: Decimal
 
 
-@dataclass(frozen=True, slots=True)
-class BoxOverridden(Record):
+class BoxOverridden(Record, frozen=True):
     """A lead (badge + PIN + reason) let the packer use a box the station refused for the
     items' size (``why``: "volume" or "longest"; ``suggested``: the box it named, if any).
     Chooses the box as ``box.chosen`` does. Both identities are kept."""
@@ -211,8 +200,7 @@ class BoxOverridden(Record):
     packer_name: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class WeightAccepted(Record):
+class WeightAccepted(Record, frozen=True):
     kind: ClassVar[str] = "weight.accepted"
     order_id: str
     actual_g: Decimal
@@ -221,8 +209,7 @@ class WeightAccepted(Record):
     box_code: str
 
 
-@dataclass(frozen=True, slots=True)
-class WeightRejected(Record):
+class WeightRejected(Record, frozen=True):
     """Out of tolerance: the order is blocked until a re-weigh or a lead override."""
 
     kind: ClassVar[str] = "weight.rejected"
@@ -233,8 +220,7 @@ class WeightRejected(Record):
     box_code: str
 
 
-@dataclass(frozen=True, slots=True)
-class WeightOverridden(Record):
+class WeightOverridden(Record, frozen=True):
     kind: ClassVar[str] = "override.weight"
     order_id: str
     actual_g: Decimal
@@ -247,8 +233,7 @@ class WeightOverridden(Record):
     note: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class OverrideDenied(Record):
+class OverrideDenied(Record, frozen=True):
     """Audit of a refused lead approval (unknown badge, not a lead, wrong PIN)."""
 
     kind: ClassVar[str] = "override.denied"
@@ -259,8 +244,7 @@ class OverrideDenied(Record):
     lead_id: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class CheckConfirmed(Record):
+class CheckConfirmed(Record, frozen=True):
     kind: ClassVar[str] = "check.confirmed"
     order_id: str
     #: Position in the order's checklist (0-based), fixed at claim.
@@ -269,8 +253,7 @@ class CheckConfirmed(Record):
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class CheckSkipped(Record):
+class CheckSkipped(Record, frozen=True):
     """A lead (badge + PIN + reason) let the packer skip a packaging check: it counts as
     done. Documents are never skipped. Both identities are kept: the lead here, the packer
     here and on the event row."""
@@ -289,16 +272,14 @@ class CheckSkipped(Record):
     packer_name: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class DocumentConfirmed(Record):
+class DocumentConfirmed(Record, frozen=True):
     kind: ClassVar[str] = "document.confirmed"
     order_id: str
     document: str
     code: str
 
 
-@dataclass(frozen=True, slots=True)
-class DefectRecorded(Record):
+class DefectRecorded(Record, frozen=True):
     """A ``defects`` row. ``unit_removed``: a counted unit was taken out of the parcel."""
 
     kind: ClassVar[str] = "defect.recorded"
@@ -317,8 +298,7 @@ class DefectRecorded(Record):
     serial: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class NotificationQueued(Record):
+class NotificationQueued(Record, frozen=True):
     """A customer notification for the outbox, written in the same transaction."""
 
     kind: ClassVar[str] = "notification.queued"
@@ -329,8 +309,7 @@ class NotificationQueued(Record):
     params: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class LabelPrinted(Record):
+class LabelPrinted(Record, frozen=True):
     """A ``parcels`` row and a label for the printer (rendering is the app's job).
 
     A new parcel id voids the order's earlier unconfirmed parcel of the same ``seq``
@@ -378,8 +357,7 @@ class LabelPrinted(Record):
         return note if len(note) <= NOTE_LIMIT else note[: NOTE_LIMIT - 1] + "…"
 
 
-@dataclass(frozen=True, slots=True)
-class CarrierNoFit(Record):
+class CarrierNoFit(Record, frozen=True):
     """No tariff fits parcel ``seq``: the packer is told why; a lead overrides or holds."""
 
     kind: ClassVar[str] = "carrier.no_fit"
@@ -388,8 +366,7 @@ class CarrierNoFit(Record):
     result: NoFit
 
 
-@dataclass(frozen=True, slots=True)
-class CarrierOverridden(Record):
+class CarrierOverridden(Record, frozen=True):
     """A lead (badge + PIN + reason) chose the tariff for the rest of the order.
 
     Both identities are kept: the lead here, the packer here and on the event row."""
@@ -408,15 +385,13 @@ class CarrierOverridden(Record):
     rules_note: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class LabelConfirmed(Record):
+class LabelConfirmed(Record, frozen=True):
     kind: ClassVar[str] = "label.confirmed"
     order_id: str
     parcel_id: str
 
 
-@dataclass(frozen=True, slots=True)
-class OrderPacked(Record):
+class OrderPacked(Record, frozen=True):
     """Every label of the order is confirmed; ``parcel_id`` is the last one scanned."""
 
     kind: ClassVar[str] = "order.packed"
@@ -428,8 +403,7 @@ class OrderPacked(Record):
     units: tuple[UnitFacts, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class OrderReleased(Record):
+class OrderReleased(Record, frozen=True):
     """Back to the queue (status ready, no station); ``approved_by`` when a lead allowed it.
 
     A cancel at the station approved by a lead carries the lead's ``reason`` and ``note``;
@@ -443,8 +417,7 @@ class OrderReleased(Record):
     note: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class OrderHeld(Record):
+class OrderHeld(Record, frozen=True):
     """Leaves the station for correction (defect under the hold policy, or no tariff fits
     and the packer hands the order to a lead with CMD:HOLD)."""
 
@@ -454,8 +427,7 @@ class OrderHeld(Record):
     line_id: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class MarketplaceLabelReady(Record):
+class MarketplaceLabelReady(Record, frozen=True):
     """A marketplace order's parcel got the marketplace's label (printed by the station):
     its scan-back now checks ``barcode`` and ``codes``, the marketplace's, not our parcel id."""
 
@@ -470,8 +442,7 @@ class MarketplaceLabelReady(Record):
     codes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class MarkRejected(Record):
+class MarkRejected(Record, frozen=True):
     """The marketplace refused a unit's marking code: that unit no longer counts (its code
     is freed) and the packer scans another unit; the labels are void until it is fixed."""
 
@@ -483,8 +454,7 @@ class MarkRejected(Record):
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
-class EvidenceMissing(Record):
+class EvidenceMissing(Record, frozen=True):
     """The order was claimed while the camera recorded nothing (`[camera] required` is
     false): its packing has no video. ``camera`` is the recorder's state then."""
 

@@ -8,8 +8,9 @@ scans, the automatic label print and the next-step hint.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from datetime import datetime
+
+from msgspec import Struct
 
 from packstation.domain.rules import PackRules
 from packstation.domain.workflow.commands import Context
@@ -29,8 +30,7 @@ class Keep(enum.Enum):
 KEEP = Keep.KEEP
 
 
-@dataclass(frozen=True, slots=True)
-class Result:
+class Result(Struct, frozen=True):
     """A handler's verdict before the common finishing touches in ``decide``."""
 
     ok: bool
@@ -45,8 +45,7 @@ class Result:
     prints: bool = True
 
 
-@dataclass(frozen=True, slots=True)
-class Env:
+class Env(Struct, frozen=True):
     """The context, its rules, and the one timestamp every record of a decision shares."""
 
     ctx: Context

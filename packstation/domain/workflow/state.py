@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from packstation.domain.carriers import NoFit
 from packstation.domain.instructions import Instruction
@@ -79,8 +81,7 @@ class Step(enum.StrEnum):
 ORDER_STEPS = (Step.ITEMS, Step.BOX, Step.WEIGHT, Step.CHECKS, Step.LABEL)
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(Struct, frozen=True):
     """What the packer sees after a command. ``quiet``: nothing to show (ignored input)."""
 
     ok: bool
@@ -94,8 +95,7 @@ class Outcome:
     earlier: Outcome | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class DefectFlow:
+class DefectFlow(Struct, frozen=True):
     """CMD:DEFECT: first the line, then the kind."""
 
     line_id: int | None = None
@@ -136,8 +136,7 @@ class Purpose(enum.StrEnum):
         }
 
 
-@dataclass(frozen=True, slots=True)
-class OverrideFlow:
+class OverrideFlow(Struct, frozen=True):
     """A lead approves: badge, then PIN, then a reason."""
 
     purpose: Purpose
@@ -161,8 +160,7 @@ class OverrideFlow:
 Flow = DefectFlow | OverrideFlow
 
 
-@dataclass(frozen=True, slots=True)
-class PackState:
+class PackState(Struct, frozen=True):
     operator: Operator | None = None
     order: OrderView | None = None
     #: The order's checklist and documents, fixed at claim.

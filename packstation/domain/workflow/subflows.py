@@ -6,7 +6,8 @@ packaging check, cancelling a started order); the reasons offered depend on the 
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+
+from msgspec.structs import replace
 
 from packstation.domain.codes import ScannedCode
 from packstation.domain.rules import DefectPolicy

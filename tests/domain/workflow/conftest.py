@@ -5,13 +5,14 @@ from __future__ import annotations
 import functools
 import json
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from msgspec.structs import replace
 
 from packstation.domain.codes import GS, ScannedCode, parse_code
 from packstation.domain.evidence import CameraState

@@ -3,9 +3,8 @@ a suggestion per box of a multi-box order, and what the label records."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
+from msgspec.structs import replace
 
 from packstation.domain.workflow import (
     Action,

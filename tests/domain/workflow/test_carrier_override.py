@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from decimal import Decimal
 
 import pytest
+from msgspec.structs import replace
 
 from packstation.domain.rules import CarrierChoiceRules, LatePolicy
 from packstation.domain.workflow import (

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import Decimal
+
+from msgspec.structs import replace
 
 from packstation.domain.workflow import Action, ConfirmCheck, ScaleReading, Step, plan_for
 from packstation.domain.workflow.records import CheckConfirmed, LabelPrinted

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import Decimal
 
 import pytest
+from msgspec.structs import replace
 
 from packstation.domain.instructions import Instruction
 from packstation.domain.rules import PackRules, RulesError

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
+from msgspec.structs import replace
 
 from packstation.domain.codes import GS
 from packstation.domain.workflow import Action, Step

@@ -3,9 +3,8 @@ needs a lead's reason (badge, PIN, reason; both identities recorded)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
+from msgspec.structs import replace
 
 from packstation.domain.workflow import (
     Action,

@@ -5,10 +5,10 @@ packer may shelve it while the label has not come; late answers change nothing."
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from decimal import Decimal
 
 import pytest
+from msgspec.structs import replace
 
 from packstation.domain.workflow import (
     Action,

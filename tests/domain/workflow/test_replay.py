@@ -204,7 +204,7 @@ def test_replay_of_all_records_equals_the_final_state(
 
 
 def test_apply_reuses_the_fold_of_decide_only_on_the_state_decide_started_from() -> None:
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     from packstation.domain.workflow import apply, decide
 

@@ -10,11 +10,11 @@ already in the order or already shipped.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from msgspec.structs import replace
 
 from packstation.clock import utcnow
 from packstation.domain.codes import GS, parse_code
