@@ -7,6 +7,9 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
+import pytest
+from msgspec import Struct
+
 from packstation.domain.workflow.codec import decode, encode
 from packstation.domain.workflow.model import DefectKind
 
@@ -49,6 +52,34 @@ def test_nested_dataclasses_round_trip_through_json() -> None:
     assert decode(Outer, raw) == value
 
 
+class Shelf(Struct, frozen=True):
+    """A Struct (as the workflow's values are) holding a dataclass (as `Decision` is)."""
+
+    name: str
+    inner: tuple[Inner, ...]
+    price: Decimal
+    note: str | None = None
+
+
+def test_a_struct_holding_dataclasses_round_trips_through_json() -> None:
+    value = Shelf("box", (Inner(DefectKind.DAMAGED, Level.LOW, False, 1),), Decimal("0.10"))
+    raw = json.loads(json.dumps(encode(value)))
+    assert raw == {
+        "name": "box",
+        "inner": [{"kind": "damaged", "level": 1, "flag": False, "qty": 1}],
+        "price": "0.10",
+        "note": None,
+    }
+    assert decode(Shelf, raw) == value
+
+
+def test_a_stored_struct_missing_a_field_is_a_codec_error() -> None:
+    from packstation.domain.workflow.codec import CodecError
+
+    with pytest.raises(CodecError, match="Shelf"):
+        decode(Shelf, {"name": "box", "price": "1"})
+
+
 class Name(str):
     """A str subclass that is not an enum: stored as the string it is."""
 
@@ -69,8 +100,6 @@ def test_every_kind_encodes_the_same_the_first_time_and_after() -> None:
 
 
 def test_a_value_of_no_known_kind_is_refused_every_time() -> None:
-    import pytest
-
     from packstation.domain.workflow.codec import CodecError
 
     for _ in range(2):
