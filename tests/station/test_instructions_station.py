@@ -12,6 +12,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+
+# Rules are msgspec Structs (`replaced`); an order read from a file is a dataclass (`replace`).
 from msgspec.structs import replace as replaced
 from sqlalchemy import select
 
