@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,11 @@ HEARTBEAT_S = 5.0
 MIN_LEASE_S = 3.0
 #: Upper bound of both `[floor]` times (a week): beyond it a typo, not a setting.
 MAX_FLOOR_S = 7 * 24 * 3600.0
+
+
+def lease_end(now: datetime, lease_s: float = LEASE_S) -> datetime:
+    """Until when a station that beats at `now` is alive (`station/leases.py`)."""
+    return now + timedelta(seconds=lease_s)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from packstation.db_settings import HEAD, SQLITE_PRAGMAS
 from packstation.errors import DatabaseError, describe_db_error
 from packstation.models.liveness import check_before_use
 
@@ -21,21 +22,12 @@ if TYPE_CHECKING:  # Alembic is imported only to migrate: a station starts faste
 __all__ = ["HEAD", "Database", "DatabaseError", "describe_db_error", "open_database", "upgrade"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-#: The newest migration; a test checks it against the migrations folder.
-HEAD = "0012"
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=5000")
-    # WAL lets the queue screen read while the station writes; FULL sync keeps a
-    # committed scan across a power cut, not only across a process crash.
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=FULL")
-    # Checkpoints copy the WAL into the database file and fsync it: tens of ms. The
-    # station runs them while idle (StationRunner heartbeat), not inside a scan's commit.
-    cur.execute("PRAGMA wal_autocheckpoint=20000")
+    for pragma in SQLITE_PRAGMAS:
+        cur.execute(pragma)
     cur.close()
 
 

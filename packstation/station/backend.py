@@ -108,6 +108,12 @@ class StationBackend:
         if not self._instance.acquire():
             raise StationBusy(self.station_id)
 
+    def adopt_lock(self, lock: InstanceLock | None) -> None:
+        """The station id's lock as the quick start took it (`quick_start.py`): kept, not
+        taken a second time (a second flock by the same process would be refused)."""
+        if lock is not None:
+            self._instance = lock
+
     def release(self) -> None:
         if self._held is not None:
             self._held.close()

@@ -11,7 +11,7 @@ the other process ends.
 - PostgreSQL: a session-level advisory lock (``pg_try_advisory_lock``) on a stable 64-bit
   hash of the station id and the schema (advisory locks are per database; one database may
   hold several packstation schemas, as the tests' do), on a connection of its own
-  (detached from the pool, autocommit: never idle in a transaction). The server drops the
+  (outside the pool, autocommit: never idle in a transaction). The server drops the
   lock when that session ends: process exit or SIGKILL (the kernel closes the socket), a
   lost network. If the session is lost while the process lives on (the server restarted),
   the next heartbeat takes the lock again on a new connection, or finds that another
@@ -31,13 +31,14 @@ import fcntl
 import hashlib
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from packstation.errors import DatabaseError
+from packstation.errors import DatabaseError, describe_db_error
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection, Engine
+    from sqlalchemy import Engine
 
 
 class StationBusy(Exception):
@@ -115,34 +116,35 @@ class FileLock:
 
 
 class AdvisoryLock:
-    """PostgreSQL: a session-level advisory lock on a dedicated connection."""
+    """PostgreSQL: a session-level advisory lock on a connection of its own.
 
-    def __init__(self, engine: Engine, station_id: str) -> None:
-        self.engine = engine
+    `connect` makes a new psycopg connection: the quick start's (`quick_db.py`) or the
+    engine's dialect's, outside its pool (closing it must end the session)."""
+
+    def __init__(self, connect: Callable[[], Any], station_id: str) -> None:
+        self.connect = connect
         self.station_id = station_id
-        self._conn: Connection | None = None
+        self._conn: Any = None
 
     def acquire(self) -> bool:
-        from sqlalchemy import text
-        from sqlalchemy.exc import SQLAlchemyError
-
         if self._conn is not None:
             try:  # the session lives, so the lock it took is still ours
-                self._conn.exec_driver_sql("SELECT 1")
+                self._conn.execute("SELECT 1")
                 return True
-            except SQLAlchemyError:
+            except Exception:
                 self.release()  # lost with its session (server restart): take it again
-        conn = self.engine.connect()
         try:
-            conn.execution_options(isolation_level="AUTOCOMMIT")
-            conn.detach()  # closing it ends the session (a pooled one would keep the lock)
-            schema = conn.exec_driver_sql("SELECT current_schema()").scalar()
+            conn = self.connect()
+        except Exception as exc:  # the driver's own words, as the models' path shows them
+            raise DatabaseError(describe_db_error(exc)) from exc
+        try:
+            conn.autocommit = True  # never idle in a transaction
+            schema = conn.execute("SELECT current_schema()").fetchone()[0]
             key = advisory_key(str(schema), self.station_id)
-            got = conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key})
-            held = bool(got.scalar())
-        except BaseException:
+            held = bool(conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0])
+        except Exception as exc:
             conn.close()
-            raise
+            raise DatabaseError(describe_db_error(exc)) from exc
         if not held:
             conn.close()
             return False
@@ -160,7 +162,9 @@ def instance_lock(engine: Engine, station_id: str) -> InstanceLock:
     """The lock for `station_id` on the database behind `engine`."""
     url = engine.url
     if engine.dialect.name == "postgresql":
-        return AdvisoryLock(engine, station_id)
+        dialect = engine.dialect
+        cargs, cparams = dialect.create_connect_args(url)
+        return AdvisoryLock(lambda: dialect.connect(*cargs, **cparams), station_id)
     if engine.dialect.name != "sqlite":
         return NoLock()  # packstation runs on SQLite and PostgreSQL only
     database = url.database or ""

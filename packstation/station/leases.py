@@ -22,7 +22,7 @@ from msgspec import Struct
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from packstation.config import AUTO_RELEASE_S, LEASE_S, LeaseTimings
+from packstation.config import AUTO_RELEASE_S, LEASE_S, LeaseTimings, lease_end
 from packstation.models import Event, Order, Station
 from packstation.models.order_release import free_order
 
@@ -52,10 +52,6 @@ class Released(Struct, frozen=True):
     order_id: str
     station_id: str
     lease_until: datetime | None
-
-
-def lease_end(now: datetime, lease_s: float = LEASE_S) -> datetime:
-    return now + timedelta(seconds=lease_s)
 
 
 def is_live(lease_until: datetime | None, now: datetime) -> bool:

@@ -57,7 +57,7 @@ from packstation.station.commit_gate import CommitGate
 from packstation.station.input import TextInput, command_for_text
 from packstation.station.marketplace_orders import MarketplaceOrders
 from packstation.station.printing import Printing
-from packstation.station.recovery import Recovery
+from packstation.station.recovery import QUICK_IDLE_S, Recovery
 from packstation.station.results import DeviceNote, RunResult
 
 if TYPE_CHECKING:
@@ -69,6 +69,7 @@ if TYPE_CHECKING:
     from packstation.evidence.station import StationEvidence
     from packstation.models.db import Database
     from packstation.station.backend import StationBackend
+    from packstation.station.quick_start import QuickStart
 
 
 log = logging.getLogger(__name__)
@@ -135,6 +136,12 @@ class StationRunner(Recovery, MarketplaceOrders, Printing):
         self.station_name = station_name
         self.clock = clock
         self.backend: StationBackend | None = None
+        #: An idle station's start and first badge without SQLAlchemy (`quick_start.py`),
+        #: until `_full_backend` takes over (when the worker is quiet, or for what it
+        #: does not do).
+        self.quick: QuickStart | None = None
+        self.quick_idle_s = QUICK_IDLE_S
+        self._full_due: float | None = None
         self.state = PackState()
         self._queue: queue.Queue[Queued | None] = queue.Queue()
         #: What `_more_scans` took out of the queue that is not a scan (at most one; None is
@@ -187,10 +194,39 @@ class StationRunner(Recovery, MarketplaceOrders, Printing):
     # --- the worker thread -------------------------------------------------------------
 
     def _run(self) -> None:
+        url = self.db if isinstance(self.db, str) else None
+        if url is not None and self.evidence is None and not self.marketplaces:
+            from packstation.station.quick_start import QuickStart
+
+            try:  # an idle station's start and first badge without SQLAlchemy
+                self.quick = QuickStart.open(
+                    url,
+                    self.station_id,
+                    self.rules,
+                    self.clock,
+                    self.leases.lease_s,
+                    self.station_name,
+                )
+            except Exception as exc:  # the models' path says what is wrong
+                log.info("quick start not possible: %s", exc)
+            trace.mark("start.quick_open")
+        if self.quick is None:
+            self._full_backend()
+        try:
+            self._work()
+        finally:
+            if self.quick is not None:
+                self.quick.release()
+            if self.backend is not None:
+                self.backend.release()  # the station id's lock: the next process may have it
+
+    def _full_backend(self) -> StationBackend:
+        """The models' store, loaded on first need; it takes over from the quick start."""
+        if self.backend is not None:
+            return self.backend
         from packstation.station.backend import StationBackend
 
         trace.mark("start.backend_loaded")
-
         self.backend = backend = StationBackend(
             self.db,
             self.station_id,
@@ -202,6 +238,9 @@ class StationRunner(Recovery, MarketplaceOrders, Printing):
             pin_limits=self.pin_limits,
             evidence=self.evidence,
         )
+        if self.quick is not None:
+            quick, self.quick = self.quick, None
+            backend.adopt_lock(quick.hand_over())
         #: Calls the agent's clients made, stored after each of its jobs (`channel_calls`).
         calls: list[CallRecord] = []
         clients = (
@@ -209,10 +248,7 @@ class StationRunner(Recovery, MarketplaceOrders, Printing):
         )
         if clients:
             self.agent = self._marketplace_agent(backend, clients, calls)
-        try:
-            self._work()
-        finally:
-            backend.release()  # the station id's lock: the next process may have it
+        return backend
 
     def _work(self) -> None:
         self._recover()
@@ -220,6 +256,8 @@ class StationRunner(Recovery, MarketplaceOrders, Printing):
         beat_s = self.leases.heartbeat_s
         beat_due = time.monotonic() + beat_s
         warm_due: float | None = time.monotonic() + WARM_UP_AFTER_S
+        if self.quick is not None:
+            self._full_due = time.monotonic() + self.quick_idle_s
         while True:
             # Beat every beat_s even while scans keep coming: the lease must not lapse.
             if time.monotonic() >= beat_due:
@@ -230,7 +268,10 @@ class StationRunner(Recovery, MarketplaceOrders, Printing):
                 warm_due = None
             if self._ready_due is not None and time.monotonic() >= self._ready_due:
                 self._get_ready()
-            wait = min(due for due in (beat_due, warm_due, self._ready_due) if due is not None)
+            if self._full_due is not None and time.monotonic() >= self._full_due:
+                self._load_quietly()
+            dues = (beat_due, warm_due, self._ready_due, self._full_due)
+            wait = min(due for due in dues if due is not None)
             try:
                 command = self._next(timeout=max(0.0, wait - time.monotonic()))
             except queue.Empty:
@@ -291,7 +332,6 @@ class StationRunner(Recovery, MarketplaceOrders, Printing):
         """Scans decided in order and committed in one transaction. If that fails (the
         database, a lost order), nothing of it was recorded: each scan goes again on its
         own, with the single path's retries and messages."""
-        assert self.backend is not None
         self._last_command = time.monotonic()
         if self.busy or not self.recovered or not self.db_ok:
             for item in items:
@@ -299,7 +339,9 @@ class StationRunner(Recovery, MarketplaceOrders, Printing):
             return
         commands: list[Command] = []
         try:
-            decisions = self.backend.decide_and_commit_batch(self.state, items, read=commands)
+            decisions = self._full_backend().decide_and_commit_batch(
+                self.state, items, read=commands
+            )
         except Exception as exc:
             log.warning("batch of %d scans not committed (%s): one by one", len(items), exc)
             for item in items:
@@ -322,13 +364,15 @@ class StationRunner(Recovery, MarketplaceOrders, Printing):
         log.debug("runner: start %s", type(command).__name__)
         self._last_command = time.monotonic()
         attempts = NEXT_RETRIES if command == Key(Action.NEXT) else 1
-        assert self.backend is not None
         if self.busy:
             self._station_busy(command)
             return
         if not self.recovered:
             self._report_error(command, Msg("station.db_down", {"error": "not connected"}))
             return
+        if self.quick is not None and self.db_ok and self._quick_handle(command):
+            return
+        backend = self._full_backend()
         from packstation.station.backend import refusal
 
         for attempt in range(attempts):
@@ -337,7 +381,7 @@ class StationRunner(Recovery, MarketplaceOrders, Printing):
                 if not self.db_ok and not isinstance(command, Tick):
                     self._resync()
                 early = partial(self._show_early, command, shown) if attempts == 1 else None
-                decision = self.backend.decide_and_commit(self.state, command, early)
+                decision = backend.decide_and_commit(self.state, command, early)
             except Exception as exc:
                 if shown:
                     shown[0][1].resolve(False)  # its frames are dropped: "not recorded" follows
