@@ -165,11 +165,16 @@ class QuickStart:
 
     def decide_and_commit(self, state: PackState, command: Command) -> Decision:
         """`StationBackend.decide_and_commit` for what `QUICK_RECORDS` holds."""
-        decision = decide(state, command, QuickContext(self.db, self.rules, self.clock))
-        for record in decision.records:
-            if not isinstance(record, QUICK_RECORDS) or order_id_of(record) is not None:
-                raise NeedsStore(record.kind)
+        try:
+            decision = decide(state, command, QuickContext(self.db, self.rules, self.clock))
+            for record in decision.records:
+                if not isinstance(record, QUICK_RECORDS) or order_id_of(record) is not None:
+                    raise NeedsStore(record.kind)
+        except BaseException:
+            self.db.rollback()  # PostgreSQL's transaction of the badge lookup
+            raise
         if not decision.records:
+            self.db.rollback()
             return decision
         operator_id = state.operator.id if state.operator else None
         with self._transaction():
