@@ -35,12 +35,10 @@ from packstation.domain.workflow import (
     Record,
     decide,
     order_id_of,
-    record_from,
     replay,
 )
-from packstation.domain.workflow.codec import CodecError
 from packstation.domain.workflow.commands import PinVerdict
-from packstation.domain.workflow.record_types import RECORD_TYPES
+from packstation.domain.workflow.record_types import RECORD_TYPES, records_from
 from packstation.domain.workflow.records import ScanRejected, SessionLogin, SessionLogout
 from packstation.station.instance_lock import InstanceLock, StationBusy
 from packstation.station.quick_db import QuickDb, open_quick
@@ -145,8 +143,12 @@ class QuickStart:
             self._lock = self.db.lock(self.station_id)
         if not self._lock.acquire():
             raise StationBusy(self.station_id)
-        version = self.db.first("SELECT version_num FROM alembic_version")
-        self.db.rollback()  # PostgreSQL opened a transaction: not left idle in it
+        try:
+            version = self.db.first("SELECT version_num FROM alembic_version")
+        except Exception as exc:  # no schema yet (a new file), or no database: the models'
+            raise NeedsStore(f"schema not readable: {exc}") from exc
+        finally:
+            self.db.rollback()  # PostgreSQL opened a transaction: not left idle in it
         if version is None or version[0] != HEAD:
             raise NeedsStore(f"schema at {version[0] if version else 'nothing'}, not {HEAD}")
         with self._transaction():
@@ -247,13 +249,8 @@ class QuickStart:
         if last is not None:
             sql += " AND id > ?"
             params.append(last[0])
-        records = []
-        for kind, payload in self.db.execute(sql + " ORDER BY id", params).fetchall():
-            try:
-                records.append(record_from(kind, self.db.from_json(payload)))
-            except CodecError as exc:
-                raise CodecError(f"stored {kind} record cannot be read: {exc}") from exc
-        return records
+        rows = self.db.execute(sql + " ORDER BY id", params).fetchall()
+        return records_from((kind, self.db.from_json(payload)) for kind, payload in rows)
 
 
 class _Transaction:

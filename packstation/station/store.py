@@ -30,9 +30,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from packstation.domain.units import UnitFacts
-from packstation.domain.workflow import Record, order_id_of, record_from
-from packstation.domain.workflow.codec import CodecError
-from packstation.domain.workflow.record_types import RECORD_TYPES
+from packstation.domain.workflow import Record, order_id_of
+from packstation.domain.workflow.record_types import RECORD_TYPES, records_from
 from packstation.domain.workflow.records import (
     DefectRecorded,
     LabelConfirmed,
@@ -436,10 +435,4 @@ class StationStore:
         )
         if last_logout is not None:
             query = query.where(Event.id > last_logout)
-        records = []
-        for kind, payload in session.execute(query):
-            try:
-                records.append(record_from(kind, payload))
-            except CodecError as exc:
-                raise CodecError(f"stored {kind} record cannot be read: {exc}") from exc
-        return records
+        return records_from(session.execute(query))

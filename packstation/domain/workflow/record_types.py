@@ -3,7 +3,7 @@ back from (kind, payload), and the order a record belongs to (``events.order_id`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from packstation.domain.workflow.codec import CodecError, decode
@@ -87,6 +87,18 @@ def record_from(kind: str, payload: Mapping[str, Any]) -> Record:
         raise CodecError(f"unknown record kind {kind!r}")
     record: Record = decode(cls, dict(payload))
     return record
+
+
+def records_from(rows: Iterable[tuple[str, Mapping[str, Any]]]) -> list[Record]:
+    """Stored (kind, payload) rows as records, in order (a station's recovery, through the
+    models or the quick start); a damaged one is a CodecError that names its kind."""
+    records = []
+    for kind, payload in rows:
+        try:
+            records.append(record_from(kind, payload))
+        except CodecError as exc:
+            raise CodecError(f"stored {kind} record cannot be read: {exc}") from exc
+    return records
 
 
 def order_id_of(record: Record) -> str | None:

@@ -30,8 +30,8 @@ from packstation.domain.workflow import (
     replay,
 )
 from packstation.domain.workflow.codec import CodecError
-from packstation.domain.workflow.record_types import RECORD_TYPES, order_id_of
-from packstation.domain.workflow.records import Record
+from packstation.domain.workflow.record_types import RECORD_TYPES, order_id_of, records_from
+from packstation.domain.workflow.records import Record, SessionLogin, SessionLogout
 from packstation.i18n import TABLE
 
 from .conftest import (
@@ -122,6 +122,15 @@ def test_damaged_payload_is_refused_clearly() -> None:
     with pytest.raises(CodecError):
         record_from("box.chosen", {"at": NOW.isoformat(), "order_id": "O", "code": "B",
                                    "name": "n", "tare_g": 12.5})  # fmt: skip
+
+
+def test_stored_rows_come_back_in_order_and_a_damaged_one_names_its_kind() -> None:
+    """`records_from`: what a station's recovery reads, through the models or quick start."""
+    stored = [SessionLogin(NOW, PACKER), SessionLogout(NOW, PACKER.id)]
+    rows = [(r.kind, r.to_payload()) for r in stored]
+    assert records_from(rows) == stored
+    with pytest.raises(CodecError, match=r"^stored box\.chosen record cannot be read: "):
+        records_from([*rows, ("box.chosen", {"at": NOW.isoformat()})])
 
 
 _CODES = [
