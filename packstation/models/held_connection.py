@@ -21,6 +21,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session
 
 from packstation.models.liveness import check_idle
+from packstation.models.statement_cache import StatementCache
 
 __all__ = ["HeldConnection", "connection_of"]
 
@@ -40,6 +41,9 @@ class HeldConnection:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._conn: Connection | None = None
+        self._session: Session | None = None
+        #: The hot path's statements found by identity (`statement_cache.py`).
+        self.statements = StatementCache()
         self._pool = engine.pool
         self._used = 0.0
         #: SQLite is a local file: nothing to ask before use (the pool does not either).
@@ -62,6 +66,7 @@ class HeldConnection:
         if conn is None:
             self._pool = self.engine.pool
             conn = self._conn = self.engine.connect()
+            conn.execution_options(compiled_cache=self.statements)
         return conn
 
     @contextmanager
@@ -72,18 +77,25 @@ class HeldConnection:
         The transaction is the connection's; the Session joins it only when the ORM is
         used. Core statements go through `connection_of` straight to the connection, so a
         scan or claim that needs no ORM object does not pay for the Session's own
-        transaction bookkeeping.
+        transaction bookkeeping. One Session serves the connection's blocks: one the ORM
+        did not touch holds nothing, and making and closing one each time cost a claim
+        about 40 µs of CPU.
         """
         conn = self.connection()
+        session = self._session
+        if session is None or session.info.get(_CONNECTION) is not conn:
+            session = self._session = Session(
+                bind=conn, expire_on_commit=False, info={_CONNECTION: conn}
+            )
         try:
             with conn.begin():
-                session = Session(bind=conn, expire_on_commit=False, info={_CONNECTION: conn})
                 try:
                     yield session
                     if session.in_transaction():
                         session.flush()
                 finally:
-                    session.close()
+                    if session.in_transaction():  # the ORM was used: forget its objects
+                        session.close()
         except BaseException:
             # Back to the pool, whose reset rolls the driver's connection back: a COMMIT
             # that failed can leave the driver inside the transaction while SQLAlchemy
@@ -94,6 +106,7 @@ class HeldConnection:
             self._used = time.monotonic()
 
     def close(self) -> None:
+        self._session = None
         if self._conn is not None:
             self._conn.close()
             self._conn = None

@@ -48,6 +48,7 @@ from packstation.models import (
 )
 from packstation.models import Operator as OperatorRow
 from packstation.models.held_connection import connection_of
+from packstation.models.statement_cache import constant
 from packstation.station.leases import is_live
 
 #: Orders a station may take. `packing` only when this station already holds it.
@@ -97,7 +98,7 @@ _LINE_ROWS = (
 )
 
 
-_LINES_OF = _LINE_ROWS.where(OrderLine.order_id == bindparam("order_id"))
+_LINES_OF = constant(_LINE_ROWS.where(OrderLine.order_id == bindparam("order_id")))
 
 #: Every LIMIT 1 here is written into the SQL, not bound. psycopg prepares a statement it
 #: runs often; PostgreSQL's generic plan for a bound LIMIT guesses 250 rows, looks dearer
@@ -114,14 +115,14 @@ _FREE = (Order.status == CLAIMABLE, Order.station_id.is_(None))
 _READY = (*_FREE, or_(Order.reserved_for.is_(None), Order.reserved_for == _ME))
 _QUEUE_ORDER = (Order.ship_by.asc().nulls_last(), Order.id)
 #: A lead's reassignment to this station comes before the queue (ix_orders_reserved_for).
-_RESERVED = (
+_RESERVED = constant(
     select(*_ORDER_COLUMNS)
     .where(*_FREE, Order.reserved_for == _ME)
     .order_by(Order.priority.desc(), *_QUEUE_ORDER)
     .limit(_ONE)
 )
 #: Usually the top priority still has a free order: one statement finds (and locks) it.
-_TOP_HEAD = (
+_TOP_HEAD = constant(
     select(*_ORDER_COLUMNS)
     .where(
         *_READY,
@@ -130,20 +131,22 @@ _TOP_HEAD = (
     .order_by(*_QUEUE_ORDER)
     .limit(_ONE)
 )
-_HEAD_AT = (
+_HEAD_AT = constant(
     select(*_ORDER_COLUMNS)
     .where(*_READY, Order.priority == bindparam("priority"))
     .order_by(*_QUEUE_ORDER)
     .limit(_ONE)
 )
-_TOP_BELOW = select(func.max(Order.priority)).where(*_READY, Order.priority < bindparam("below"))
+_TOP_BELOW = constant(
+    select(func.max(Order.priority)).where(*_READY, Order.priority < bindparam("below"))
+)
 #: PostgreSQL: the head is locked, and stations asking at once skip each other's.
 _SKIP_LOCKED = {
-    query: query.with_for_update(of=Order, skip_locked=True)
+    query: constant(query.with_for_update(of=Order, skip_locked=True))
     for query in (_RESERVED, _TOP_HEAD, _HEAD_AT)
 }
 #: SQLite: take the write lock first (an update of no row), so stations queue up.
-_SQLITE_WRITE_LOCK = update(Station).where(false()).values(name=Station.name)
+_SQLITE_WRITE_LOCK = constant(update(Station).where(false()).values(name=Station.name))
 
 
 def _load_view(conn: Connection, row: OrderRow, rules: PackRules) -> OrderView:

@@ -60,18 +60,19 @@ from packstation.models import (
 from packstation.models.held_connection import connection_of
 from packstation.models.order_release import free_order
 from packstation.models.outbox_repo import customer_channel, enqueue
+from packstation.models.statement_cache import constant
 from packstation.station import leases
 from packstation.station.markings import store_marking
 
 _EVENTS = Event.metadata.tables["events"]
 
 
-_INSERT_EVENT = insert(_EVENTS)
+_INSERT_EVENT = constant(insert(_EVENTS))
 
 # The claim's writes, built once (see context.py: building costs as much as running).
 _ME = bindparam("me", type_=String)
 #: The conditional update: ready and free (and not kept for another station), or ours.
-_CLAIM = (
+_CLAIM = constant(
     update(Order)
     .where(
         Order.id == bindparam("order"),
@@ -93,7 +94,7 @@ _CLAIM = (
         updated_at=bindparam("at"),
     )
 )
-_NEW_PACK_SESSION = (
+_NEW_PACK_SESSION = constant(
     insert(PackSession)
     .values(
         order_id=bindparam("order"),
@@ -107,10 +108,10 @@ _NEW_PACK_SESSION = (
 
 
 #: Who holds an order (`check_holds`, every scan); locked until the commit on PostgreSQL.
-_HOLDER = select(Order.station_id, Order.status).where(Order.id == bindparam("order"))
-_HOLDER_LOCKED = _HOLDER.with_for_update()
+_HOLDER = constant(select(Order.station_id, Order.status).where(Order.id == bindparam("order")))
+_HOLDER_LOCKED = constant(_HOLDER.with_for_update())
 #: This station's newest pack session of an order.
-_PACK_SESSION = (
+_PACK_SESSION = constant(
     select(PackSession.id)
     .where(PackSession.station_id == _ME, PackSession.order_id == bindparam("order"))
     .order_by(PackSession.id.desc())
@@ -124,7 +125,7 @@ def _touch_statement(keys: tuple[str, ...]) -> Update:
     values: dict[str, Any] = {
         key: bindparam(f"v_{key}") for key in ("heartbeat_at", "lease_until", *keys)
     }
-    return update(Station).where(Station.id == bindparam("station")).values(**values)
+    return constant(update(Station).where(Station.id == bindparam("station")).values(**values))
 
 
 def _unit_row(record: OrderPacked, unit: UnitFacts) -> dict[str, Any]:

@@ -10,10 +10,21 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from packstation.models.db import make_engine
 from packstation.models.held_connection import HeldConnection, connection_of
 from tests.models.test_liveness import _terminate, count_pings
+
+
+class _Base(DeclarativeBase):
+    pass
+
+
+class Note(_Base):
+    __tablename__ = "notes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body: Mapped[str]
 
 
 @pytest.fixture
@@ -176,3 +187,31 @@ def test_a_commit_that_failed_is_not_committed_by_the_next_block(engine: Engine)
     finally:
         event.remove(engine, "commit", commit)
         held.close()
+
+
+def test_one_session_serves_the_blocks_and_forgets_what_the_orm_loaded(engine: Engine) -> None:
+    """A block the ORM did not touch leaves the Session as it found it (kept for the next);
+    one it did touch ends with the Session closed: no object of it is seen again."""
+    held = HeldConnection(engine)
+    sessions = []
+    for n in (1, 2):
+        with held.session() as session:
+            connection_of(session).execute(text("INSERT INTO notes VALUES (:n, 'core')"), {"n": n})
+            sessions.append(session)
+    assert sessions[0] is sessions[1]
+    with held.session() as session:
+        session.add(Note(id=3, body="orm"))  # flushed at the block's end
+        loaded = session.get(Note, 1)  # kept alive: the identity map holds objects weakly
+        assert loaded is not None and loaded.body == "core"
+    with engine.begin() as conn:  # changed elsewhere in between
+        conn.execute(text("UPDATE notes SET body = 'changed' WHERE id = 1"))
+    with held.session() as session:
+        assert session is sessions[0] and not session.identity_map
+        note = session.get(Note, 1)
+        assert note is not loaded and note is not None and note.body == "changed"
+    assert _bodies(engine) == ["changed", "core", "orm"]
+    with pytest.raises(RuntimeError), held.session() as session:
+        raise RuntimeError("the connection is let go")
+    with held.session() as session:
+        assert session is not sessions[0]  # a new connection, a new Session
+    held.close()

@@ -327,3 +327,24 @@ def test_a_short_configured_lease_expires_and_is_released(
         event = s.execute(select(Event.at, Event.payload).where(Event.kind == LEASE_EXPIRED)).one()
     assert event[1]["station"] == "PS-01"
     assert event[0] >= until + timedelta(seconds=1)  # not before the configured auto-release
+
+
+def test_a_claim_runs_only_statements_found_by_identity(
+    station_db: Database, rules: PackRules
+) -> None:
+    """The claim's statements are built once (`statement_cache.py`): none of them is looked
+    up by hashing it, the cost that made them worth marking."""
+    from packstation.domain.workflow import Action, Key, PackState
+    from packstation.station.context import DbContext
+
+    backend = StationBackend(station_db, "PS-07", rules, lambda: T0)
+    backend.recover()
+    with station_db.sessions() as s:
+        packer = DbContext(s, "PS-07", rules).operator_by_badge("BADGE-0001")
+    assert packer is not None
+    cache = backend._writer().statements
+    before = cache.sizes
+    decision = backend.decide_and_commit(PackState(operator=packer), Key(Action.NEXT))
+    assert decision.outcome.ok and decision.folded.order is not None, decision.outcome
+    by_identity, by_hash = cache.sizes
+    assert by_identity > before[0] and by_hash == before[1]

@@ -80,7 +80,7 @@ def test_every_kind_encodes_the_same_the_first_time_and_after() -> None:
     values = [
         (Name("kept"), "kept"),
         (date(2026, 1, 2), "2026-01-02"),
-        (datetime(2026, 1, 2, 3, 4, tzinfo=UTC), "2026-01-02T03:04:00+00:00"),
+        (datetime(2026, 1, 2, 3, 4, tzinfo=UTC), "2026-01-02T03:04:00Z"),
         ([Decimal("2.5"), (1, "a")], ["2.5", [1, "a"]]),
         (frozenset({3}), [3]),
         ({1: Level.LOW}, {"1": 1}),
@@ -95,3 +95,15 @@ def test_a_value_of_no_known_kind_is_refused_every_time() -> None:
     for _ in range(2):
         with pytest.raises(CodecError, match="cannot encode object"):
             encode(object())
+
+
+def test_a_datetime_stored_before_with_an_offset_reads_back_the_same() -> None:
+    from datetime import UTC, datetime, timedelta, timezone
+
+    at = datetime(2026, 1, 2, 3, 4, 5, 6000, tzinfo=UTC)
+    assert encode(at) == "2026-01-02T03:04:05.006000Z"
+    for stored in (encode(at), "2026-01-02T03:04:05.006000+00:00"):
+        assert decode(datetime, stored) == at
+    moscow = datetime(2026, 1, 2, 6, 4, tzinfo=timezone(timedelta(hours=3)))
+    assert decode(datetime, encode(moscow)) == moscow
+    assert encode(moscow) == "2026-01-02T06:04:00+03:00"
