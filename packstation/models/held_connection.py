@@ -83,7 +83,7 @@ class HeldConnection:
         """
         conn = self.connection()
         session = self._session
-        if session is None or session.info.get(_CONNECTION) is not conn:
+        if session is None:  # `close` drops it with the connection it was bound to
             session = self._session = Session(
                 bind=conn, expire_on_commit=False, info={_CONNECTION: conn}
             )

@@ -1,4 +1,5 @@
-"""JSON-safe encoding of the workflow's frozen values, driven by their type hints.
+"""JSON-safe encoding of the workflow's frozen values (msgspec), and decoding driven by
+their type hints.
 
 Records are stored as ``events.payload`` (JSON) and read back on recovery, so
 the round trip must be exact: Decimals travel as strings (no float rounding),
